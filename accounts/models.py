@@ -1,0 +1,49 @@
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from contacts.models import hash_token
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def user_for_token(self, raw: str):
+        """Return the active user this personal token belongs to, else None."""
+        digest = hash_token(raw)
+        token = self.select_related("user").filter(token_hash=digest, revoked_at__isnull=True).first()
+        if token is None or not hmac.compare_digest(token.token_hash, digest) or not token.user.is_active:
+            return None
+        return token.user
+
+
+class ApiToken(models.Model):
+    """A personal token for the staff API; it acts with its owner's permissions."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.token_prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, *, user, name: str = "") -> tuple["ApiToken", str]:
+        """Create a token for the user and return it with its raw value, shown once."""
+        raw = "bdu_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, token_hash=hash_token(raw), token_prefix=raw[:12])
+        return token, raw
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

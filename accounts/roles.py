@@ -1,0 +1,68 @@
+"""The three staff roles and the permissions each group gets.
+
+Code checks permissions, never group names; these groups are the starting
+point an administrator can change in Django admin.
+"""
+
+ADMINISTRATORS = "Administrators"
+SUPERVISORS = "Supervisors"
+AGENTS = "Agents"
+
+AGENT_PERMISSIONS = [
+    "contacts.view_contact",
+    "contacts.block_contact",
+    "tickets.view_ticket",
+    "tickets.work_ticket",
+]
+
+SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
+    "contacts.unblock_contact",
+    "tickets.view_all_tickets",
+    "tickets.assign_ticket",
+    "tickets.view_blocked_ticket",
+    "tickets.unblock_ticket",
+    "tickets.delete_blocked_ticket",
+]
+
+ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
+    "settings_app.view_systemsettings",
+    "settings_app.change_systemsettings",
+    "contacts.view_audit_trail",
+    "contacts.view_block",
+    "contacts.view_auditentry",
+    "contacts.add_contact",
+    "contacts.change_contact",
+    "contacts.view_channel",
+    "contacts.add_channel",
+    "contacts.change_channel",
+    "contacts.view_contactidentity",
+    "tickets.change_ticket",
+    "tickets.view_message",
+    "accounts.view_apitoken",
+    "accounts.add_apitoken",
+    "accounts.change_apitoken",
+]
+
+GROUP_PERMISSIONS = {
+    ADMINISTRATORS: ADMINISTRATOR_PERMISSIONS,
+    SUPERVISORS: SUPERVISOR_PERMISSIONS,
+    AGENTS: AGENT_PERMISSIONS,
+}
+
+
+def sync_groups(apps) -> None:
+    """Create the groups and give each its permissions (used by data migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, codenames in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

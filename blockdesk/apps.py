@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BlockdeskConfig(AppConfig):
+    name = "blockdesk"
+    verbose_name = "BlockDesk"

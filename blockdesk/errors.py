@@ -1,0 +1,58 @@
+"""Named errors raised by BlockDesk's domain functions.
+
+Every door (console, API, admin, commands) maps them the same way:
+Forbidden → 403, NotFound → 404, Conflict → 409, Invalid → 422/form error.
+Texts are constants so tests and templates can import them.
+"""
+
+
+class DomainError(Exception):
+    """A refused state change, with a text fit to show the person who asked."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Forbidden(DomainError):
+    """The actor lacks the permission, or the feature is switched off."""
+
+
+class FeatureDisabled(Forbidden):
+    """The block-contacts feature is switched off."""
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the actor may not see it."""
+
+
+class Conflict(DomainError):
+    """The object is not in a state that allows the change."""
+
+
+class Invalid(DomainError):
+    """A value the change cannot accept."""
+
+
+BLOCKING_DISABLED = "Blocking contacts is switched off. An administrator can switch it on in System settings."
+NO_PERMISSION_BLOCK = "You do not have permission to block contacts."
+NO_PERMISSION_UNBLOCK = "You do not have permission to unblock contacts."
+NO_PERMISSION_UNBLOCK_TICKET = "You do not have permission to unblock blocked tickets."
+NO_PERMISSION_DELETE_TICKET = "You do not have permission to delete blocked tickets."
+NO_PERMISSION_SETTINGS = "Only administrators can change system settings."
+NO_PERMISSION_WORK = "You do not have permission to work on tickets."
+NO_PERMISSION_ASSIGN = "You do not have permission to assign tickets."
+ALREADY_BLOCKED = "This contact is already blocked."
+NOT_BLOCKED = "This contact is not blocked."
+TICKET_NOT_BLOCKED = "This ticket is not blocked."
+TICKETS_NOT_BLOCKED = "Some of the selected tickets are not blocked (any more); nothing was changed."
+NO_TICKETS_SELECTED = "Select at least one ticket."
+INVALID_REASON = "Choose a reason: spam, abuse or other."
+INVALID_UNBLOCK_CHOICE = "Choose Unblock All or Delete All."
+TICKET_CLOSED = "This ticket is resolved; it cannot change any more."
+TICKET_IS_BLOCKED = "This ticket is blocked; a supervisor must unblock it first."
+TICKET_NOT_UNASSIGNED = "Only an unassigned ticket can be taken."
+TICKET_NOT_WITH_BOT = "Only a ticket with the BOT can be handed over."
+TICKET_NOT_YOURS = "This ticket is assigned to someone else."
+ASSIGNEE_CANNOT_WORK = "That person cannot work on tickets."
+EMPTY_TEXT = "Write a message first."

@@ -1,0 +1,257 @@
+"""The block lifecycle: block a contact, unblock it, release or delete its blocked tickets.
+
+Each function is one transaction that first locks the contact row(s).
+Inbound routing (tickets.routing) locks the same row, so a message racing
+with a block or unblock lands wholly before it (and is resolved, released or
+deleted with the rest) or wholly after it (and is routed by the new state).
+This is the one contacts module that touches tickets, because blocking moves
+tickets.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from blockdesk import errors
+from settings_app.switches import current_switches
+from tickets.models import OPEN_STATUSES, Message, Ticket, TicketStatus
+
+from .models import AuditEntry, Block, BlockReason, Contact, UnblockChoice
+
+
+@dataclass(frozen=True)
+class BlockedTicketCounts:
+    """What a contact's blocked tickets hold: what Unblock All / Delete All would touch."""
+
+    tickets: int
+    messages: int
+
+
+def blocked_ticket_counts(contact: Contact) -> BlockedTicketCounts:
+    rows = Ticket.objects.filter(contact=contact, status=TicketStatus.BLOCKED).values_list("message_count", flat=True)
+    counts = list(rows)
+    return BlockedTicketCounts(tickets=len(counts), messages=sum(counts))
+
+
+def release_status() -> str:
+    """Where a released ticket goes: the BOT when it is on, else Unassigned."""
+    return TicketStatus.BOT if current_switches().bot_enabled else TicketStatus.UNASSIGNED
+
+
+def _actor_name(actor) -> str:
+    return actor.get_full_name() or actor.get_username()
+
+
+def _lock_contact(contact_id: int) -> Contact:
+    return Contact.objects.select_for_update().get(pk=contact_id)
+
+
+def _add_notes(rows: Sequence[tuple[int, int]], *, body: str, actor, at) -> None:
+    """Write one timeline note into each (ticket id, channel id); callers bump message_count."""
+    Message.objects.bulk_create(
+        Message(
+            ticket_id=ticket_id,
+            channel_id=channel_id,
+            direction=Message.Direction.NOTE,
+            body=body,
+            author=actor,
+            sent_at=at,
+        )
+        for ticket_id, channel_id in rows
+    )
+
+
+def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resolve_open_tickets: bool = True) -> Block:
+    """Block the contact so its later messages go to the supervisors' Blocked list."""
+    if not current_switches().block_contacts_enabled:
+        raise errors.FeatureDisabled(errors.BLOCKING_DISABLED)
+    if not actor.has_perm("contacts.block_contact"):
+        raise errors.Forbidden(errors.NO_PERMISSION_BLOCK)
+    if reason not in BlockReason.values:
+        raise errors.Invalid(errors.INVALID_REASON)
+    note = note.strip()
+    with transaction.atomic():
+        contact = _lock_contact(contact.pk)
+        if contact.is_blocked:
+            raise errors.Conflict(errors.ALREADY_BLOCKED)
+        now = timezone.now()
+        open_tickets = list(
+            Ticket.objects.filter(contact=contact, status__in=OPEN_STATUSES).values_list("id", "channel_id")
+        )
+        if open_tickets:
+            label = BlockReason(reason).label.lower()
+            _add_notes(open_tickets, body=f"Contact blocked by {_actor_name(actor)}: {label}", actor=actor, at=now)
+            changes = {"message_count": F("message_count") + 1, "updated_at": now}
+            if resolve_open_tickets:
+                changes.update(status=TicketStatus.RESOLVED, closed_at=now)
+            Ticket.objects.filter(id__in=[ticket_id for ticket_id, _ in open_tickets]).update(**changes)
+        resolved = len(open_tickets) if resolve_open_tickets else 0
+        block = Block.objects.create(
+            contact=contact, reason=reason, note=note, blocked_by=actor, blocked_at=now, tickets_resolved=resolved
+        )
+        contact.is_blocked = True
+        contact.blocked_reason = reason
+        contact.blocked_note = note
+        contact.blocked_at = now
+        contact.blocked_by = actor
+        contact.save(
+            update_fields=["is_blocked", "blocked_reason", "blocked_note", "blocked_at", "blocked_by", "updated_at"]
+        )
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.BLOCKED, actor=actor, contact=contact, block=block, tickets=resolved, at=now
+        )
+    return block
+
+
+def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
+    """Unblock the contact and release (Unblock All) or delete (Delete All) its blocked tickets.
+
+    Allowed with the feature switched off: existing blocks can always be lifted.
+    """
+    if not actor.has_perm("contacts.unblock_contact"):
+        raise errors.Forbidden(errors.NO_PERMISSION_UNBLOCK)
+    if choice not in UnblockChoice.values:
+        raise errors.Invalid(errors.INVALID_UNBLOCK_CHOICE)
+    with transaction.atomic():
+        contact = _lock_contact(contact.pk)
+        if not contact.is_blocked:
+            raise errors.Conflict(errors.NOT_BLOCKED)
+        now = timezone.now()
+        block = Block.objects.filter(contact=contact, lifted_at__isnull=True).first()
+        if block is None:  # a contact marked blocked by hand, outside block_contact
+            block = Block(
+                contact=contact, reason=contact.blocked_reason or BlockReason.OTHER, blocked_at=contact.blocked_at
+            )
+        blocked = list(
+            Ticket.objects.filter(contact=contact, status=TicketStatus.BLOCKED).values_list("id", "channel_id")
+        )
+        ticket_ids = [ticket_id for ticket_id, _ in blocked]
+        if choice == UnblockChoice.UNBLOCK_ALL:
+            if blocked:
+                _add_notes(
+                    blocked, body=f"Contact unblocked by {_actor_name(actor)} (Unblock All)", actor=actor, at=now
+                )
+                Ticket.objects.filter(id__in=ticket_ids).update(
+                    status=release_status(), message_count=F("message_count") + 1, updated_at=now
+                )
+            block.tickets_released = len(blocked)
+            action = AuditEntry.Action.UNBLOCKED_ALL
+        else:
+            deleted_messages = _delete_tickets(ticket_ids)
+            block.tickets_deleted = len(ticket_ids)
+            block.messages_deleted = deleted_messages
+            action = AuditEntry.Action.DELETED_ALL
+        block.lifted_by = actor
+        block.lifted_at = now
+        block.lifted_with = choice
+        block.save()
+        contact.is_blocked = False
+        contact.blocked_reason = ""
+        contact.blocked_note = ""
+        contact.blocked_at = None
+        contact.blocked_by = None
+        contact.save(
+            update_fields=["is_blocked", "blocked_reason", "blocked_note", "blocked_at", "blocked_by", "updated_at"]
+        )
+        AuditEntry.objects.create(
+            action=action,
+            actor=actor,
+            contact=contact,
+            block=block,
+            tickets=len(blocked),
+            messages=block.messages_deleted,
+            at=now,
+        )
+    return block
+
+
+def _delete_tickets(ticket_ids: Sequence[int]) -> int:
+    """Delete the tickets and their messages in a few set-based statements; return the messages deleted."""
+    if not ticket_ids:
+        return 0
+    _, per_model = Ticket.objects.filter(id__in=ticket_ids).delete()
+    return per_model.get(Message._meta.label, 0)
+
+
+def _lock_blocked_tickets(ticket_ids: Sequence[int]) -> list[dict]:
+    """Lock the contacts of the tickets, then return the tickets, all still blocked, or raise."""
+    ticket_ids = sorted(set(ticket_ids))
+    if not ticket_ids:
+        raise errors.Invalid(errors.NO_TICKETS_SELECTED)
+    contact_ids = Ticket.objects.filter(id__in=ticket_ids).values_list("contact_id", flat=True)
+    # A stable order, so two bulk actions over the same contacts cannot deadlock.
+    list(Contact.objects.select_for_update().filter(id__in=contact_ids).order_by("id").values_list("id", flat=True))
+    tickets = list(
+        Ticket.objects.filter(id__in=ticket_ids, status=TicketStatus.BLOCKED).values(
+            "id", "contact_id", "channel_id", "message_count"
+        )
+    )
+    if len(tickets) != len(ticket_ids):
+        raise errors.Conflict(errors.TICKET_NOT_BLOCKED if len(ticket_ids) == 1 else errors.TICKETS_NOT_BLOCKED)
+    return tickets
+
+
+def release_blocked_tickets(*, actor, ticket_ids: Sequence[int]) -> int:
+    """Let blocked tickets through to the BOT or Unassigned; their contacts stay blocked."""
+    if not actor.has_perm("tickets.unblock_ticket"):
+        raise errors.Forbidden(errors.NO_PERMISSION_UNBLOCK_TICKET)
+    with transaction.atomic():
+        tickets = _lock_blocked_tickets(ticket_ids)
+        now = timezone.now()
+        ids = [t["id"] for t in tickets]
+        _add_notes(
+            [(t["id"], t["channel_id"]) for t in tickets],
+            body=f"Ticket unblocked by {_actor_name(actor)}",
+            actor=actor,
+            at=now,
+        )
+        Ticket.objects.filter(id__in=ids).update(
+            status=release_status(), message_count=F("message_count") + 1, updated_at=now
+        )
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                action=AuditEntry.Action.TICKET_RELEASED,
+                actor=actor,
+                contact_id=t["contact_id"],
+                ticket_id=t["id"],
+                tickets=1,
+                messages=t["message_count"],
+                at=now,
+            )
+            for t in tickets
+        )
+    return len(tickets)
+
+
+def delete_blocked_tickets(*, actor, ticket_ids: Sequence[int]) -> BlockedTicketCounts:
+    """Delete blocked tickets and their messages from the database."""
+    if not actor.has_perm("tickets.delete_blocked_ticket"):
+        raise errors.Forbidden(errors.NO_PERMISSION_DELETE_TICKET)
+    with transaction.atomic():
+        tickets = _lock_blocked_tickets(ticket_ids)
+        now = timezone.now()
+        messages = _delete_tickets([t["id"] for t in tickets])
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                action=AuditEntry.Action.TICKET_DELETED,
+                actor=actor,
+                contact_id=t["contact_id"],
+                ticket_id=t["id"],
+                tickets=1,
+                messages=t["message_count"],
+                at=now,
+            )
+            for t in tickets
+        )
+    return BlockedTicketCounts(tickets=len(tickets), messages=messages)
+
+
+def unblock_ticket(*, actor, ticket: Ticket) -> None:
+    release_blocked_tickets(actor=actor, ticket_ids=[ticket.pk])
+
+
+def delete_blocked_ticket(*, actor, ticket: Ticket) -> BlockedTicketCounts:
+    return delete_blocked_tickets(actor=actor, ticket_ids=[ticket.pk])

@@ -1,0 +1,211 @@
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ChannelQuerySet(models.QuerySet):
+    def for_token(self, raw: str) -> "Channel | None":
+        """Return the active channel whose token this is, else None."""
+        digest = hash_token(raw)
+        channel = self.filter(token_hash=digest, is_active=True).first()
+        # The lookup is by an unguessable digest; the explicit constant-time
+        # comparison keeps the check honest if the lookup ever changes.
+        if channel is None or not hmac.compare_digest(channel.token_hash, digest):
+            return None
+        return channel
+
+
+class Channel(models.Model):
+    """A source of customer messages (a WhatsApp number, a mailbox, a web chat)."""
+
+    class Kind(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        TELEGRAM = "telegram", "Telegram"
+        EMAIL = "email", "E-mail"
+        WEBCHAT = "webchat", "Web chat"
+        SMS = "sms", "SMS"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    is_active = models.BooleanField(default=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(
+        max_length=12, editable=False, help_text="The token's first characters, to tell tokens apart."
+    )
+    signing_secret = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="If set, inbound requests must carry an HMAC-SHA256 signature made with it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ChannelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def set_new_token(self) -> str:
+        """Give the channel a fresh token and return it; only its hash is kept."""
+        raw = "bdc_" + secrets.token_urlsafe(32)
+        self.token_hash = hash_token(raw)
+        self.token_prefix = raw[:12]
+        return raw
+
+
+class BlockReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    ABUSE = "abuse", "Abuse"
+    OTHER = "other", "Other"
+
+
+class ContactQuerySet(models.QuerySet):
+    def blocked(self):
+        return self.filter(is_blocked=True)
+
+    def search(self, text: str):
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(phone__icontains=text) | Q(email__icontains=text))
+
+
+class Contact(models.Model):
+    """A customer, known to one or more channels through its identities."""
+
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    is_blocked = models.BooleanField(default=False, db_index=True)
+    # The current block, copied from its Block row so lists need no join.
+    blocked_reason = models.CharField(max_length=10, choices=BlockReason.choices, blank=True)
+    blocked_note = models.TextField(blank=True)
+    blocked_at = models.DateTimeField(null=True, blank=True)
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        permissions = [
+            ("block_contact", "Can block contacts"),
+            ("unblock_contact", "Can unblock contacts"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_blocked=True, blocked_at__isnull=False)
+                | Q(is_blocked=False, blocked_at__isnull=True, blocked_reason=""),
+                name="contact_block_fields_match_is_blocked",
+            ),
+        ]
+        indexes = [models.Index(fields=["is_blocked", "-blocked_at"], name="contact_blocked_recent")]
+
+    def __str__(self):
+        return self.name or self.phone or self.email or f"Contact #{self.pk}"
+
+
+class ContactIdentity(models.Model):
+    """The address by which one channel knows a contact (phone number, e-mail, chat id)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="identities")
+    external_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "contact identities"
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_channel_address")
+        ]
+
+    def __str__(self):
+        return f"{self.external_id} on {self.channel}"
+
+
+class UnblockChoice(models.TextChoices):
+    UNBLOCK_ALL = "unblock_all", "Unblock All"
+    DELETE_ALL = "delete_all", "Delete All"
+
+
+class Block(models.Model):
+    """One blocking of a contact, from block to lift: the audit that outlives Delete All."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="blocks")
+    reason = models.CharField(max_length=10, choices=BlockReason.choices)
+    note = models.TextField(blank=True)
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="blocks_made"
+    )
+    blocked_at = models.DateTimeField()
+    tickets_resolved = models.PositiveIntegerField(default=0, help_text="Open tickets resolved when blocking.")
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks_lifted"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_with = models.CharField(max_length=12, choices=UnblockChoice.choices, blank=True)
+    tickets_released = models.PositiveIntegerField(default=0)
+    tickets_deleted = models.PositiveIntegerField(default=0)
+    messages_deleted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-blocked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(lifted_at__isnull=True), name="one_current_block_per_contact"
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True, lifted_with="") | Q(lifted_at__isnull=False) & ~Q(lifted_with=""),
+                name="block_lift_fields_together",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Block of {self.contact} ({self.get_reason_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.lifted_at is None
+
+
+class AuditEntry(models.Model):
+    """Who did what to a contact's block state or its blocked tickets, and when."""
+
+    class Action(models.TextChoices):
+        BLOCKED = "blocked", "Blocked contact"
+        UNBLOCKED_ALL = "unblock_all", "Unblocked contact (Unblock All)"
+        DELETED_ALL = "delete_all", "Unblocked contact (Delete All)"
+        TICKET_RELEASED = "ticket_released", "Unblocked ticket"
+        TICKET_DELETED = "ticket_deleted", "Deleted blocked ticket"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="audit_entries")
+    block = models.ForeignKey(Block, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries")
+    # Tickets may be deleted; keep their number, not a foreign key.
+    ticket_id = models.BigIntegerField(null=True, blank=True)
+    tickets = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        permissions = [("view_audit_trail", "Can view the blocking audit trail")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} — {self.contact}"

@@ -1,0 +1,6 @@
+from .switches import current_switches
+
+
+def system_settings(request):
+    """Expose the switches to templates as `switches` (read lazily, cached)."""
+    return {"switches": current_switches}

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.db import models
+
+
+class SystemSettings(models.Model):
+    """The one row of switches an administrator controls (pk is always 1)."""
+
+    SINGLETON_PK = 1
+
+    block_contacts_enabled = models.BooleanField(
+        "block contacts",
+        default=False,
+        help_text="Agents and supervisors may block contacts. Switching it off keeps existing blocks.",
+    )
+    bot_enabled = models.BooleanField(
+        "BOT",
+        default=False,
+        help_text="New and released tickets go to the BOT first instead of the Unassigned queue.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "system settings"
+        verbose_name_plural = "system settings"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="system_settings_singleton")]
+
+    def __str__(self):
+        return "System settings"
+
+    @classmethod
+    def load(cls) -> "SystemSettings":
+        row, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return row

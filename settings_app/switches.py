@@ -1,0 +1,51 @@
+"""The cached accessor for the system switches, and the one way to change them."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from blockdesk import errors
+
+from .models import SystemSettings
+
+CACHE_KEY = "blockdesk:system-switches:v1"
+
+
+@dataclass(frozen=True)
+class Switches:
+    block_contacts_enabled: bool
+    bot_enabled: bool
+
+
+def current_switches() -> Switches:
+    """Return the switches, from the cache when it has them (no query)."""
+    switches = cache.get(CACHE_KEY)
+    if switches is None:
+        row = SystemSettings.load()
+        switches = Switches(block_contacts_enabled=row.block_contacts_enabled, bot_enabled=row.bot_enabled)
+        cache.set(CACHE_KEY, switches, settings.SYSTEM_SETTINGS_CACHE_SECONDS)
+    return switches
+
+
+def forget_switches() -> None:
+    cache.delete(CACHE_KEY)
+
+
+def update_switches(*, actor, block_contacts_enabled: bool | None = None, bot_enabled: bool | None = None) -> Switches:
+    """Change one or both switches; only administrators may."""
+    if not actor.has_perm("settings_app.change_systemsettings"):
+        raise errors.Forbidden(errors.NO_PERMISSION_SETTINGS)
+    with transaction.atomic():
+        row = SystemSettings.objects.select_for_update().filter(pk=SystemSettings.SINGLETON_PK).first()
+        if row is None:
+            row = SystemSettings.load()
+        if block_contacts_enabled is not None:
+            row.block_contacts_enabled = block_contacts_enabled
+        if bot_enabled is not None:
+            row.bot_enabled = bot_enabled
+        row.updated_by = actor
+        row.save()
+        transaction.on_commit(forget_switches)
+    return Switches(block_contacts_enabled=row.block_contacts_enabled, bot_enabled=row.bot_enabled)

@@ -1,0 +1,67 @@
+"""Personas and switches shared by every test."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+
+from settings_app.models import SystemSettings
+from settings_app.switches import forget_switches
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def anonymous():
+    return AnonymousUser()
+
+
+@pytest.fixture
+def agent(db):
+    return factories.AgentFactory(username="agent", first_name="Ana")
+
+
+@pytest.fixture
+def other_agent(db):
+    return factories.AgentFactory(username="agent2", first_name="Ben")
+
+
+@pytest.fixture
+def supervisor(db):
+    return factories.SupervisorFactory(username="supervisor", first_name="Sari")
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.AdministratorFactory(username="admin", first_name="Adi")
+
+
+@pytest.fixture
+def channel(db):
+    return factories.ChannelFactory(name="WhatsApp")
+
+
+def _set_switches(**values):
+    SystemSettings.objects.filter(pk=SystemSettings.SINGLETON_PK).update(**values)
+    forget_switches()
+
+
+@pytest.fixture
+def blocking_on(db):
+    _set_switches(block_contacts_enabled=True)
+
+
+@pytest.fixture
+def bot_on(db):
+    _set_switches(bot_enabled=True)
+
+
+@pytest.fixture
+def set_switches(db):
+    """Call with keyword switches to set them mid-test."""
+    return _set_switches

@@ -1,0 +1,126 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from contacts.models import Channel, Contact
+
+PREVIEW_LENGTH = 140
+
+
+class TicketStatus(models.TextChoices):
+    BOT = "bot", "BOT"
+    UNASSIGNED = "unassigned", "Unassigned"
+    ASSIGNED = "assigned", "Assigned"
+    RESOLVED = "resolved", "Resolved"
+    BLOCKED = "blocked", "Blocked"
+
+
+OPEN_STATUSES = (TicketStatus.BOT, TicketStatus.UNASSIGNED, TicketStatus.ASSIGNED, TicketStatus.BLOCKED)
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def in_queue(self, status: str):
+        return self.filter(status=status)
+
+    def for_list(self):
+        """What a queue list shows: contact, channel and assignee in the same query."""
+        return self.select_related("contact", "channel", "assignee")
+
+    def newest_first(self):
+        return self.order_by("-last_message_at", "-id")
+
+
+class Ticket(models.Model):
+    """A conversation with one contact on one channel."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tickets")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="tickets")
+    status = models.CharField(max_length=12, choices=TicketStatus.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_message_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the domain functions that add messages, so lists need no COUNT.
+    message_count = models.PositiveIntegerField(default=0)
+    last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        permissions = [
+            ("work_ticket", "Can take, reply to and resolve tickets"),
+            ("view_all_tickets", "Can see every queue (supervisor dashboard)"),
+            ("assign_ticket", "Can assign tickets and take them over from the BOT"),
+            ("view_blocked_ticket", "Can see blocked tickets"),
+            ("unblock_ticket", "Can unblock blocked tickets"),
+            ("delete_blocked_ticket", "Can delete blocked tickets"),
+        ]
+        constraints = [
+            # Two racing deliveries can never open two conversations.
+            models.UniqueConstraint(
+                fields=["contact", "channel"],
+                condition=Q(status__in=["bot", "unassigned", "assigned", "blocked"]),
+                name="one_open_ticket_per_contact_channel",
+            ),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in TicketStatus]), name="ticket_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status="assigned") | Q(assignee__isnull=False), name="assigned_ticket_has_assignee"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-last_message_at", "-id"], name="ticket_queue_recent"),
+            models.Index(fields=["assignee", "status", "-last_message_at"], name="ticket_assignee_queue"),
+            models.Index(fields=["contact", "-last_message_at"], name="ticket_contact_recent"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.contact} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Message(models.Model):
+    """One line of a ticket's timeline: customer in, staff out, or a system note."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "Customer"
+        OUT = "out", "Reply"
+        NOTE = "note", "Note"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # The ticket's channel, repeated so a channel's message ids can be unique.
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    body = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # NULL, not "", for replies and notes: only real channel ids are unique.
+    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    sent_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="one_message_per_channel_external_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "sent_at", "id"], name="message_ticket_timeline")]
+
+    def __str__(self):
+        return f"{self.get_direction_display()}: {self.body[:40]}"
+
+
+def preview_of(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
