@@ -40,9 +40,17 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, *, user, name: str = "") -> tuple["ApiToken", str]:
         """Create a token for the user and return it with its raw value, shown once."""
-        raw = "bdu_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, token_hash=hash_token(raw), token_prefix=raw[:12])
+        token = cls(user=user, name=name)
+        raw = token.set_new_token()
+        token.save()
         return token, raw
+
+    def set_new_token(self) -> str:
+        """Give the token a fresh secret and return it; only its hash is kept."""
+        raw = "bdu_" + secrets.token_urlsafe(32)
+        self.token_hash = hash_token(raw)
+        self.token_prefix = raw[:12]
+        return raw
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()

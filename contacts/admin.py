@@ -1,0 +1,211 @@
+"""Django admin for contacts, channels and the block history.
+
+Block and Unblock are admin actions with a confirmation page; both call the
+domain functions in contacts.blocking once per contact, so the admin keeps
+the same rules, locks and audit rows as the console and the API.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+
+from blockdesk import errors
+from settings_app.switches import current_switches
+
+from .blocking import block_contact, blocked_ticket_counts, unblock_contact
+from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, UnblockChoice
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A history nobody edits by hand: it is written by the domain functions only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_active", "token_prefix", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+    fields = ["name", "kind", "is_active", "signing_secret", "token_prefix", "created_at"]
+    readonly_fields = ["token_prefix", "created_at"]
+    actions = ["rotate_token"]
+
+    def save_model(self, request, obj, form, change):
+        raw = None if change else obj.set_new_token()
+        super().save_model(request, obj, form, change)
+        if raw:
+            messages.success(request, f"The token of channel “{obj}” is shown only now; store it: {raw}")
+
+    @admin.action(description="Rotate the token of the selected channels", permissions=["change"])
+    def rotate_token(self, request, queryset):
+        for channel in queryset:
+            raw = channel.set_new_token()
+            channel.save(update_fields=["token_hash", "token_prefix"])
+            messages.success(request, f"New token of channel “{channel}”, shown only now (the old one is void): {raw}")
+
+
+class IdentityInline(admin.TabularInline):
+    model = ContactIdentity
+    extra = 0
+    fields = ["channel", "external_id", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+class BlockInline(admin.TabularInline):
+    model = Block
+    extra = 0
+    verbose_name_plural = "block history"
+    fields = [
+        "reason",
+        "note",
+        "blocked_by",
+        "blocked_at",
+        "tickets_resolved",
+        "lifted_with",
+        "lifted_by",
+        "lifted_at",
+        "tickets_released",
+        "tickets_deleted",
+        "messages_deleted",
+    ]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BlockForm(forms.Form):
+    reason = forms.ChoiceField(choices=BlockReason.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    resolve_open_tickets = forms.BooleanField(
+        required=False,
+        initial=True,
+        help_text="Resolve the contact's open tickets, so its next message starts a blocked ticket.",
+    )
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "phone", "email", "is_blocked", "blocked_reason", "blocked_at"]
+    list_filter = ["is_blocked", "blocked_reason"]
+    search_fields = ["name", "phone", "email"]
+    fields = ["name", "phone", "email", "is_blocked", "blocked_reason", "blocked_note", "blocked_by", "blocked_at"]
+    # The block state changes only through the Block and Unblock actions.
+    readonly_fields = ["is_blocked", "blocked_reason", "blocked_note", "blocked_by", "blocked_at"]
+    list_select_related = ["blocked_by"]
+    inlines = [IdentityInline, BlockInline]
+    actions = ["block_selected", "unblock_selected"]
+
+    def has_block_permission(self, request):
+        return request.user.has_perm("contacts.block_contact")
+
+    def has_unblock_permission(self, request):
+        return request.user.has_perm("contacts.unblock_contact")
+
+    @admin.action(description="Block the selected contacts", permissions=["block"])
+    def block_selected(self, request, queryset):
+        if not current_switches().block_contacts_enabled:
+            self.message_user(request, errors.BLOCKING_DISABLED, messages.ERROR)
+            return None
+        form = BlockForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._confirmation(request, queryset, "admin/contacts/contact/block.html", form=form)
+        blocked = 0
+        for contact in queryset:
+            try:
+                block_contact(actor=request.user, contact=contact, **form.cleaned_data)
+            except errors.DomainError as error:
+                self.message_user(request, f"{contact}: {error.detail}", messages.ERROR)
+            else:
+                blocked += 1
+        if blocked:
+            self.message_user(request, f"Blocked {blocked} contact(s).", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Unblock the selected contacts", permissions=["unblock"])
+    def unblock_selected(self, request, queryset):
+        choice = request.POST.get("choice")
+        if choice is None:
+            rows = [(contact, blocked_ticket_counts(contact)) for contact in queryset]
+            return self._confirmation(
+                request, queryset, "admin/contacts/contact/unblock.html", rows=rows, choices=UnblockChoice
+            )
+        for contact in queryset:
+            try:
+                block = unblock_contact(actor=request.user, contact=contact, choice=choice)
+            except errors.DomainError as error:
+                self.message_user(request, f"{contact}: {error.detail}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"Unblocked {contact}: {block.tickets_released} ticket(s) released, "
+                    f"{block.tickets_deleted} ticket(s) and {block.messages_deleted} message(s) deleted.",
+                    messages.SUCCESS,
+                )
+        return None
+
+    def _confirmation(self, request, queryset, template: str, **context) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Are you sure?",
+                "contacts": queryset,
+                "action": request.POST["action"],
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                **context,
+            },
+        )
+
+
+@admin.register(ContactIdentity)
+class ContactIdentityAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "channel", "contact", "created_at"]
+    list_filter = ["channel"]
+    search_fields = ["external_id", "contact__name"]
+    list_select_related = ["channel", "contact"]
+    raw_id_fields = ["contact"]
+
+
+@admin.register(Block)
+class BlockAdmin(ReadOnlyAdmin):
+    list_display = [
+        "contact",
+        "reason",
+        "blocked_by",
+        "blocked_at",
+        "lifted_with",
+        "lifted_by",
+        "lifted_at",
+        "tickets_released",
+        "tickets_deleted",
+        "messages_deleted",
+    ]
+    list_filter = ["reason", "lifted_with"]
+    search_fields = ["contact__name", "contact__phone", "contact__email"]
+    list_select_related = ["contact", "blocked_by", "lifted_by"]
+    date_hierarchy = "blocked_at"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "actor", "contact", "ticket_id", "tickets", "messages"]
+    list_filter = ["action"]
+    search_fields = ["contact__name", "contact__phone", "contact__email"]
+    list_select_related = ["actor", "contact"]
+    date_hierarchy = "at"

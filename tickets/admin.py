@@ -1,0 +1,62 @@
+"""Django admin for tickets and messages: for looking, not for moving.
+
+A ticket's status changes only through the domain functions (queue actions,
+blocking), so the admin shows tickets and messages read-only; blocked
+tickets can be unblocked from the list, which calls the same function as the
+supervisor dashboard.
+"""
+
+from django.contrib import admin, messages
+
+from blockdesk import errors
+from contacts.admin import ReadOnlyAdmin
+from contacts.blocking import release_blocked_tickets
+
+from .models import Message, Ticket
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    fields = ["sent_at", "direction", "author", "body", "external_id"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    list_display = ["id", "contact", "channel", "status", "assignee", "message_count", "last_message_at"]
+    list_filter = ["status", "channel"]
+    search_fields = ["=id", "contact__name", "contact__phone", "contact__email"]
+    list_select_related = ["contact", "channel", "assignee"]
+    date_hierarchy = "last_message_at"
+    inlines = [MessageInline]
+    actions = ["unblock_selected"]
+
+    def has_unblock_permission(self, request):
+        return request.user.has_perm("tickets.unblock_ticket")
+
+    @admin.action(description="Unblock the selected blocked tickets", permissions=["unblock"])
+    def unblock_selected(self, request, queryset):
+        ticket_ids = list(queryset.values_list("id", flat=True))
+        try:
+            released = release_blocked_tickets(actor=request.user, ticket_ids=ticket_ids)
+        except errors.DomainError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+        else:
+            self.message_user(request, f"Unblocked {released} ticket(s).", messages.SUCCESS)
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["id", "ticket", "direction", "author", "sent_at", "external_id"]
+    list_filter = ["direction", "channel"]
+    search_fields = ["=external_id", "body"]
+    list_select_related = ["ticket__contact", "author"]
+    raw_id_fields = ["ticket"]
