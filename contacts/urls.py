@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "contacts"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.contact_list, name="list"),
+    path("<int:pk>/", views.contact_detail, name="detail"),
+    path("<int:pk>/block/", views.block, name="block"),
+    path("<int:pk>/unblock/", views.unblock, name="unblock"),
+]
