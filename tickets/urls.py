@@ -1,5 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "tickets"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.agent_dashboard, name="agent"),
+    path("supervisor/", views.supervisor_dashboard, name="supervisor"),
+    path("counts/", views.queue_counts, name="queue_counts"),
+    path("blocked/confirm/", views.confirm_bulk, name="bulk_confirm"),
+    path("blocked/unblock/", views.bulk_unblock, name="bulk_unblock"),
+    path("blocked/delete/", views.bulk_delete, name="bulk_delete"),
+    path("<int:pk>/", views.ticket_detail, name="detail"),
+    path("<int:pk>/take/", views.take, name="take"),
+    path("<int:pk>/assign/", views.assign, name="assign"),
+    path("<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("<int:pk>/reply/", views.reply, name="reply"),
+    path("<int:pk>/note/", views.note, name="note"),
+    path("<int:pk>/handover/", views.hand_over, name="handover"),
+    path("<int:pk>/unblock/", views.unblock, name="unblock"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/delete/confirm/", views.confirm_delete, name="confirm_delete"),
+]

@@ -1,0 +1,59 @@
+"""Forms of the dashboards and the ticket view: they parse input; the domain functions decide."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from blockdesk import errors
+
+# Permissions come from ModelBackend; the other backend (login throttling) grants none.
+PERMISSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# More than a page of a list can hold; a bigger selection is a forged request.
+MAX_SELECTED_TICKETS = 500
+
+
+def people_who_work_tickets():
+    """Active users who may be given a ticket, in one query (groups, direct permissions and superusers)."""
+    people = get_user_model().objects.with_perm("tickets.work_ticket", backend=PERMISSIONS_BACKEND)
+    return people.order_by("first_name", "username")
+
+
+class TextForm(forms.Form):
+    """A reply to the customer or an internal note."""
+
+    text = forms.CharField(max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].error_messages["required"] = errors.EMPTY_TEXT
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, error_messages={"invalid_choice": errors.ASSIGNEE_CANNOT_WORK})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people_who_work_tickets()
+
+
+class TicketIdsField(forms.Field):
+    """Ticket ids from checkboxes (or hidden inputs) sharing one name."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            ids = sorted({int(item) for item in value})
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(errors.NO_TICKETS_SELECTED) from error
+        if len(ids) > MAX_SELECTED_TICKETS:
+            raise forms.ValidationError(f"Select at most {MAX_SELECTED_TICKETS} tickets at a time.")
+        return ids
+
+
+class TicketSelectionForm(forms.Form):
+    ticket = TicketIdsField(error_messages={"required": errors.NO_TICKETS_SELECTED})
+
+    def first_error(self) -> str:
+        return next(iter(self.errors.get("ticket", [errors.NO_TICKETS_SELECTED])))

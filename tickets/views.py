@@ -1,0 +1,486 @@
+"""The dashboards, the ticket view and its actions.
+
+Views parse input, fetch-and-authorize with get_ticket_for, call one domain
+function and map its errors: Forbidden → 403, NotFound → 404, Conflict and
+Invalid → a notification and a redirect. Every page costs the same number of
+queries whatever the number of tickets: lists select_related what they show
+and the tab counts are one grouped query.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from blockdesk import errors
+from contacts.blocking import delete_blocked_ticket, delete_blocked_tickets, release_blocked_tickets, release_status
+from settings_app.switches import current_switches
+from tickets import queue
+
+from .access import get_ticket_for
+from .forms import AssignForm, TextForm, TicketSelectionForm, people_who_work_tickets
+from .models import Message, Ticket, TicketStatus
+
+PAGE_SIZE = 25
+# The newest messages a ticket view shows; older ones are summarised in one line.
+TIMELINE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    permission: str = ""
+
+
+SUPERVISOR_QUEUES = (
+    Queue(TicketStatus.BOT, "BOT"),
+    Queue(TicketStatus.UNASSIGNED, "Unassigned"),
+    Queue(TicketStatus.ASSIGNED, "Assigned"),
+    Queue(TicketStatus.RESOLVED, "Resolved"),
+    Queue(TicketStatus.BLOCKED, "Blocked", permission="tickets.view_blocked_ticket"),
+)
+AGENT_QUEUES = (
+    Queue("mine", "My tickets"),
+    Queue(TicketStatus.UNASSIGNED, "Unassigned"),
+)
+BOARDS = {"supervisor": SUPERVISOR_QUEUES, "agent": AGENT_QUEUES}
+BOARD_PERMISSIONS = {"supervisor": "tickets.view_all_tickets", "agent": "tickets.work_ticket"}
+DEFAULT_QUEUE = TicketStatus.UNASSIGNED
+NO_PERMISSION_QUEUE = "You do not have permission to see this queue."
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def _queues_for(user, board: str) -> tuple[Queue, ...]:
+    return tuple(q for q in BOARDS[board] if not q.permission or user.has_perm(q.permission))
+
+
+def _chosen_queue(request: HttpRequest, queues: tuple[Queue, ...], board: str) -> Queue:
+    key = request.GET.get("queue") or DEFAULT_QUEUE
+    for candidate in queues:
+        if candidate.key == key:
+            return candidate
+    if any(q.key == key for q in BOARDS[board]):
+        raise PermissionDenied(NO_PERMISSION_QUEUE)
+    raise Http404("No such queue.")
+
+
+def _counts(user, board: str) -> dict[str, int]:
+    """Every tab's count in one query."""
+    if board == "supervisor":
+        counts = dict.fromkeys(TicketStatus.values, 0)
+        counts.update(Ticket.objects.order_by().values_list("status").annotate(n=Count("id")))
+        return counts
+    mine = Q(status=TicketStatus.ASSIGNED, assignee=user)
+    unassigned = Q(status=TicketStatus.UNASSIGNED)
+    return Ticket.objects.filter(mine | unassigned).aggregate(
+        mine=Count("id", filter=mine), unassigned=Count("id", filter=unassigned)
+    )
+
+
+def _tabs(request: HttpRequest, board: str, active: str) -> dict:
+    counts = _counts(request.user, board)
+    page_url = reverse(f"tickets:{board}")
+    tabs = [
+        {
+            "key": q.key,
+            "label": q.label,
+            "count": counts.get(q.key, 0),
+            "url": f"{page_url}?queue={q.key}",
+            "active": q.key == active,
+        }
+        for q in _queues_for(request.user, board)
+    ]
+    return {"tabs": tabs, "board": board, "active": active, "counts": counts}
+
+
+def _queue_tickets(user, key: str):
+    if key == "mine":
+        return Ticket.objects.filter(status=TicketStatus.ASSIGNED, assignee=user).for_list().newest_first()
+    return Ticket.objects.in_queue(key).for_list().newest_first()
+
+
+def _dashboard(request: HttpRequest, board: str) -> HttpResponse:
+    queues = _queues_for(request.user, board)
+    chosen = _chosen_queue(request, queues, board)
+    page = Paginator(_queue_tickets(request.user, chosen.key), PAGE_SIZE).get_page(request.GET.get("page"))
+    can_assign = board == "supervisor" and request.user.has_perm("tickets.assign_ticket")
+    context = {
+        **_tabs(request, board, chosen.key),
+        "queue": chosen,
+        "blocked": chosen.key == TicketStatus.BLOCKED,
+        "page": page,
+        "tickets": page.object_list,
+        # One query for every row's select, not one per row.
+        "workers": list(people_who_work_tickets()) if can_assign and chosen.key != TicketStatus.RESOLVED else [],
+        "here": request.get_full_path(),
+    }
+    return render(request, f"tickets/{board}.html", context)
+
+
+@login_required
+@permission_required("tickets.view_all_tickets", raise_exception=True)
+@require_GET
+def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "supervisor")
+
+
+@login_required
+@permission_required("tickets.work_ticket", raise_exception=True)
+@require_GET
+def agent_dashboard(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "agent")
+
+
+@require_GET
+def queue_counts(request: HttpRequest) -> HttpResponse:
+    """The tabs with fresh counts, polled by the dashboards every few seconds."""
+    if not request.user.is_authenticated:
+        # A poll after the session ended: send the whole page to the login form.
+        login = reverse("login")
+        return HttpResponseClientRedirect(login) if request.htmx else redirect(login)
+    board = request.GET.get("board", "")
+    if board not in BOARDS:
+        raise Http404("No such dashboard.")
+    if not request.user.has_perm(BOARD_PERMISSIONS[board]):
+        raise PermissionDenied
+    active = request.GET.get("queue", "")
+    return render(request, "tickets/_tabs.html", _tabs(request, board, active))
+
+
+def _ticket_or_404(user, pk: int) -> Ticket:
+    try:
+        return get_ticket_for(user, pk)
+    except errors.NotFound as error:
+        raise Http404(error.detail) from error
+
+
+def _timeline(ticket: Ticket) -> list[Message]:
+    newest = ticket.messages.select_related("author").order_by("-sent_at", "-id")[:TIMELINE_LIMIT]
+    return list(reversed(newest))
+
+
+@login_required
+@require_GET
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = _ticket_or_404(user, pk)
+    timeline = _timeline(ticket)
+    workable = ticket.status in queue.WORKING_STATUSES
+    may_write = workable and (ticket.assignee_id == user.pk or user.has_perm("tickets.assign_ticket"))
+    may_assign = workable and user.has_perm("tickets.assign_ticket")
+    context = {
+        "ticket": ticket,
+        "contact": ticket.contact,
+        "timeline": timeline,
+        "hidden_messages": max(ticket.message_count - len(timeline), 0),
+        "is_blocked": ticket.status == TicketStatus.BLOCKED,
+        "may_write": may_write and user.has_perm("tickets.work_ticket"),
+        "may_take": user.has_perm("tickets.work_ticket")
+        and (
+            ticket.status == TicketStatus.UNASSIGNED
+            or (ticket.status == TicketStatus.BOT and user.has_perm("tickets.assign_ticket"))
+        ),
+        "may_hand_over": ticket.status == TicketStatus.BOT and user.has_perm("tickets.work_ticket"),
+        "may_block_contact": _may_block_contact(user, ticket),
+        "workers": list(people_who_work_tickets()) if may_assign else [],
+        "reply_form": TextForm(prefix="reply"),
+        "note_form": TextForm(prefix="note"),
+        "here": request.get_full_path(),
+    }
+    return render(request, "tickets/detail.html", context)
+
+
+def _may_block_contact(user, ticket: Ticket) -> bool:
+    """Block contact shows for a contact not yet blocked: agents on their own ticket, supervisors on any."""
+    if ticket.contact.is_blocked or not user.has_perm("contacts.block_contact"):
+        return False
+    if not current_switches().block_contacts_enabled:
+        return False
+    return ticket.assignee_id == user.pk or user.has_perm("tickets.view_all_tickets")
+
+
+# --- acting --------------------------------------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _perform(request: HttpRequest, action: Callable, *, done: Callable[..., str], success: str, failure: str):
+    """Run a domain function; tell the person what happened (or why not) and send them on."""
+    try:
+        result = action()
+    except errors.Forbidden as error:
+        raise PermissionDenied(error.detail) from error
+    except errors.NotFound as error:
+        raise Http404(error.detail) from error
+    except (errors.Conflict, errors.Invalid) as error:
+        messages.error(request, error.detail)
+        return redirect(failure)
+    messages.success(request, done(result))
+    return redirect(success)
+
+
+def _ticket_url(ticket: Ticket) -> str:
+    return reverse("tickets:detail", args=[ticket.pk])
+
+
+def _blocked_list_url() -> str:
+    return reverse("tickets:supervisor") + f"?queue={TicketStatus.BLOCKED}"
+
+
+def _queue_label(status: str) -> str:
+    return TicketStatus(status).label
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@login_required
+@require_POST
+def take(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request.user, pk)
+    return _perform(
+        request,
+        lambda: queue.take_ticket(actor=request.user, ticket=ticket),
+        done=lambda _: f"Ticket #{ticket.pk} is now assigned to you.",
+        success=_ticket_url(ticket),
+        failure=_safe_next(request, reverse("home")),
+    )
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request.user, pk)
+    if not request.user.has_perm("tickets.assign_ticket"):
+        raise PermissionDenied(errors.NO_PERMISSION_ASSIGN)
+    back = _safe_next(request, _ticket_url(ticket))
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, errors.ASSIGNEE_CANNOT_WORK)
+        return redirect(back)
+    assignee = form.cleaned_data["assignee"]
+    return _perform(
+        request,
+        lambda: queue.assign_ticket(actor=request.user, ticket=ticket, assignee=assignee),
+        done=lambda _: f"Ticket #{ticket.pk} assigned to {_name(assignee)}.",
+        success=back,
+        failure=back,
+    )
+
+
+@login_required
+@require_POST
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request.user, pk)
+    return _perform(
+        request,
+        lambda: queue.resolve_ticket(actor=request.user, ticket=ticket),
+        done=lambda _: f"Ticket #{ticket.pk} resolved.",
+        success=_safe_next(request, reverse("home")),
+        failure=_ticket_url(ticket),
+    )
+
+
+def _write(request: HttpRequest, pk: int, *, prefix: str, write: Callable, done: str) -> HttpResponse:
+    ticket = _ticket_or_404(request.user, pk)
+    form = TextForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors["text"])))
+        return redirect(_ticket_url(ticket))
+    text = form.cleaned_data["text"]
+    return _perform(
+        request,
+        lambda: write(actor=request.user, ticket=ticket, text=text),
+        done=lambda _: done.format(pk=ticket.pk),
+        success=_ticket_url(ticket),
+        failure=_ticket_url(ticket),
+    )
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    return _write(request, pk, prefix="reply", write=queue.reply_to_ticket, done="Reply sent on ticket #{pk}.")
+
+
+@login_required
+@require_POST
+def note(request: HttpRequest, pk: int) -> HttpResponse:
+    return _write(request, pk, prefix="note", write=queue.add_note, done="Note added to ticket #{pk}.")
+
+
+@login_required
+@require_POST
+def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request.user, pk)
+    return _perform(
+        request,
+        lambda: queue.hand_over_from_bot(actor=request.user, ticket=ticket),
+        done=lambda _: f"Ticket #{ticket.pk} moved to Unassigned.",
+        success=_safe_next(request, _ticket_url(ticket)),
+        failure=_ticket_url(ticket),
+    )
+
+
+@login_required
+@require_POST
+def unblock(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request.user, pk)
+    return _perform(
+        request,
+        lambda: release_blocked_tickets(actor=request.user, ticket_ids=[ticket.pk]),
+        done=lambda _: f"Ticket #{ticket.pk} moved to {_queue_label(release_status())}.",
+        success=_safe_next(request, _blocked_list_url()),
+        failure=_ticket_url(ticket),
+    )
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request.user, pk)
+    return _perform(
+        request,
+        lambda: delete_blocked_ticket(actor=request.user, ticket=ticket),
+        done=lambda counts: f"Ticket #{ticket.pk} and its {_plural(counts.messages, 'message')} deleted.",
+        success=_blocked_list_url(),
+        failure=_ticket_url(ticket),
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@login_required
+@require_GET
+def confirm_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask before deleting one blocked ticket (a dialog with htmx, a page without)."""
+    ticket = _ticket_or_404(request.user, pk)
+    if not request.user.has_perm("tickets.delete_blocked_ticket"):
+        raise PermissionDenied(errors.NO_PERMISSION_DELETE_TICKET)
+    context = {
+        "title": f"Delete ticket #{ticket.pk}?",
+        "problem": "" if ticket.status == TicketStatus.BLOCKED else errors.TICKET_NOT_BLOCKED,
+        "question": f"Delete ticket #{ticket.pk} from {ticket.contact} and its "
+        f"{_plural(ticket.message_count, 'message')}? This cannot be undone.",
+        "action_url": reverse("tickets:delete", args=[ticket.pk]),
+        "action_label": "Delete ticket",
+        "danger": True,
+        "ticket_ids": [],
+        "cancel_url": _ticket_url(ticket),
+    }
+    return _render_confirmation(request, context)
+
+
+BULK_ACTIONS = {
+    "unblock": ("tickets.unblock_ticket", errors.NO_PERMISSION_UNBLOCK_TICKET),
+    "delete": ("tickets.delete_blocked_ticket", errors.NO_PERMISSION_DELETE_TICKET),
+}
+
+
+@login_required
+@permission_required("tickets.view_blocked_ticket", raise_exception=True)
+@require_GET
+def confirm_bulk(request: HttpRequest) -> HttpResponse:
+    """Say how many tickets and messages a bulk unblock or delete would touch, and ask."""
+    action = request.GET.get("action", "")
+    if action not in BULK_ACTIONS:
+        raise Http404("No such action.")
+    permission, refusal = BULK_ACTIONS[action]
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(refusal)
+    form = TicketSelectionForm(request.GET)
+    ids = form.cleaned_data["ticket"] if form.is_valid() else []
+    found = Ticket.objects.filter(id__in=ids, status=TicketStatus.BLOCKED).aggregate(
+        tickets=Count("id"), messages=Sum("message_count")
+    )
+    tickets, message_total = found["tickets"], found["messages"] or 0
+    problem = ""
+    if not form.is_valid():
+        problem = form.first_error()
+    elif tickets != len(ids):
+        problem = errors.TICKETS_NOT_BLOCKED
+    what = f"{_plural(tickets, 'blocked ticket')} with {_plural(message_total, 'message')}"
+    if action == "delete":
+        question = f"Delete {what}? They are removed from the database; this cannot be undone."
+        label = f"Delete {_plural(tickets, 'ticket')}"
+    else:
+        destination = _queue_label(release_status())
+        question = f"Unblock {what}? They move to {destination}; the contacts stay blocked."
+        label = f"Unblock {_plural(tickets, 'ticket')}"
+    context = {
+        "title": "Delete blocked tickets?" if action == "delete" else "Unblock tickets?",
+        "problem": problem,
+        "question": question,
+        "action_url": reverse(f"tickets:bulk_{action}"),
+        "action_label": label,
+        "danger": action == "delete",
+        "ticket_ids": ids,
+        "cancel_url": _blocked_list_url(),
+    }
+    return _render_confirmation(request, context)
+
+
+def _render_confirmation(request: HttpRequest, context: dict) -> HttpResponse:
+    if request.htmx:
+        return render(request, "tickets/_confirm.html", {**context, "in_dialog": True})
+    return render(request, "tickets/confirm.html", context)
+
+
+def _bulk(request: HttpRequest, action: Callable, done: Callable[..., str]) -> HttpResponse:
+    form = TicketSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect(_blocked_list_url())
+    ids = form.cleaned_data["ticket"]
+    return _perform(
+        request,
+        lambda: action(actor=request.user, ticket_ids=ids),
+        done=done,
+        success=_blocked_list_url(),
+        failure=_blocked_list_url(),
+    )
+
+
+@login_required
+@permission_required("tickets.view_blocked_ticket", raise_exception=True)
+@require_POST
+def bulk_unblock(request: HttpRequest) -> HttpResponse:
+    return _bulk(
+        request,
+        release_blocked_tickets,
+        done=lambda n: f"{_plural(n, 'ticket')} moved to {_queue_label(release_status())}.",
+    )
+
+
+@login_required
+@permission_required("tickets.view_blocked_ticket", raise_exception=True)
+@require_POST
+def bulk_delete(request: HttpRequest) -> HttpResponse:
+    return _bulk(
+        request,
+        delete_blocked_tickets,
+        done=lambda counts: f"{_plural(counts.tickets, 'ticket')} and {_plural(counts.messages, 'message')} deleted.",
+    )
