@@ -1,0 +1,155 @@
+"""Who is calling the JSON API: a channel (inbound messages) or a person (staff endpoints).
+
+Both send `Authorization: Bearer <token>`. Channel requests are also where
+the body's size limit and the optional HMAC signature are checked, because
+the signature covers the raw body and must be checked before it is parsed.
+"""
+
+import hashlib
+import hmac
+import re
+import time
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from accounts.models import ApiToken
+from contacts.models import Channel
+
+INBOUND_MAX_BYTES = 64 * 1024
+BATCH_MAX_BYTES = 1024 * 1024
+# How far a signed request's timestamp may be from the server's clock, either way.
+SIGNATURE_MAX_AGE_SECONDS = 5 * 60
+TIMESTAMP_HEADER = "X-BlockDesk-Timestamp"
+SIGNATURE_HEADER = "X-BlockDesk-Signature"
+
+NO_CHANNEL_TOKEN = "Send the channel's token as 'Authorization: Bearer <token>'."
+BAD_CHANNEL_TOKEN = "The channel token is wrong or revoked, or its channel is switched off."
+NO_PERSONAL_TOKEN = "Send your personal API token as 'Authorization: Bearer <token>'."
+BAD_PERSONAL_TOKEN = "The API token is wrong or revoked, or its user is inactive."
+MISSING_TIMESTAMP = f"This channel signs its requests: send {TIMESTAMP_HEADER} with the unix time in seconds."
+STALE_TIMESTAMP = f"{TIMESTAMP_HEADER} is more than 5 minutes away from the server's clock; sign the request again."
+MISSING_SIGNATURE = (
+    f"This channel signs its requests: send {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of timestamp + '.' + body>."
+)
+BAD_SIGNATURE = f"{SIGNATURE_HEADER} does not match the timestamp and body (HMAC-SHA256 with the channel's secret)."
+BODY_TOO_LARGE = "The request body is larger than {limit} KiB."
+
+
+class ApiError(Exception):
+    """A refusal decided by the API layer itself (not by a domain function)."""
+
+    status = 400
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
+def too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(BODY_TOO_LARGE.format(limit=limit // 1024))
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def read_body(request: HttpRequest, limit: int) -> bytes:
+    """Return the raw body, refusing it with 413 before reading it when its declared length is over the limit."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise too_large(limit)
+    try:
+        body = request.body
+    except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: still the client's fault
+        raise too_large(limit) from None
+    if len(body) > limit:
+        raise too_large(limit)
+    return body
+
+
+def signature_for(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-BlockDesk-Signature value a channel with this secret sends."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def check_signature(request: HttpRequest, secret: str, body: bytes) -> None:
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
+    if not timestamp:
+        raise Unauthorized(MISSING_TIMESTAMP)
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp) or abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+        raise Unauthorized(STALE_TIMESTAMP)
+    given = request.headers.get(SIGNATURE_HEADER, "").strip()
+    if not given:
+        raise Unauthorized(MISSING_SIGNATURE)
+    expected = signature_for(secret, timestamp, body)
+    if not hmac.compare_digest(expected.encode(), given.lower().encode("utf-8", "replace")):
+        raise Unauthorized(BAD_SIGNATURE)
+
+
+class ChannelToken(HttpBearer):
+    """A channel's bearer token; the body must fit `max_bytes` and carry a signature if the channel has a secret."""
+
+    openapi_description = (
+        "The channel's token (`create_channel` prints it once). A channel with a signing secret must also send "
+        f"`{TIMESTAMP_HEADER}` (unix seconds, within 5 minutes) and "
+        f"`{SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of timestamp + '.' + raw body>`."
+    )
+
+    def __init__(self, *, max_bytes: int):
+        self.max_bytes = max_bytes
+        super().__init__()
+
+    def __call__(self, request: HttpRequest) -> Channel:
+        raw = _bearer_token(request)
+        if raw is None:
+            raise Unauthorized(NO_CHANNEL_TOKEN)
+        channel = Channel.objects.for_token(raw)
+        if channel is None:
+            raise Unauthorized(BAD_CHANNEL_TOKEN)
+        body = read_body(request, self.max_bytes)
+        if channel.signing_secret:
+            check_signature(request, channel.signing_secret, body)
+        return channel
+
+    def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
+        raise NotImplementedError
+
+
+class PersonalToken(HttpBearer):
+    """A person's API token (`create_api_token`); it acts with its owner's permissions."""
+
+    openapi_description = "A personal API token (`create_api_token USERNAME` prints one); it acts as its owner."
+
+    def __call__(self, request: HttpRequest):
+        raw = _bearer_token(request)
+        if raw is None:
+            raise Unauthorized(NO_PERSONAL_TOKEN)
+        user = ApiToken.objects.user_for_token(raw)
+        if user is None:
+            raise Unauthorized(BAD_PERSONAL_TOKEN)
+        return user
+
+    def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
+        raise NotImplementedError

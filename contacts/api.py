@@ -1,0 +1,193 @@
+"""Staff API for contacts: list, detail, block and unblock (personal API tokens)."""
+
+from datetime import datetime
+
+from ninja import Path, Query, Router, Schema
+from pydantic import Field
+
+from blockdesk import errors
+from blockdesk.api_auth import PersonalToken
+from blockdesk.api_schemas import (
+    DEFAULT_LIMIT,
+    MAX_ID,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    PersonOut,
+    bounded_text,
+    person,
+    responses,
+)
+
+from .access import get_contact_for
+from .blocking import block_contact, blocked_ticket_counts, unblock_contact
+from .models import BlockReason, Contact, UnblockChoice
+
+NO_PERMISSION_VIEW_CONTACTS = "You do not have permission to see contacts."
+
+router = Router(tags=["contacts"], auth=PersonalToken())
+
+ContactId = Path(..., ge=1, le=MAX_ID, description="The contact's id.")
+
+
+class BlockOut(Schema):
+    reason: BlockReason
+    note: str
+    blocked_by: PersonOut | None
+    blocked_at: datetime
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    phone: str
+    email: str
+    is_blocked: bool
+    block: BlockOut | None = Field(description="The current block, or null when the contact is not blocked.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ChannelOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class IdentityOut(Schema):
+    channel: ChannelOut
+    external_id: str = Field(description="The address the channel knows the contact by (phone, chat id, e-mail).")
+
+
+class BlockedTicketsOut(Schema):
+    tickets: int
+    messages: int
+
+
+class ContactDetailOut(ContactOut):
+    identities: list[IdentityOut]
+    blocked_tickets: BlockedTicketsOut = Field(description="What Unblock All would release or Delete All delete.")
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    count: int = Field(description="How many contacts match, over all pages.")
+
+
+class ContactFilters(Schema):
+    blocked: bool | None = Field(None, description="true: only blocked contacts; false: only the others.")
+    q: bounded_text(max_length=200) = Field("", description="Search name, phone and e-mail.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class BlockIn(Schema):
+    reason: BlockReason
+    note: bounded_text(max_length=2000) = ""
+    close_open_tickets: bool = Field(True, description="Resolve the contact's open tickets (the console's default).")
+
+
+class BlockResult(Schema):
+    contact: ContactOut
+    tickets_resolved: int
+
+
+class UnblockIn(Schema):
+    tickets: UnblockChoice = Field(
+        description="unblock_all: release its blocked tickets to the queues; "
+        "delete_all: delete them and their messages."
+    )
+
+
+class UnblockResult(Schema):
+    released: int = Field(description="Blocked tickets moved to the BOT or Unassigned queue.")
+    deleted: int = Field(description="Blocked tickets deleted.")
+    messages_deleted: int
+    contact: ContactOut
+
+
+def contact_out(contact: Contact) -> dict:
+    block = None
+    if contact.is_blocked:
+        block = {
+            "reason": contact.blocked_reason or BlockReason.OTHER,
+            "note": contact.blocked_note,
+            "blocked_by": person(contact.blocked_by),
+            "blocked_at": contact.blocked_at,
+        }
+    return {
+        "id": contact.pk,
+        "name": contact.name,
+        "phone": contact.phone,
+        "email": contact.email,
+        "is_blocked": contact.is_blocked,
+        "block": block,
+        "created_at": contact.created_at,
+        "updated_at": contact.updated_at,
+    }
+
+
+@router.get("", response=responses({200: ContactPage}, 401, 403, 422), summary="List contacts")
+def list_contacts(request, filters: Query[ContactFilters]):
+    if not request.auth.has_perm("contacts.view_contact"):
+        raise errors.Forbidden(NO_PERMISSION_VIEW_CONTACTS)
+    contacts = Contact.objects.search(filters.q)
+    if filters.blocked is not None:
+        contacts = contacts.filter(is_blocked=filters.blocked)
+    page = contacts.select_related("blocked_by").order_by("name", "id")[filters.offset : filters.offset + filters.limit]
+    return {"items": [contact_out(c) for c in page], "count": contacts.count()}
+
+
+@router.get("/{contact_id}", response=responses({200: ContactDetailOut}, 401, 404, 422), summary="Show a contact")
+def show_contact(request, contact_id: int = ContactId):
+    contact = get_contact_for(request.auth, contact_id)
+    identities = contact.identities.select_related("channel").order_by("id")
+    counts = blocked_ticket_counts(contact)
+    return {
+        **contact_out(contact),
+        "identities": [
+            {
+                "channel": {"id": i.channel.pk, "name": i.channel.name, "kind": i.channel.kind},
+                "external_id": i.external_id,
+            }
+            for i in identities
+        ],
+        "blocked_tickets": {"tickets": counts.tickets, "messages": counts.messages},
+    }
+
+
+@router.post(
+    "/{contact_id}/block",
+    response=responses({200: BlockResult}, 400, 401, 403, 404, 409, 422),
+    summary="Block a contact",
+    description="Needs the block feature switched on and contacts.block_contact. 409 if already blocked.",
+)
+def block(request, payload: BlockIn, contact_id: int = ContactId):
+    contact = get_contact_for(request.auth, contact_id)
+    made = block_contact(
+        actor=request.auth,
+        contact=contact,
+        reason=payload.reason,
+        note=payload.note,
+        resolve_open_tickets=payload.close_open_tickets,
+    )
+    return {
+        "contact": contact_out(get_contact_for(request.auth, contact_id)),
+        "tickets_resolved": made.tickets_resolved,
+    }
+
+
+@router.post(
+    "/{contact_id}/unblock",
+    response=responses({200: UnblockResult}, 400, 401, 403, 404, 409, 422),
+    summary="Unblock a contact",
+    description="Needs contacts.unblock_contact (works with the feature switched off). 409 if not blocked.",
+)
+def unblock(request, payload: UnblockIn, contact_id: int = ContactId):
+    contact = get_contact_for(request.auth, contact_id)
+    lifted = unblock_contact(actor=request.auth, contact=contact, choice=payload.tickets)
+    return {
+        "released": lifted.tickets_released,
+        "deleted": lifted.tickets_deleted,
+        "messages_deleted": lifted.messages_deleted,
+        "contact": contact_out(get_contact_for(request.auth, contact_id)),
+    }

@@ -1,0 +1,262 @@
+"""JSON API for tickets: inbound messages from channels, and the staff ticket endpoints."""
+
+from datetime import datetime
+
+from django.db import OperationalError, transaction
+from ninja import Path, Query, Router, Schema, Status
+from pydantic import Field
+
+from blockdesk import errors
+from blockdesk.api_auth import BATCH_MAX_BYTES, INBOUND_MAX_BYTES, ChannelToken, PersonalToken
+from blockdesk.api_schemas import (
+    DEFAULT_LIMIT,
+    MAX_ID,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    PersonOut,
+    Timestamp,
+    bounded_text,
+    person,
+    responses,
+)
+from contacts.blocking import unblock_ticket
+
+from .access import get_ticket_for, visible_tickets
+from .models import Message, Ticket, TicketStatus
+from .queue import hand_over_from_bot
+from .routing import InboundMessage, RoutedMessage, route_inbound_message
+
+NO_PERMISSION_VIEW_TICKETS = "You do not have permission to see tickets."
+NO_PERMISSION_VIEW_BLOCKED = "You do not have permission to see blocked tickets."
+# The detail view shows the latest messages; message_count says how many there are in all.
+DETAIL_MESSAGES = 500
+# PostgreSQL's codes for a deadlock and a serialization failure: the whole transaction may simply run again.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+inbound_router = Router(tags=["inbound"])
+router = Router(tags=["tickets"], auth=PersonalToken())
+
+TicketId = Path(..., ge=1, le=MAX_ID, description="The ticket's id.")
+
+
+# Inbound -----------------------------------------------------------------------------------------
+
+
+class InboundContactIn(Schema):
+    id: bounded_text(min_length=1, max_length=255) = Field(description="The address the channel knows the customer by.")
+    name: bounded_text(max_length=200) | None = None
+    phone: bounded_text(max_length=50) | None = None
+    email: bounded_text(max_length=254) | None = None
+
+
+class InboundMessageIn(Schema):
+    message_id: bounded_text(min_length=1, max_length=255) = Field(
+        description="The channel's id for the message; a repeat delivery is stored once."
+    )
+    contact: InboundContactIn
+    text: bounded_text(min_length=1, max_length=10_000)
+    sent_at: Timestamp | None = Field(None, description="ISO 8601; without a zone it is read as UTC.")
+
+
+class InboundBatchIn(Schema):
+    messages: list[InboundMessageIn] = Field(min_length=1, max_length=100)
+
+
+class InboundResult(Schema):
+    message: int
+    ticket: int
+    contact: int
+    status: TicketStatus = Field(description="The status of the ticket the message landed in.")
+    duplicate: bool = Field(description="true when this message id was delivered before; nothing new was stored.")
+
+
+class InboundBatchResult(Schema):
+    results: list[InboundResult]
+
+
+def _inbound(item: InboundMessageIn) -> InboundMessage:
+    return InboundMessage(
+        message_id=item.message_id,
+        contact_id=item.contact.id,
+        text=item.text,
+        contact_name=item.contact.name or "",
+        phone=item.contact.phone or "",
+        email=item.contact.email or "",
+        sent_at=item.sent_at,
+    )
+
+
+def _result(routed: RoutedMessage) -> dict:
+    return {
+        "message": routed.message.pk,
+        "ticket": routed.ticket.pk,
+        "contact": routed.contact.pk,
+        "status": routed.ticket.status,
+        "duplicate": routed.duplicate,
+    }
+
+
+def _route_all(channel, items: list[InboundMessageIn]) -> list[RoutedMessage]:
+    """Store the messages in one transaction, running it again if PostgreSQL picked it as a deadlock victim."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return [route_inbound_message(channel=channel, inbound=_inbound(item)) for item in items]
+        except OperationalError as exc:
+            if attempt == 2 or getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+                raise
+    raise AssertionError("unreachable")
+
+
+@inbound_router.post(
+    "/messages",
+    auth=ChannelToken(max_bytes=INBOUND_MAX_BYTES),
+    response=responses({201: InboundResult, 200: InboundResult}, 400, 401, 413, 422),
+    summary="Deliver a customer message",
+    description="201 when stored; 200 with `duplicate: true` (and the first result) when the message id was seen "
+    "before on this channel. 413 over 64 KiB.",
+)
+def deliver_message(request, payload: InboundMessageIn):
+    (routed,) = _route_all(request.auth, [payload])
+    return Status(200 if routed.duplicate else 201, _result(routed))
+
+
+@inbound_router.post(
+    "/messages/batch",
+    auth=ChannelToken(max_bytes=BATCH_MAX_BYTES),
+    response=responses({201: InboundBatchResult, 200: InboundBatchResult}, 400, 401, 413, 422),
+    summary="Deliver up to 100 customer messages",
+    description="All items are validated first (422 names `messages[i].field`), then stored in one transaction. "
+    "Results come in order, each as the single endpoint would answer. 201 when at least one message was new, "
+    "200 when every one was a repeat delivery. 413 over 1 MiB.",
+)
+def deliver_batch(request, payload: InboundBatchIn):
+    routed = _route_all(request.auth, payload.messages)
+    status = 200 if all(r.duplicate for r in routed) else 201
+    return Status(status, {"results": [_result(r) for r in routed]})
+
+
+# Staff -------------------------------------------------------------------------------------------
+
+
+class ContactSummary(Schema):
+    id: int
+    name: str
+    is_blocked: bool
+
+
+class ChannelSummary(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class TicketOut(Schema):
+    id: int
+    contact: ContactSummary
+    channel: ChannelSummary
+    status: TicketStatus
+    assignee: PersonOut | None
+    created_at: datetime
+    last_message_at: datetime
+    closed_at: datetime | None
+    message_count: int
+    last_message_preview: str
+
+
+class MessageOut(Schema):
+    id: int
+    direction: Message.Direction
+    text: str
+    sent_at: datetime
+    author: PersonOut | None = Field(description="Who wrote a reply or note; null for customer messages.")
+    message_id: str | None = Field(description="The channel's id for a customer message.")
+
+
+class TicketDetailOut(TicketOut):
+    messages: list[MessageOut] = Field(
+        description=f"The latest {DETAIL_MESSAGES} messages, oldest first; message_count says how many there are."
+    )
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    count: int
+
+
+class TicketFilters(Schema):
+    status: TicketStatus | None = None
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+def ticket_out(ticket: Ticket) -> dict:
+    return {
+        "id": ticket.pk,
+        "contact": {"id": ticket.contact.pk, "name": str(ticket.contact), "is_blocked": ticket.contact.is_blocked},
+        "channel": {"id": ticket.channel.pk, "name": ticket.channel.name, "kind": ticket.channel.kind},
+        "status": ticket.status,
+        "assignee": person(ticket.assignee),
+        "created_at": ticket.created_at,
+        "last_message_at": ticket.last_message_at,
+        "closed_at": ticket.closed_at,
+        "message_count": ticket.message_count,
+        "last_message_preview": ticket.last_message_preview,
+    }
+
+
+def message_out(message: Message) -> dict:
+    return {
+        "id": message.pk,
+        "direction": message.direction,
+        "text": message.body,
+        "sent_at": message.sent_at,
+        "author": person(message.author),
+        "message_id": message.external_id,
+    }
+
+
+@router.get("", response=responses({200: TicketPage}, 401, 403, 422), summary="List tickets, newest first")
+def list_tickets(request, filters: Query[TicketFilters]):
+    user = request.auth
+    if not user.has_perm("tickets.view_ticket"):
+        raise errors.Forbidden(NO_PERMISSION_VIEW_TICKETS)
+    if filters.status == TicketStatus.BLOCKED and not user.has_perm("tickets.view_blocked_ticket"):
+        raise errors.Forbidden(NO_PERMISSION_VIEW_BLOCKED)
+    tickets = visible_tickets(user)
+    if filters.status is not None:
+        tickets = tickets.in_queue(filters.status)
+    page = tickets.for_list().newest_first()[filters.offset : filters.offset + filters.limit]
+    return {"items": [ticket_out(t) for t in page], "count": tickets.count()}
+
+
+@router.get("/{ticket_id}", response=responses({200: TicketDetailOut}, 401, 404, 422), summary="Show a ticket")
+def show_ticket(request, ticket_id: int = TicketId):
+    ticket = get_ticket_for(request.auth, ticket_id)
+    latest = ticket.messages.select_related("author").order_by("-sent_at", "-id")[:DETAIL_MESSAGES]
+    return {**ticket_out(ticket), "messages": [message_out(m) for m in list(latest)[::-1]]}
+
+
+@router.post(
+    "/{ticket_id}/unblock",
+    response=responses({200: TicketOut}, 401, 403, 404, 409, 422),
+    summary="Unblock a ticket",
+    description="A blocked ticket goes to the BOT (BOT on) or Unassigned; the contact stays blocked. "
+    "Needs tickets.unblock_ticket; 409 if the ticket is not blocked.",
+)
+def unblock(request, ticket_id: int = TicketId):
+    ticket = get_ticket_for(request.auth, ticket_id)
+    unblock_ticket(actor=request.auth, ticket=ticket)
+    return ticket_out(get_ticket_for(request.auth, ticket_id))
+
+
+@router.post(
+    "/{ticket_id}/handover",
+    response=responses({200: TicketOut}, 401, 403, 404, 409, 422),
+    summary="Hand a ticket over from the BOT",
+    description="BOT → Unassigned, for a BOT integration. 409 if the ticket is not with the BOT.",
+)
+def handover(request, ticket_id: int = TicketId):
+    ticket = get_ticket_for(request.auth, ticket_id)
+    hand_over_from_bot(actor=request.auth, ticket=ticket)
+    return ticket_out(get_ticket_for(request.auth, ticket_id))
