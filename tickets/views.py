@@ -56,7 +56,8 @@ AGENT_QUEUES = (
 )
 BOARDS = {"supervisor": SUPERVISOR_QUEUES, "agent": AGENT_QUEUES}
 BOARD_PERMISSIONS = {"supervisor": "tickets.view_all_tickets", "agent": "tickets.work_ticket"}
-DEFAULT_QUEUE = TicketStatus.UNASSIGNED
+# Supervisors start where people are waiting; agents start with their own work.
+DEFAULT_QUEUES = {"supervisor": TicketStatus.UNASSIGNED, "agent": "mine"}
 NO_PERMISSION_QUEUE = "You do not have permission to see this queue."
 
 
@@ -68,7 +69,7 @@ def _queues_for(user, board: str) -> tuple[Queue, ...]:
 
 
 def _chosen_queue(request: HttpRequest, queues: tuple[Queue, ...], board: str) -> Queue:
-    key = request.GET.get("queue") or DEFAULT_QUEUE
+    key = request.GET.get("queue") or DEFAULT_QUEUES[board]
     for candidate in queues:
         if candidate.key == key:
             return candidate
