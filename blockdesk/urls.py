@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .api import api
+from .health import healthz
 from .views import home
 
 urlpatterns = [
@@ -14,4 +15,6 @@ urlpatterns = [
     path("settings/", include("settings_app.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("audit/", include("contacts.audit_urls")),
 ]

@@ -1,0 +1,46 @@
+"""Turn a database outage anywhere in a request into a 503 (see blockdesk.outage)."""
+
+import logging
+import sys
+
+from django.core.signals import got_request_exception
+from django.dispatch import receiver
+
+from .outage import install_on_root_api, is_database_outage, outage_response
+
+logger = logging.getLogger("blockdesk.outage")
+
+
+class DatabaseOutageMiddleware:
+    """Answer 503 instead of 500 when the database cannot be reached.
+
+    A view's exception arrives in process_exception. One raised by an inner
+    middleware (the session saved after the view, say) has already become a
+    500 response by the time it gets here; the got_request_exception receiver
+    below marks such requests so the 500 is replaced on its way out. Keep
+    this middleware first in MIDDLEWARE so everything that can touch the
+    database runs inside it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # django-ninja answers exceptions itself, before any middleware sees them.
+        install_on_root_api()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "_database_outage", False):
+            return outage_response(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if is_database_outage(exception):
+            logger.warning("Database unavailable during %s %s: %s", request.method, request.path, exception)
+            return outage_response(request)
+        return None
+
+
+@receiver(got_request_exception)
+def _mark_database_outage(sender, request=None, **kwargs):
+    if request is not None and is_database_outage(sys.exc_info()[1]):
+        request._database_outage = True

@@ -1,0 +1,178 @@
+"""The audit trail page and the CSV exports: who may see them, filters, content and escaping."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.audit_views import AUDIT_CSV_HEADER, BLOCKED_CSV_HEADER, safe_cell
+from contacts.blocking import block_contact, release_blocked_tickets, unblock_contact
+from contacts.models import AuditEntry, BlockReason, UnblockChoice
+from tests import factories
+from tests.inbound import deliver
+
+pytestmark = pytest.mark.django_db
+
+TRAIL = reverse("audit:trail")
+TRAIL_CSV = reverse("audit:trail_csv")
+BLOCKED_CSV = reverse("audit:blocked_contacts_csv")
+
+
+def _csv(response) -> list[dict]:
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def history(blocking_on, supervisor, agent, channel):
+    """A small history: a block with Delete All, a block with Unblock All, a ticket let through."""
+    spammer = factories.ContactFactory(name="Spam King", phone="+6281111111")
+    factories.ContactIdentityFactory(contact=spammer, channel=channel, external_id="+6281111111")
+    block_contact(actor=agent, contact=spammer, reason=BlockReason.SPAM)
+    deliver(channel, "+6281111111", "buy now")
+    deliver(channel, "+6281111111", "buy more")
+    unblock_contact(actor=supervisor, contact=spammer, choice=UnblockChoice.DELETE_ALL)
+
+    rude = factories.ContactFactory(name="Rude Rita", phone="+6282222222")
+    factories.ContactIdentityFactory(contact=rude, channel=channel, external_id="+6282222222")
+    block_contact(actor=supervisor, contact=rude, reason=BlockReason.ABUSE, note="shouting")
+    routed = deliver(channel, "+6282222222", "let me through")
+    release_blocked_tickets(actor=supervisor, ticket_ids=[routed.ticket.pk])
+    return {"spammer": spammer, "rude": rude, "ticket": routed.ticket}
+
+
+@pytest.mark.parametrize(
+    ("persona", "trail", "blocked_csv"),
+    [("anonymous", 302, 302), ("agent", 403, 200), ("supervisor", 403, 200), ("administrator", 200, 200)],
+)
+def test_who_may_see_the_audit_pages(request, client, persona, trail, blocked_csv):
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+    for url, expected in ((TRAIL, trail), (TRAIL_CSV, trail), (BLOCKED_CSV, blocked_csv)):
+        response = client.get(url)
+        assert response.status_code == expected, url
+        if expected == 302:
+            assert response["Location"].startswith(reverse("login"))
+    assert client.post(TRAIL).status_code in (302, 405)
+
+
+def test_the_trail_lists_every_action_with_counts(client, administrator, history):
+    client.force_login(administrator)
+    response = client.get(TRAIL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("<tr>") == 1 + 4  # header + blocked, delete_all, blocked, released
+    for text in (
+        "Blocked contact",
+        "Unblocked contact (Delete All)",
+        "1 ticket and 2 messages deleted",
+        f"Ticket #{history['ticket'].pk} (1 message) released",
+        "Spam King",
+        "Rude Rita",
+        "Sari",
+        "Ana",
+    ):
+        assert text in page
+
+
+@pytest.mark.parametrize(
+    ("query", "actions"),
+    [
+        ({"action": "delete_all"}, ["delete_all"]),
+        ({"actor": "ana"}, ["blocked"]),
+        ({"q": "rita"}, ["ticket_released", "blocked"]),
+        ({"q": "+6281111"}, ["delete_all", "blocked"]),
+        ({"action": "blocked", "actor": "super"}, ["blocked"]),
+    ],
+)
+def test_filters(client, administrator, history, query, actions):
+    client.force_login(administrator)
+    rows = _csv(client.get(TRAIL_CSV, query))
+    assert [row["action"] for row in rows] == actions
+    assert client.get(TRAIL, query).context["page"].paginator.count == len(actions)
+
+
+def test_date_range(client, administrator, history):
+    client.force_login(administrator)
+    AuditEntry.objects.filter(action=AuditEntry.Action.TICKET_RELEASED).update(at=timezone.now() - timedelta(days=10))
+    today = timezone.localdate()
+    recent = _csv(client.get(TRAIL_CSV, {"since": today.isoformat()}))
+    assert [row["action"] for row in recent] == ["blocked", "delete_all", "blocked"]
+    old = _csv(client.get(TRAIL_CSV, {"until": (today - timedelta(days=5)).isoformat()}))
+    assert [row["action"] for row in old] == ["ticket_released"]
+    backwards = client.get(TRAIL, {"since": today.isoformat(), "until": (today - timedelta(days=1)).isoformat()})
+    assert "The start date is after the end date." in backwards.content.decode()
+
+
+def test_pagination_and_constant_query_count(client, administrator, supervisor, blocking_on):
+    client.force_login(administrator)
+
+    def add_entries(count):
+        for _ in range(count):
+            contact = factories.ContactFactory()
+            block_contact(actor=supervisor, contact=contact, reason=BlockReason.SPAM)
+
+    add_entries(3)
+    client.get(TRAIL)  # warm caches (switches)
+    with CaptureQueriesContext(connection) as small:
+        client.get(TRAIL)
+    add_entries(60)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(TRAIL)
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(response.context["entries"]) == 50
+    assert "Page 1 of 2" in response.content.decode()
+    assert len(client.get(TRAIL, {"page": 2}).context["entries"]) == 13
+
+
+def test_audit_csv_columns(client, administrator, history):
+    client.force_login(administrator)
+    response = client.get(TRAIL_CSV)
+    assert "attachment" in response["Content-Disposition"]
+    rows = _csv(response)
+    assert list(rows[0].keys()) == AUDIT_CSV_HEADER
+    delete_all = next(row for row in rows if row["action"] == "delete_all")
+    assert delete_all["actor"] == "supervisor"
+    assert delete_all["contact_name"] == "Spam King"
+    assert delete_all["contact_phone"] == "'+6281111111"  # starts with +: quoted against formulas
+    assert (delete_all["tickets"], delete_all["messages"]) == ("1", "2")
+    assert delete_all["block_reason"] == "spam"
+
+
+def test_blocked_contacts_csv(client, supervisor, blocking_on):
+    client.force_login(supervisor)
+    hostile = factories.ContactFactory(name='=HYPERLINK("http://evil.example","x")', phone="123", email="a@example.com")
+    block_contact(actor=supervisor, contact=hostile, reason=BlockReason.OTHER, note='He said "hi",\nthen @SUM(A1)')
+    factories.ContactFactory(name="Not blocked")
+    rows = _csv(client.get(BLOCKED_CSV))
+    assert len(rows) == 1
+    row = rows[0]
+    assert list(row.keys()) == BLOCKED_CSV_HEADER
+    assert row["name"] == "'" + hostile.name
+    assert row["note"] == 'He said "hi",\nthen @SUM(A1)'  # quotes and newlines survive CSV escaping
+    assert row["blocked_by"] == "supervisor" and row["reason"] == "other"
+    assert row["blocked_at"].startswith(str(timezone.localdate().year))
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+62", "'+62"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("Budi", "Budi"),
+        ("a=b", "a=b"),
+        (None, ""),
+        (7, "7"),
+    ],
+)
+def test_safe_cell(value, cell):
+    assert safe_cell(value) == cell
