@@ -93,6 +93,9 @@ def test_agent_blocks_a_contact_from_the_360_dialog(page, live_server, login, sc
     factories.TicketFactory(contact=budi, channel=channel, status=TicketStatus.ASSIGNED, assignee=agent)
     factories.ContactFactory.create_batch(6)
 
+    console_errors, failed_urls = [], []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    page.on("response", lambda response: response.status >= 400 and failed_urls.append(response.url))
     login(page, agent)
     page.goto(f"{live_server.url}/contacts/")
     screenshot(page, "contacts")
@@ -130,6 +133,9 @@ def test_agent_blocks_a_contact_from_the_360_dialog(page, live_server, login, sc
 
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "contacts-blocked-390")
+    # Nothing refused by the Content-Security-Policy, no script errors, no missing files (but the favicon).
+    assert [url for url in failed_urls if not url.endswith("/favicon.ico")] == []
+    assert [text for text in console_errors if "Failed to load resource" not in text] == []
 
 
 def test_agent_sees_no_block_button_with_the_feature_off(page, live_server, login, agent):
