@@ -1,11 +1,12 @@
 import pytest
 
-from contacts.blocking import block_contact, release_blocked_tickets
+from contacts.blocking import block_contact, release_blocked_tickets, unblock_contact
 from contacts.models import Contact, ContactIdentity
 from tests import factories
 from tests.inbound import deliver
-from tickets.models import Message, Ticket, TicketStatus
+from tickets.models import OPEN_STATUSES, Message, Ticket, TicketStatus
 from tickets.queue import resolve_ticket
+from tickets.routing import InboundMessage, route_inbound_message
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,27 @@ def test_open_ticket_kept_when_blocking_without_resolving(channel, supervisor, b
 
     assert deliver(channel, "+628111").ticket.pk == first.ticket.pk
     assert Ticket.objects.get(pk=first.ticket.pk).status == TicketStatus.UNASSIGNED
+
+
+def test_first_message_stores_the_contacts_profile(channel):
+    inbound = InboundMessage(
+        message_id="wamid.9", contact_id="+628333", text="Hi", contact_name="Siti", phone="+628333", email="s@x.id"
+    )
+
+    contact = route_inbound_message(channel=channel, inbound=inbound).contact
+
+    contact.refresh_from_db()
+    assert (contact.name, contact.phone, contact.email, contact.is_blocked) == ("Siti", "+628333", "s@x.id", False)
+
+
+def test_message_after_unblock_all_joins_the_released_ticket(channel, supervisor, blocking_on):
+    contact = deliver(channel, "+628111").contact
+    block_contact(actor=supervisor, contact=contact, reason="spam")
+    blocked = deliver(channel, "+628111", "spam").ticket
+    unblock_contact(actor=supervisor, contact=contact, choice="unblock_all")
+
+    later = deliver(channel, "+628111", "sorry about that")
+
+    assert later.ticket.pk == blocked.pk
+    assert later.ticket.status == TicketStatus.UNASSIGNED
+    assert Ticket.objects.filter(contact=contact, status__in=OPEN_STATUSES).count() == 1
