@@ -1,0 +1,271 @@
+"""Every console URL and every API endpoint × anonymous, agent, supervisor, administrator.
+
+The expected answers are written from DESIGN.md (roles and permissions), not
+read off the code: anonymous people are sent to the login page (console) or
+get 401 (API); a role without the permission gets 403; an object the role may
+not see (a blocked ticket or a BOT ticket for an agent) is 404; an allowed
+state change redirects (console) or answers 200 (API). The URL resolver and
+the OpenAPI document are enumerated, so a new page or endpoint without a row
+here fails `test_every_url_has_a_row`.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import ApiToken
+from blockdesk.api import api
+from contacts.blocking import block_contact
+from contacts.models import BlockReason
+from tests import factories
+from tickets.models import TicketStatus
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "agent", "supervisor", "administrator")
+LOGIN = "login"  # expected: a redirect to the login page
+OK_OR_REDIRECT = "root"  # ninja's bare /api/v1/ root: DESIGN says nothing; anything but an error
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str  # the resolver's pattern, with <pk>-style placeholders
+    url: str  # with {world} placeholders
+    expected: tuple  # anonymous, agent, supervisor, administrator
+    data: dict = field(default_factory=dict)
+    api: bool = False
+
+
+L = LOGIN
+CONSOLE = [
+    Row("GET", "", "/", (L, 302, 302, 302)),
+    Row("GET", "login/", "/login/", (200, 302, 302, 302)),
+    Row("POST", "logout/", "/logout/", (302, 302, 302, 302)),
+    Row("GET", "healthz", "/healthz", (200, 200, 200, 200)),
+    Row("GET", "contacts/", "/contacts/", (L, 200, 200, 200)),
+    Row("GET", "contacts/<int:pk>/", "/contacts/{contact}/", (L, 200, 200, 200)),
+    Row("GET", "contacts/<int:pk>/block/", "/contacts/{contact}/block/", (L, 200, 200, 200)),
+    Row(
+        "POST",
+        "contacts/<int:pk>/block/",
+        "/contacts/{contact}/block/",
+        (L, 302, 302, 302),
+        {"reason": "spam", "resolve_open_tickets": "on"},
+    ),
+    Row("GET", "contacts/<int:pk>/unblock/", "/contacts/{blocked_contact}/unblock/", (L, 403, 200, 200)),
+    Row(
+        "POST",
+        "contacts/<int:pk>/unblock/",
+        "/contacts/{blocked_contact}/unblock/",
+        (L, 403, 302, 302),
+        {"choice": "unblock_all"},
+    ),
+    Row("GET", "tickets/", "/tickets/", (L, 200, 200, 200)),
+    Row("GET", "tickets/supervisor/", "/tickets/supervisor/", (L, 403, 200, 200)),
+    Row("GET", "tickets/counts/", "/tickets/counts/?board=supervisor", (L, 403, 200, 200)),
+    Row(
+        "GET",
+        "tickets/blocked/confirm/",
+        "/tickets/blocked/confirm/?action=unblock&ticket={blocked}",
+        (L, 403, 200, 200),
+    ),
+    Row("POST", "tickets/blocked/unblock/", "/tickets/blocked/unblock/", (L, 403, 302, 302), {"ticket": "{blocked}"}),
+    Row("POST", "tickets/blocked/delete/", "/tickets/blocked/delete/", (L, 403, 302, 302), {"ticket": "{blocked}"}),
+    Row("GET", "tickets/<int:pk>/", "/tickets/{unassigned}/", (L, 200, 200, 200)),
+    Row("POST", "tickets/<int:pk>/take/", "/tickets/{unassigned}/take/", (L, 302, 302, 302)),
+    Row(
+        "POST", "tickets/<int:pk>/assign/", "/tickets/{unassigned}/assign/", (L, 403, 302, 302), {"assignee": "{agent}"}
+    ),
+    Row("POST", "tickets/<int:pk>/resolve/", "/tickets/{own}/resolve/", (L, 302, 302, 302)),
+    Row("POST", "tickets/<int:pk>/reply/", "/tickets/{own}/reply/", (L, 302, 302, 302), {"text": "On it."}),
+    Row("POST", "tickets/<int:pk>/note/", "/tickets/{own}/note/", (L, 302, 302, 302), {"text": "Checked."}),
+    Row("POST", "tickets/<int:pk>/handover/", "/tickets/{bot}/handover/", (L, 404, 302, 302)),
+    Row("POST", "tickets/<int:pk>/unblock/", "/tickets/{blocked}/unblock/", (L, 404, 302, 302)),
+    Row("POST", "tickets/<int:pk>/delete/", "/tickets/{blocked}/delete/", (L, 404, 302, 302)),
+    Row("GET", "tickets/<int:pk>/delete/confirm/", "/tickets/{blocked}/delete/confirm/", (L, 404, 200, 200)),
+    Row("GET", "settings/", "/settings/", (L, 403, 403, 200)),
+    Row("POST", "settings/", "/settings/", (L, 403, 403, 302), {"block_contacts_enabled": "on"}),
+    Row("GET", "audit/", "/audit/", (L, 403, 403, 200)),
+    Row("GET", "audit/export.csv", "/audit/export.csv", (L, 403, 403, 200)),
+    Row("GET", "audit/blocked-contacts.csv", "/audit/blocked-contacts.csv", (L, 200, 200, 200)),
+    Row("GET", "api/v1/docs", "/api/v1/docs", (L, 200, 200, 200)),
+    Row("GET", "api/v1/openapi.json", "/api/v1/openapi.json", (200, 200, 200, 200)),
+    Row("GET", "api/v1/", "/api/v1/", (OK_OR_REDIRECT,) * 4),
+]
+
+API = [
+    # Inbound is for channel tokens only: a personal token is not one (see test_inbound_needs_a_channel_token).
+    Row("POST", "api/v1/inbound/messages", "/api/v1/inbound/messages", (401,) * 4, api=True),
+    Row("POST", "api/v1/inbound/messages/batch", "/api/v1/inbound/messages/batch", (401,) * 4, api=True),
+    Row("GET", "api/v1/contacts", "/api/v1/contacts", (401, 200, 200, 200), api=True),
+    Row("GET", "api/v1/contacts/<contact_id>", "/api/v1/contacts/{contact}", (401, 200, 200, 200), api=True),
+    Row(
+        "POST",
+        "api/v1/contacts/<contact_id>/block",
+        "/api/v1/contacts/{contact}/block",
+        (401, 200, 200, 200),
+        {"reason": "spam", "note": "", "close_open_tickets": True},
+        api=True,
+    ),
+    Row(
+        "POST",
+        "api/v1/contacts/<contact_id>/unblock",
+        "/api/v1/contacts/{blocked_contact}/unblock",
+        (401, 403, 200, 200),
+        {"tickets": "unblock_all"},
+        api=True,
+    ),
+    Row("GET", "api/v1/tickets", "/api/v1/tickets", (401, 200, 200, 200), api=True),
+    Row("GET", "api/v1/tickets", "/api/v1/tickets?status=blocked", (401, 403, 200, 200), api=True),
+    Row("GET", "api/v1/tickets/<ticket_id>", "/api/v1/tickets/{blocked}", (401, 404, 200, 200), api=True),
+    Row("GET", "api/v1/tickets/<ticket_id>", "/api/v1/tickets/{unassigned}", (401, 200, 200, 200), api=True),
+    Row(
+        "POST",
+        "api/v1/tickets/<ticket_id>/unblock",
+        "/api/v1/tickets/{blocked}/unblock",
+        (401, 404, 200, 200),
+        api=True,
+    ),
+    Row(
+        "POST", "api/v1/tickets/<ticket_id>/handover", "/api/v1/tickets/{bot}/handover", (401, 404, 200, 200), api=True
+    ),
+    Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
+    Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
+]
+
+ROWS = CONSOLE + API
+CASES = [(row, persona, expected) for row in ROWS for persona, expected in zip(PERSONAS, row.expected, strict=True)]
+
+
+def _case_id(case) -> str:
+    row, persona, _ = case
+    return f"{row.method} {row.url} {persona}"
+
+
+@pytest.fixture
+def world(request, blocking_on, channel, agent, supervisor, administrator):
+    """One of each thing a URL can point at."""
+    contact = factories.ContactFactory()
+    blocked_contact = factories.ContactFactory()
+    block_contact(actor=administrator, contact=blocked_contact, reason=BlockReason.SPAM)
+    blocked = factories.TicketFactory(contact=blocked_contact, channel=channel, status=TicketStatus.BLOCKED)
+    factories.MessageFactory(ticket=blocked)
+    unassigned = factories.TicketFactory(channel=channel, status=TicketStatus.UNASSIGNED)
+    bot = factories.TicketFactory(channel=channel, status=TicketStatus.BOT)
+    return {
+        "contact": contact.pk,
+        "blocked_contact": blocked_contact.pk,
+        "blocked": blocked.pk,
+        "unassigned": unassigned.pk,
+        "bot": bot.pk,
+        "agent": agent.pk,
+        "users": {"agent": agent, "supervisor": supervisor, "administrator": administrator},
+    }
+
+
+def _own_ticket(world, persona):
+    """A ticket assigned to the acting person (agents may only write in their own)."""
+    user = world["users"].get(persona) or world["users"]["agent"]
+    return factories.TicketFactory(status=TicketStatus.ASSIGNED, assignee=user).pk
+
+
+def _fill(value, values):
+    if isinstance(value, str):
+        return value.format(**values)
+    return value
+
+
+def _request(client, row, world, persona, headers=None):
+    values = {k: v for k, v in world.items() if k != "users"}
+    values["own"] = _own_ticket(world, persona)
+    url = row.url.format(**values)
+    data = {key: _fill(value, values) for key, value in row.data.items()}
+    method = getattr(client, row.method.lower())
+    if row.api:
+        return method(url, data, content_type="application/json", headers=headers or {})
+    if row.method == "GET":
+        return method(url)
+    return method(url, data)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_matrix(client, world, case):
+    row, persona, expected = case
+    headers = {}
+    if persona != "anonymous":
+        user = world["users"][persona]
+        if row.api:
+            _, raw = ApiToken.issue(user=user)
+            headers = {"Authorization": f"Bearer {raw}"}
+        else:
+            client.force_login(user)
+    response = _request(client, row, world, persona, headers)
+    if expected == LOGIN:
+        assert response.status_code == 302, response.content[:300]
+        assert response["Location"].startswith("/login/")
+    elif expected == OK_OR_REDIRECT:
+        assert response.status_code in (200, 301, 302, 404)
+    else:
+        assert response.status_code == expected, response.content[:300]
+        if expected == 302 and persona != "anonymous" and row.route != "logout/":
+            assert not response["Location"].startswith("/login/")
+    if row.api and response.status_code >= 400:
+        assert "detail" in response.json()
+
+
+def test_inbound_needs_a_channel_token(client, channel):
+    raw = channel.set_new_token()
+    channel.save()
+    body = {"message_id": "wamid.matrix", "contact": {"id": "+62800"}, "text": "Hi"}
+    response = client.post(
+        "/api/v1/inbound/messages", body, content_type="application/json", headers={"Authorization": f"Bearer {raw}"}
+    )
+    assert response.status_code == 201
+
+
+POSTS = [row for row in CONSOLE if row.method == "POST"]
+
+
+@pytest.mark.parametrize("row", POSTS, ids=[row.url for row in POSTS])
+def test_console_posts_need_a_csrf_token(world, row):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"]["administrator"])
+    assert _request(client, row, world, "administrator").status_code == 403
+
+
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # Django admin: staff only, its own login; covered by test_admin_is_staff_only
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def test_every_url_has_a_row():
+    assert set(_routes(get_resolver().url_patterns)) == {row.route for row in ROWS}
+
+
+def test_every_api_operation_has_a_row():
+    schema = api.get_openapi_schema()
+    operations = {
+        (method.upper(), path.strip("/").replace("{", "<").replace("}", ">"))
+        for path, methods in schema["paths"].items()
+        for method in methods
+    }
+    assert operations == {(row.method, row.route) for row in API}
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("agent", 302), ("supervisor", 302), ("administrator", 200)], ids=str
+)
+def test_admin_is_staff_only(client, world, persona, expected):
+    client.force_login(world["users"][persona])
+    response = client.get("/admin/")
+    assert response.status_code == expected
+    if expected == 302:
+        assert response["Location"].startswith("/admin/login/")
