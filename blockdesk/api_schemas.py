@@ -57,9 +57,12 @@ class ValidationErrorOut(Schema):
 
 
 def responses(ok: dict, *codes: int) -> dict:
-    """Declare an operation's answers: its success shapes, then each error code with its body."""
+    """Declare an operation's answers: its success shapes, then each error code with its body.
+
+    503 is always there: every operation needs the database (blockdesk.outage answers it).
+    """
     declared = dict(ok)
-    for code in codes:
+    for code in (*codes, 503):
         declared[code] = ValidationErrorOut if code == 422 else ErrorOut
     return declared
 

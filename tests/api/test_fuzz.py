@@ -38,11 +38,14 @@ def fuzz_tokens(db, channel, channel_token, supervisor, token_for, blocking_on):
 
 @pytest.fixture(autouse=True)
 def _keep_test_transaction(db):
-    # Django closes "obsolete" connections when a request finishes; in-process
-    # that would be the test's own transaction (the test client does the same).
-    signals.request_finished.disconnect(close_old_connections)
+    # Django closes "obsolete" connections when a request starts and finishes;
+    # in-process that would be the test's own transaction (the test client
+    # disconnects the same receivers).
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
     yield
-    signals.request_finished.connect(close_old_connections)
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
 
 
 schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", get_wsgi_application())
