@@ -66,3 +66,13 @@ def test_a_body_that_is_not_json_answers_400(as_user, administrator):
 
 def test_post_is_not_allowed(as_user, administrator):
     assert as_user(administrator).post(f"{API}/settings").status_code == 405
+
+
+def test_a_body_over_djangos_upload_limit_answers_413(as_user, administrator, settings):
+    body = '{"bot_enabled": true, "padding": "' + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + '"}'
+
+    response = as_user(administrator).patch(f"{API}/settings", body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert "detail" in response.json()
+    assert current_switches().bot_enabled is False
