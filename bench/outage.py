@@ -1,6 +1,6 @@
 """Database outage run: the load/race run of load_race.py, with PostgreSQL stopped and started in the middle.
 
-    .venv/bin/python bench/outage.py               # 4,000 messages; PostgreSQL down ~6 s after 25 s
+    .venv/bin/python -m bench.outage               # 4,000 messages; PostgreSQL down ~6 s after 25 s
 
 While PostgreSQL is down the API must answer 503 with a JSON body (never
 another 5xx); the clients retry with the same message ids; at the end nothing
@@ -18,7 +18,8 @@ import threading
 import time
 
 import requests
-from load_race import parser, run
+
+from bench.load_race import parser, run
 
 CLUSTER = ["15", "main"]
 PG_CTL = ["pg_ctlcluster", "--skip-systemctl-redirect"]
