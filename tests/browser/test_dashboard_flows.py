@@ -10,16 +10,42 @@ each dashboard tab and the ticket view go to artifacts/screenshots/.
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
+from accounts import roles
 from contacts.blocking import block_contact
 from contacts.models import BlockReason
+from settings_app.models import SystemSettings
 from tests import factories
 from tests.inbound import deliver
 from tickets.models import Message, Ticket, TicketStatus
 
 # serialized_rollback keeps the groups and the settings row the migrations made.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _migrated_rows(transactional_db):
+    """Make sure the rows the migrations made (permissions, staff groups, the settings row) exist.
+
+    serialized_rollback restores them after each test's flush, but only on the connection that holds the
+    serialized copy. Django keeps connections per context, and once Playwright's sync API has started, tests
+    run in another context with a fresh connection that has no copy: after a database test earlier in the
+    session, the later browser tests found no groups. Recreate what is missing, idempotently.
+    """
+    if Group.objects.filter(name__in=roles.GROUP_PERMISSIONS).count() == len(roles.GROUP_PERMISSIONS):
+        SystemSettings.load()
+        return
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    for name, dotted_names in roles.GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for dotted in dotted_names:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    SystemSettings.load()
 
 
 def expect(locator):
