@@ -11,13 +11,13 @@ tickets.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from blockdesk import errors
 from settings_app.switches import current_switches
-from tickets.models import OPEN_STATUSES, Message, Ticket, TicketStatus
+from tickets.models import OPEN_STATUSES, DeletedMessage, Message, Ticket, TicketStatus
 
 from .models import AuditEntry, Block, BlockReason, Contact, UnblockChoice
 
@@ -172,8 +172,29 @@ def _delete_tickets(ticket_ids: Sequence[int]) -> int:
     """Delete the tickets and their messages in a few set-based statements; return the messages deleted."""
     if not ticket_ids:
         return 0
+    _remember_deleted_message_ids(ticket_ids)
     _, per_model = Ticket.objects.filter(id__in=ticket_ids).delete()
     return per_model.get(Message._meta.label, 0)
+
+
+def _remember_deleted_message_ids(ticket_ids: Sequence[int]) -> None:
+    """Record the channel ids of the messages about to go, so a re-delivery is not stored again.
+
+    One INSERT … SELECT, whatever the number of messages (the ORM has no such statement).
+    """
+    quote = connection.ops.quote_name
+    deleted, message, ticket = (quote(m._meta.db_table) for m in (DeletedMessage, Message, Ticket))
+    placeholders = ", ".join(["%s"] * len(ticket_ids))
+    sql = (
+        f"INSERT INTO {deleted} (channel_id, external_id, contact_id, deleted_at) "
+        f"SELECT m.channel_id, m.external_id, t.contact_id, %s FROM {message} m "
+        f"JOIN {ticket} t ON t.id = m.ticket_id "
+        f"WHERE m.ticket_id IN ({placeholders}) AND m.external_id IS NOT NULL "
+        "ON CONFLICT (channel_id, external_id) DO NOTHING"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *ticket_ids])
 
 
 def _lock_blocked_tickets(ticket_ids: Sequence[int]) -> list[dict]:

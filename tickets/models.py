@@ -124,3 +124,24 @@ class Message(models.Model):
 def preview_of(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+
+
+class DeletedMessage(models.Model):
+    """A channel message id whose message was deleted with a blocked ticket.
+
+    Kept so that a channel re-delivering the id (a webhook retry) is told it
+    was deleted, instead of the spam coming back as a new ticket.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=255)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    deleted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="one_deleted_record_per_channel_message")
+        ]
+
+    def __str__(self):
+        return f"{self.external_id} (deleted)"
