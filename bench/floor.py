@@ -1,0 +1,81 @@
+"""The floor: the same rows as an inbound message to an open ticket, written with no framework.
+
+One transaction per message: insert the message, update the ticket's count,
+time and preview. Plain psycopg on PostgreSQL (plain sqlite3 on SQLite), so
+the ratio of BlockDesk's rate to this one is the framework's overhead.
+"""
+
+import sqlite3
+import time
+from datetime import UTC, datetime
+
+import psycopg
+
+from tickets.models import preview_of
+
+from .database import Target
+from .mixes import deliveries
+from .scales import Scale
+from .seed import Dataset
+
+TIME_LIMIT_S = 60.0
+
+INSERT = (
+    "INSERT INTO tickets_message (ticket_id, channel_id, direction, body, external_id, sent_at, created_at)"
+    " VALUES ({0}, {0}, 'in', {0}, {0}, {0}, {0})"
+)
+UPDATE = (
+    "UPDATE tickets_ticket SET message_count = message_count + 1, last_message_at = {0},"
+    " last_message_preview = {0}, updated_at = {0} WHERE id = {0}"
+)
+
+
+def measure(scale: Scale, data: Dataset, target: Target) -> dict:
+    pool = data.open_tickets
+    rows = []
+    for k, (_, payload) in enumerate(deliveries("open_tickets", data, scale.ingest_messages, "floor")):
+        ticket = pool[(k * 31) % len(pool)]
+        rows.append((ticket.ticket_id, ticket.channel_id, payload["text"], payload["message_id"]))
+    if target.vendor == "postgresql":
+        return _postgres(target, rows)
+    return _sqlite(target, rows)
+
+
+def _postgres(target: Target, rows) -> dict:
+    insert, update = INSERT.format("%s"), UPDATE.format("%s")
+    with psycopg.connect(target.url) as conn:
+        started = time.perf_counter()
+        done = 0
+        for ticket_id, channel_id, text, message_id in rows:
+            now = datetime.now(UTC)
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(insert, (ticket_id, channel_id, text, message_id, now, now))
+                cur.execute(update, (now, preview_of(text), now, ticket_id))
+            done += 1
+            if time.perf_counter() - started > TIME_LIMIT_S:
+                break
+        elapsed = time.perf_counter() - started
+    return {"messages": done, "seconds": round(elapsed, 3), "per_s": round(done / elapsed, 1), "statements": 2}
+
+
+def _sqlite(target: Target, rows) -> dict:
+    insert, update = INSERT.format("?"), UPDATE.format("?")
+    conn = sqlite3.connect(target.path, isolation_level=None, timeout=20)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        started = time.perf_counter()
+        done = 0
+        for ticket_id, channel_id, text, message_id in rows:
+            now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(insert, (ticket_id, channel_id, text, message_id, now, now))
+            conn.execute(update, (now, preview_of(text), now, ticket_id))
+            conn.execute("COMMIT")
+            done += 1
+            if time.perf_counter() - started > TIME_LIMIT_S:
+                break
+        elapsed = time.perf_counter() - started
+    finally:
+        conn.close()
+    return {"messages": done, "seconds": round(elapsed, 3), "per_s": round(done / elapsed, 1), "statements": 2}

@@ -1,0 +1,124 @@
+"""The targets of issue 5, checked against one run's results, and the printed table."""
+
+from .mixes import MIXES
+
+MAX_STATEMENTS_PER_MESSAGE = 6
+IN_PROCESS_RATIO = 0.5
+HTTP_RATIO = 0.4
+BATCH_RATIO = 4.0
+MAX_PAGE_QUERIES = 10
+MAX_PAGE_MEDIAN_MS = 50.0
+MAX_BULK_STATEMENTS = 12
+MAX_BULK_SECONDS = 2.0
+
+
+def _check(name: str, value, limit, ok: bool) -> dict:
+    return {"target": name, "value": value, "limit": limit, "ok": ok}
+
+
+def targets(results: dict) -> list[dict]:
+    checks = []
+    floor = results.get("floor", {}).get("per_s")
+    ingest = results.get("ingest", {})
+    for mix in (*MIXES, "duplicates"):
+        statements = ingest.get(mix, {}).get("statements")
+        if statements and mix != "new_contacts":
+            value = statements["max"]
+            checks.append(_check(f"statements/message, {mix}", value, MAX_STATEMENTS_PER_MESSAGE, value <= 6))
+    if floor:
+        for mix in MIXES:
+            if "per_s" in ingest.get(mix, {}):
+                ratio = round(ingest[mix]["per_s"] / floor, 2)
+                checks.append(_check(f"in-process/floor, {mix}", ratio, IN_PROCESS_RATIO, ratio >= IN_PROCESS_RATIO))
+        http = results.get("http", {})
+        for mix in MIXES:
+            if "per_s" in http.get(mix, {}):
+                ratio = round(http[mix]["per_s"] / floor, 2)
+                ok = ratio >= HTTP_RATIO and http[mix]["errors"] == 0
+                checks.append(_check(f"HTTP/floor (0 errors), {mix}", ratio, HTTP_RATIO, ok))
+        batch = results.get("batch", {}).get("open_tickets")
+        if batch:
+            ratio = round(batch["per_s"] / floor, 2)
+            checks.append(
+                _check("batch/floor (0 errors)", ratio, BATCH_RATIO, ratio >= BATCH_RATIO and not batch["errors"])
+            )
+    for label, page in results.get("pages", {}).items():
+        if "queries" in page:
+            checks.append(_check(f"queries, {label}", page["queries"], MAX_PAGE_QUERIES, page["queries"] <= 10))
+            median = page["median_ms"]
+            checks.append(_check(f"median ms, {label}", median, MAX_PAGE_MEDIAN_MS, median < MAX_PAGE_MEDIAN_MS))
+            if "seq_scans" in page:
+                scans = len(page["seq_scans"])
+                checks.append(_check(f"seq scans of tickets/messages, {label}", scans, 0, scans == 0))
+    for choice, bulk in results.get("bulk", {}).items():
+        checks.append(
+            _check(f"statements, {choice}", bulk["statements"], MAX_BULK_STATEMENTS, bulk["statements"] <= 12)
+        )
+        ok = bulk["seconds"] < MAX_BULK_SECONDS
+        checks.append(_check(f"seconds, {choice} ({bulk['messages']} messages)", bulk["seconds"], MAX_BULK_SECONDS, ok))
+    return checks
+
+
+def rows(results: dict) -> list[tuple[str, str, str]]:
+    """(section, measurement, value) for the table."""
+    out = []
+    meta = results["meta"]
+    out.append(("run", "database / scale", f"{meta['database']} / {meta['scale']}"))
+    seed = results["seed"]
+    out.append(("seed", "rows", ", ".join(f"{k} {v:,}" for k, v in seed["rows"].items())))
+    out.append(("seed", "migrate + seed seconds", f"{seed['migrate_s']} + {seed['seed_s']}"))
+    floor = results.get("floor")
+    if floor:
+        out.append(("floor", "plain driver, msg/s (1 txn: insert + update)", f"{floor['per_s']}"))
+    for mix in MIXES:
+        row = results.get("ingest", {}).get(mix)
+        if row:
+            ratio = f" ({row['per_s'] / floor['per_s']:.2f}x floor)" if floor else ""
+            out.append(("in-process", f"{mix}: msg/s{ratio}", f"{row['per_s']} msg/s, median {row['median_ms']} ms"))
+            out.append(("in-process", f"{mix}: statements/message", f"{row['statements']['per_message']}"))
+    dup = results.get("ingest", {}).get("duplicates")
+    if dup:
+        out.append(("in-process", "duplicate delivery: statements", f"{dup['statements']['per_message']}"))
+    http = results.get("http", {})
+    for mix in MIXES:
+        row = http.get(mix)
+        if row:
+            ratio = f" ({row['per_s'] / floor['per_s']:.2f}x floor)" if floor else ""
+            value = (
+                f"{row['per_s']} msg/s, errors {row['errors']}, median {row['median_ms']} ms, p95 {row['p95_ms']} ms"
+            )
+            out.append(("HTTP", f"{mix}{ratio}", value))
+    for mix, row in http.get("statements", {}).items():
+        if isinstance(row, dict):
+            out.append(("HTTP", f"{mix}: statements/request", f"{row['per_request']}"))
+    batch = results.get("batch", {})
+    if "open_tickets" in batch:
+        row = batch["open_tickets"]
+        ratio = f" ({row['per_s'] / floor['per_s']:.2f}x floor)" if floor else ""
+        out.append(("batch", f"100/request{ratio}", f"{row['per_s']} msg/s, errors {row['errors']}"))
+        statements = batch.get("statements", {})
+        if "per_batch" in statements:
+            out.append(("batch", "statements per 100-message batch", f"{statements['per_batch']}"))
+    for label, page in results.get("pages", {}).items():
+        if "error" in page:
+            out.append(("pages", label, page["error"]))
+            continue
+        scans = len(page.get("seq_scans", []))
+        value = f"median {page['median_ms']} ms, p95 {page['p95_ms']} ms, {page['queries']} queries, {scans} seq scans"
+        out.append(("pages", label, value))
+    for choice, row in results.get("bulk", {}).items():
+        value = f"{row['seconds']} s, {row['statements']} statements"
+        out.append(("bulk", f"{choice}: {row['tickets']} tickets, {row['messages']:,} messages", value))
+    return out
+
+
+def print_table(results: dict) -> None:
+    table = rows(results)
+    width = max(len(f"{s}  {m}") for s, m, _ in table)
+    print()
+    for section, measurement, value in table:
+        print(f"{section:11s} {measurement:{width - 11}s}  {value}")
+    print("\ntargets:")
+    for check in results.get("targets", []):
+        mark = "ok  " if check["ok"] else "MISS"
+        print(f"  {mark} {check['target']}: {check['value']} (limit {check['limit']})")

@@ -1,0 +1,94 @@
+"""Query-count guards for the hot paths: inbound routing and the bulk unblock (issue 5).
+
+Counts include the transaction statements: inside a test the routing
+transaction is a SAVEPOINT/RELEASE pair where production has BEGIN/COMMIT,
+so the numbers are the same as the benchmark's.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from contacts.blocking import block_contact, unblock_contact
+from contacts.models import ContactIdentity, UnblockChoice
+from settings_app.switches import current_switches
+from tests import factories
+from tests.inbound import deliver
+from tickets.models import Ticket, TicketStatus
+
+pytestmark = pytest.mark.django_db
+
+# Between BEGIN and COMMIT: duplicate check, contact lock bringing the open ticket, ticket update, message insert.
+HOT_PATH = 6
+# The same, with contact and identity inserts and a ticket insert instead of the update.
+NEW_CONTACT = 8
+# Duplicate check, then the answer: no writes.
+DUPLICATE = 3
+MAX_BULK = 12
+
+
+def _statements(action) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured.captured_queries)
+
+
+@pytest.fixture(autouse=True)
+def _switches_cached(db):
+    current_switches()  # cached, as in a running process
+
+
+def test_message_to_an_open_ticket(channel):
+    deliver(channel, "+628111")
+    assert _statements(lambda: deliver(channel, "+628111")) <= HOT_PATH
+
+
+def test_message_from_a_new_contact(channel):
+    assert _statements(lambda: deliver(channel, "+628111")) <= NEW_CONTACT
+
+
+def test_message_from_a_known_contact_without_open_ticket(channel, agent):
+    first = deliver(channel, "+628111")
+    Ticket.objects.filter(pk=first.ticket.pk).update(status=TicketStatus.RESOLVED)
+    assert _statements(lambda: deliver(channel, "+628111")) <= HOT_PATH
+
+
+def test_block_check_costs_no_extra_query(channel, supervisor, blocking_on):
+    deliver(channel, "+628111")
+    open_ticket = _statements(lambda: deliver(channel, "+628111"))
+    blocked = deliver(channel, "+628222").contact
+    block_contact(actor=supervisor, contact=blocked, reason="spam")
+    deliver(channel, "+628222")  # opens the blocked ticket
+    assert _statements(lambda: deliver(channel, "+628222")) == open_ticket
+
+
+def test_duplicate_delivery(channel):
+    deliver(channel, "+628111", message_id="wamid.1")
+    assert _statements(lambda: deliver(channel, "+628111", message_id="wamid.1")) <= DUPLICATE
+
+
+def _blocked_contact_with(channel, supervisor, *, channels: int, messages_each: int, address: str):
+    """A blocked contact with one blocked ticket on each of `channels` channels holding `messages_each` messages."""
+    contact = deliver(channel, address).contact
+    others = [factories.ChannelFactory() for _ in range(channels - 1)]
+    for n, other in enumerate(others):
+        ContactIdentity.objects.create(contact=contact, channel=other, external_id=f"{address}-{n}")
+    block_contact(actor=supervisor, contact=contact, reason="spam")
+    for _ in range(messages_each):
+        deliver(channel, address)
+        for n, other in enumerate(others):
+            deliver(other, f"{address}-{n}")
+    return contact
+
+
+@pytest.mark.parametrize("choice", [UnblockChoice.UNBLOCK_ALL, UnblockChoice.DELETE_ALL])
+def test_unblock_costs_the_same_for_one_ticket_or_many(channel, supervisor, blocking_on, choice):
+    small = _blocked_contact_with(channel, supervisor, channels=1, messages_each=1, address="+628111")
+    large = _blocked_contact_with(channel, supervisor, channels=3, messages_each=20, address="+628222")
+    assert Ticket.objects.filter(contact=large, status=TicketStatus.BLOCKED).count() == 3
+
+    one = _statements(lambda: unblock_contact(actor=supervisor, contact=small, choice=choice))
+    many = _statements(lambda: unblock_contact(actor=supervisor, contact=large, choice=choice))
+
+    assert one == many
+    assert many <= MAX_BULK
