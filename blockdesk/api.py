@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.views import openapi_json
 from ninja.parser import Parser
 
-from blockdesk import errors
+from blockdesk import errors, outage
 from contacts.api import router as contacts_router
 from settings_app.api import router as settings_router
 from tickets.api import inbound_router
@@ -140,3 +140,7 @@ def _request_too_big(request, exc):
 def _unexpected(request, exc: Exception):
     logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return _error(request, 500, SERVER_ERROR)
+
+
+# A lost database connection is an outage (503 with Retry-After), not our bug (500).
+outage.install(api)

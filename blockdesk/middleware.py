@@ -6,7 +6,7 @@ import sys
 from django.core.signals import got_request_exception
 from django.dispatch import receiver
 
-from .outage import install_on_root_api, is_database_outage, outage_response
+from .outage import is_database_outage, outage_response
 
 logger = logging.getLogger("blockdesk.outage")
 
@@ -24,8 +24,6 @@ class DatabaseOutageMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        # django-ninja answers exceptions itself, before any middleware sees them.
-        install_on_root_api()
 
     def __call__(self, request):
         response = self.get_response(request)

@@ -56,10 +56,3 @@ def install(api) -> None:
     """
     for error in OUTAGE_ERRORS:
         api.add_exception_handler(error, _api_outage_handler)
-
-
-def install_on_root_api() -> None:
-    """Install on BlockDesk's /api/v1/ (called by DatabaseOutageMiddleware at start-up)."""
-    from blockdesk.api import api
-
-    install(api)
