@@ -24,7 +24,7 @@ from contacts.blocking import unblock_ticket
 from .access import get_ticket_for, visible_tickets
 from .models import Message, Ticket, TicketStatus
 from .queue import hand_over_from_bot
-from .routing import InboundMessage, RoutedMessage, route_inbound_message
+from .routing import InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
 
 NO_PERMISSION_VIEW_TICKETS = "You do not have permission to see tickets."
 NO_PERMISSION_VIEW_BLOCKED = "You do not have permission to see blocked tickets."
@@ -97,11 +97,13 @@ def _result(routed: RoutedMessage) -> dict:
 
 
 def _route_all(channel, items: list[InboundMessageIn]) -> list[RoutedMessage]:
-    """Store the messages in one transaction, running it again if PostgreSQL picked it as a deadlock victim."""
+    """Store the messages in one transaction (a batch set-based), again if PostgreSQL picked it as a deadlock victim."""
     for attempt in range(3):
         try:
+            if len(items) == 1:  # route_inbound_message is its own transaction
+                return [route_inbound_message(channel=channel, inbound=_inbound(items[0]))]
             with transaction.atomic():
-                return [route_inbound_message(channel=channel, inbound=_inbound(item)) for item in items]
+                return route_inbound_batch(channel=channel, inbounds=[_inbound(item) for item in items])
         except OperationalError as exc:
             if attempt == 2 or getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
                 raise

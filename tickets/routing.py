@@ -6,11 +6,12 @@ ticket opens as `blocked` if the contact is blocked, else `bot` if the BOT
 is on, else `unassigned`.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import Case, CharField, F, FilteredRelation, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from contacts.models import Channel, Contact, ContactIdentity
@@ -162,3 +163,146 @@ def _store(channel: Channel, contact: Contact, ticket: Ticket | None, inbound: I
         sent_at=sent_at,
     )
     return RoutedMessage(message=message, ticket=ticket, contact=contact, duplicate=False)
+
+
+class _TicketChanged(Exception):
+    """An open ticket changed between the contact lock and the update: route the batch one by one instead."""
+
+
+def route_inbound_batch(*, channel: Channel, inbounds: Sequence[InboundMessage]) -> list[RoutedMessage]:
+    """Store a channel's burst in one transaction with set-based statements; answer each as routing one by one would.
+
+    A handful of statements whatever the batch size: the duplicate check, the
+    contact locks (in id order, bringing the open tickets along), the new
+    contacts and identities, the new tickets, one update of the open tickets
+    and the messages. Should a racing delivery or a ticket that changed get in
+    the way, the batch runs again, and at last message by message.
+    """
+    for _ in range(ROUTE_ATTEMPTS - 1):
+        try:
+            with transaction.atomic():
+                return _route_batch(channel, list(inbounds))
+        except (IntegrityError, _TicketChanged):
+            pass
+    with transaction.atomic():
+        return [route_inbound_message(channel=channel, inbound=inbound) for inbound in inbounds]
+
+
+def _route_batch(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessage]:
+    now = timezone.now()
+    stored = {
+        m.external_id: m
+        for m in Message.objects.select_related("ticket__contact").filter(
+            channel=channel, external_id__in={i.message_id for i in inbounds}
+        )
+    }
+    fresh = list({i.message_id: i for i in reversed(inbounds) if i.message_id not in stored}.values())[::-1]
+    contacts, open_tickets = _lock_contacts_with_open_tickets(channel, {i.contact_id for i in fresh})
+    new_addresses = list(dict.fromkeys(i.contact_id for i in fresh if i.contact_id not in contacts))
+    if new_addresses:
+        profile = {}
+        for inbound in fresh:
+            profile.setdefault(inbound.contact_id, inbound)
+        created = Contact.objects.bulk_create(
+            Contact(name=profile[a].contact_name, phone=profile[a].phone, email=profile[a].email or "")
+            for a in new_addresses
+        )
+        ContactIdentity.objects.bulk_create(
+            ContactIdentity(contact=contact, channel=channel, external_id=address)
+            for address, contact in zip(new_addresses, created, strict=True)
+        )
+        contacts.update(zip(new_addresses, created, strict=True))
+    # A contact may have several addresses on the channel: its messages share one ticket.
+    groups: dict[int, list[InboundMessage]] = {}
+    for inbound in fresh:
+        groups.setdefault(contacts[inbound.contact_id].pk, []).append(inbound)
+    by_contact = {c.pk: c for c in contacts.values()}
+    tickets = {pk: t for pk, t in open_tickets.items() if pk in groups}
+    _add_to_tickets(tickets, groups, now=now)
+    missing = [pk for pk in groups if pk not in tickets]
+    created_tickets = Ticket.objects.bulk_create(
+        Ticket(
+            contact=by_contact[pk],
+            channel=channel,
+            status=new_ticket_status(by_contact[pk]),
+            last_message_at=now,
+            message_count=len(groups[pk]),
+            last_message_preview=preview_of(groups[pk][-1].text),
+        )
+        for pk in missing
+    )
+    tickets.update(zip(missing, created_tickets, strict=True))
+    messages = Message.objects.bulk_create(
+        Message(
+            ticket=tickets[contacts[i.contact_id].pk],
+            channel=channel,
+            direction=Message.Direction.IN,
+            body=i.text,
+            external_id=i.message_id,
+            sent_at=i.sent_at or now,
+        )
+        for i in fresh
+    )
+    routed = {
+        m.external_id: RoutedMessage(message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False)
+        for m, i in zip(messages, fresh, strict=True)
+    }
+    results, answered = [], set()
+    for inbound in inbounds:
+        first = stored.get(inbound.message_id)
+        if first is not None:
+            results.append(
+                RoutedMessage(message=first, ticket=first.ticket, contact=first.ticket.contact, duplicate=True)
+            )
+        elif inbound.message_id in answered:  # repeated inside the batch: answer with the first copy
+            r = routed[inbound.message_id]
+            results.append(RoutedMessage(message=r.message, ticket=r.ticket, contact=r.contact, duplicate=True))
+        else:
+            answered.add(inbound.message_id)
+            results.append(routed[inbound.message_id])
+    return results
+
+
+def _lock_contacts_with_open_tickets(channel: Channel, addresses: set[str]) -> tuple[dict, dict]:
+    """Lock the contacts of these addresses in id order; return {address: contact} and {contact id: open ticket}."""
+    if not addresses:
+        return {}, {}
+    rows = (
+        Contact.objects.select_for_update(of=("self",))
+        .filter(identities__channel=channel, identities__external_id__in=addresses)
+        .annotate(
+            open_ticket=FilteredRelation(
+                "tickets", condition=Q(tickets__channel=channel, tickets__status__in=OPEN_STATUSES)
+            )
+        )
+        .order_by("pk")
+        .values_list("identities__external_id", *_CONTACT_FIELDS, *(f"open_ticket__{name}" for name in _TICKET_FIELDS))
+    )
+    db = Contact.objects.db
+    contacts, tickets = {}, {}
+    for address, *row in rows:
+        contact = Contact.from_db(db, _CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)])
+        contacts[address] = contact
+        ticket_values = row[len(_CONTACT_FIELDS) :]
+        if ticket_values[0] is not None:
+            tickets[contact.pk] = Ticket.from_db(db, _TICKET_FIELDS, ticket_values)
+    return contacts, tickets
+
+
+def _add_to_tickets(tickets: dict[int, Ticket], groups: dict[int, list[InboundMessage]], *, now) -> None:
+    """Count each group's messages in its open ticket, in one UPDATE, if every status is still the one read."""
+    if not tickets:
+        return
+    same = Q()
+    for ticket in tickets.values():
+        same |= Q(pk=ticket.pk, status=ticket.status)
+    counts = [When(pk=t.pk, then=Value(len(groups[pk]))) for pk, t in tickets.items()]
+    previews = [When(pk=t.pk, then=Value(preview_of(groups[pk][-1].text))) for pk, t in tickets.items()]
+    updated = Ticket.objects.filter(same).update(
+        message_count=F("message_count") + Case(*counts, output_field=IntegerField()),
+        last_message_preview=Case(*previews, output_field=CharField()),
+        last_message_at=now,
+        updated_at=now,
+    )
+    if updated != len(tickets):
+        raise _TicketChanged

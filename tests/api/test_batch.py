@@ -126,16 +126,13 @@ def test_batch_over_64_kib_but_under_1_mib_is_accepted(post_batch):
 
 
 def test_a_failure_part_way_stores_nothing(client, channel_token, monkeypatch):
-    real_route = tickets_api.route_inbound_message
-    calls = []
+    real_route = tickets_api.route_inbound_batch
 
-    def fail_on_third(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        return real_route(**kwargs)
+    def fail_after_storing(**kwargs):
+        real_route(**kwargs)  # the rows are written, the transaction still open
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(tickets_api, "route_inbound_message", fail_on_third)
+    monkeypatch.setattr(tickets_api, "route_inbound_batch", fail_after_storing)
     body = {"messages": [message(f"m{i}", f"+62{i}") for i in range(4)]}
 
     url = f"{API}/inbound/messages/batch"

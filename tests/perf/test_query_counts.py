@@ -92,3 +92,39 @@ def test_unblock_costs_the_same_for_one_ticket_or_many(channel, supervisor, bloc
 
     assert one == many
     assert many <= MAX_BULK
+
+
+MAX_BATCH = 10
+
+
+def _inbounds(n: int, *, addresses: int, prefix: str):
+    from tickets.routing import InboundMessage
+
+    return [
+        InboundMessage(message_id=f"{prefix}-{k}", contact_id=f"+62{k % addresses}", text=f"m {k}") for k in range(n)
+    ]
+
+
+@pytest.mark.parametrize("size", [2, 100])
+def test_batch_costs_the_same_for_2_or_100_messages(channel, size):
+    from tickets.routing import route_inbound_batch
+
+    route_inbound_batch(channel=channel, inbounds=_inbounds(10, addresses=10, prefix="warm"))  # contacts exist
+    new_and_known = _inbounds(size, addresses=20, prefix="b")
+    assert _statements(lambda: route_inbound_batch(channel=channel, inbounds=new_and_known)) <= MAX_BATCH
+
+
+def test_batch_answers_as_routing_one_by_one(channel):
+    from tickets.routing import route_inbound_batch
+
+    deliver(channel, "+620", message_id="old")
+    inbounds = _inbounds(6, addresses=3, prefix="x")
+    inbounds.insert(2, inbounds[0])  # repeated inside the batch
+    inbounds.append(_inbounds(1, addresses=1, prefix="x")[0])  # a repeat of x-0 again
+    routed = route_inbound_batch(channel=channel, inbounds=inbounds)
+
+    assert [r.duplicate for r in routed] == [False, False, True, False, False, False, False, True]
+    assert routed[2].message.pk == routed[0].message.pk
+    assert len({r.ticket.pk for r in routed}) == 3
+    assert Ticket.objects.get(pk=routed[0].ticket.pk).message_count == 3  # "old", x-0 and x-3
+    assert Ticket.objects.filter(contact__identities__external_id="+621").get().message_count == 2
