@@ -10,9 +10,9 @@ each dashboard tab and the ticket view go to artifacts/screenshots/.
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
-from django.core.management.sql import emit_post_migrate_signal
-from django.db import DEFAULT_DB_ALIAS
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from accounts import roles
@@ -34,18 +34,35 @@ def _migrated_rows(transactional_db):
     serialized_rollback restores them after each test's flush, but only on the connection that holds the
     serialized copy. Django keeps connections per context, and once Playwright's sync API has started, tests
     run in another context with a fresh connection that has no copy: after a database test earlier in the
-    session, the later browser tests found no groups. Recreate what is missing, idempotently.
+    session, the later browser tests found no groups. Recreate what is missing, idempotently, without the
+    post_migrate signal (it skips apps whose models_module another fixture may have cleared).
     """
+    SystemSettings.load()
     if Group.objects.filter(name__in=roles.GROUP_PERMISSIONS).count() == len(roles.GROUP_PERMISSIONS):
-        SystemSettings.load()
         return
-    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    # The content-type cache may still hold rows the flush deleted.
+    ContentType.objects.clear_cache()
     for name, dotted_names in roles.GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        for dotted in dotted_names:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    SystemSettings.load()
+        group.permissions.add(*(_permission(dotted) for dotted in dotted_names))
+
+
+def _permission(dotted: str) -> Permission:
+    """The permission app_label.codename, created with its content type if the flush removed it."""
+    app_label, codename = dotted.split(".")
+    for model in django_apps.get_app_config(app_label).get_models():
+        opts = model._meta
+        declared = {
+            f"{action}_{opts.model_name}": f"Can {action} {opts.verbose_name_raw}"
+            for action in opts.default_permissions
+        }
+        declared.update(dict(opts.permissions))
+        if codename in declared:
+            content_type = ContentType.objects.get_for_model(model)
+            return Permission.objects.get_or_create(
+                content_type=content_type, codename=codename, defaults={"name": declared[codename]}
+            )[0]
+    raise LookupError(f"No model declares the permission {dotted}")
 
 
 def expect(locator):
