@@ -18,12 +18,13 @@ from tickets.models import Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
-# Between BEGIN and COMMIT: duplicate check, contact lock bringing the open ticket, ticket update, message insert.
+# Between BEGIN and COMMIT: the look-up of an earlier delivery (stored or deleted) of the id, contact lock
+# bringing the open ticket, ticket update, message insert.
 HOT_PATH = 6
 # The same, with contact and identity inserts and a ticket insert instead of the update.
 NEW_CONTACT = 8
-# Duplicate check, then the answer: no writes.
-DUPLICATE = 3
+# The look-up, then the stored message with its ticket and contact for the answer: no writes.
+DUPLICATE = 4
 MAX_BULK = 12
 
 
