@@ -38,6 +38,7 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "contacts.view_contactidentity",
     "tickets.change_ticket",
     "tickets.view_message",
+    "tickets.view_deletedmessage",
     "accounts.view_apitoken",
     "accounts.add_apitoken",
     "accounts.change_apitoken",
@@ -55,9 +56,15 @@ def sync_groups(apps) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        # Permissions are normally made after all migrations; make them now.
+        # create_permissions skips apps without models_module, which is how a
+        # migration's state apps look, so lend one for the call.
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

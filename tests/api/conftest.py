@@ -1,13 +1,11 @@
 """Tokens and HTTP helpers for the JSON API tests."""
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 
 from accounts.models import ApiToken
-from accounts.roles import sync_groups
-from settings_app.models import SystemSettings
 from tests import factories
+from tests.migrated_rows import restore_migrated_rows
 
 API = "/api/v1"
 
@@ -29,10 +27,8 @@ def message(message_id="wamid.1", contact_id="+6281234567890", text="Hello", **e
 
 @pytest.fixture(autouse=True)
 def _migrated_rows(db):
-    """Put back what the data migrations made: live_server tests flush the database after each test."""
     if not Group.objects.exists():
-        sync_groups(apps)
-    SystemSettings.load()
+        restore_migrated_rows()
 
 
 def _token_for(channel) -> str:

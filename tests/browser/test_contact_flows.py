@@ -8,35 +8,15 @@ with Delete All. Screenshots of each main screen go to artifacts/screenshots/.
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from accounts import roles
 from contacts.blocking import block_contact
 from contacts.models import Block, BlockReason, Contact
 from settings_app.models import SystemSettings
-from settings_app.switches import forget_switches
 from tests import factories
 from tickets.models import Message, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _migration_data(transactional_db):
-    """Put back what the data migrations made: live_server tests flush the database after each test.
-
-    (serialized_rollback would do this, but it does not restore the rows when
-    ordinary `db` tests run earlier in the same session.)
-    """
-    for name, dotted in roles.GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        codenames = [d.split(".") for d in dotted]
-        group.permissions.set(
-            Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in codenames
-        )
-    SystemSettings.load()
-    forget_switches()
 
 
 def expect_text(locator, text):

@@ -10,59 +10,15 @@ each dashboard tab and the ticket view go to artifacts/screenshots/.
 from datetime import timedelta
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from accounts import roles
 from contacts.blocking import block_contact
 from contacts.models import BlockReason
-from settings_app.models import SystemSettings
 from tests import factories
 from tests.inbound import deliver
 from tickets.models import Message, Ticket, TicketStatus
 
-# serialized_rollback keeps the groups and the settings row the migrations made.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(autouse=True)
-def _migrated_rows(transactional_db):
-    """Make sure the rows the migrations made (permissions, staff groups, the settings row) exist.
-
-    serialized_rollback restores them after each test's flush, but only on the connection that holds the
-    serialized copy. Django keeps connections per context, and once Playwright's sync API has started, tests
-    run in another context with a fresh connection that has no copy: after a database test earlier in the
-    session, the later browser tests found no groups. Recreate what is missing, idempotently, without the
-    post_migrate signal (it skips apps whose models_module another fixture may have cleared).
-    """
-    SystemSettings.load()
-    if Group.objects.filter(name__in=roles.GROUP_PERMISSIONS).count() == len(roles.GROUP_PERMISSIONS):
-        return
-    # The content-type cache may still hold rows the flush deleted.
-    ContentType.objects.clear_cache()
-    for name, dotted_names in roles.GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*(_permission(dotted) for dotted in dotted_names))
-
-
-def _permission(dotted: str) -> Permission:
-    """The permission app_label.codename, created with its content type if the flush removed it."""
-    app_label, codename = dotted.split(".")
-    for model in django_apps.get_app_config(app_label).get_models():
-        opts = model._meta
-        declared = {
-            f"{action}_{opts.model_name}": f"Can {action} {opts.verbose_name_raw}"
-            for action in opts.default_permissions
-        }
-        declared.update(dict(opts.permissions))
-        if codename in declared:
-            content_type = ContentType.objects.get_for_model(model)
-            return Permission.objects.get_or_create(
-                content_type=content_type, codename=codename, defaults={"name": declared[codename]}
-            )[0]
-    raise LookupError(f"No model declares the permission {dotted}")
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def expect(locator):
