@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import ApiToken
 from blockdesk import errors
@@ -14,7 +15,7 @@ from settings_app.models import SystemSettings
 from settings_app.switches import current_switches
 from tests import factories
 from tests.inbound import deliver
-from tickets.models import Message, Ticket, TicketStatus
+from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,9 @@ def test_every_changelist_and_change_page_loads(persona, client, request, blocke
     user.save()
     client.force_login(user)
     ApiToken.issue(user=agent, name="crm")
+    DeletedMessage.objects.create(
+        channel=factories.ChannelFactory(), external_id="gone-1", contact=blocked, deleted_at=timezone.now()
+    )
     models = [model for label in OUR_APPS for model in apps.get_app_config(label).get_models()]
     assert [model for model in models if not admin.site.is_registered(model)] == []
 

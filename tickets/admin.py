@@ -12,7 +12,7 @@ from blockdesk import errors
 from contacts.admin import ReadOnlyAdmin
 from contacts.blocking import release_blocked_tickets
 
-from .models import Message, Ticket
+from .models import DeletedMessage, Message, Ticket
 
 
 class MessageInline(admin.TabularInline):
@@ -60,3 +60,11 @@ class MessageAdmin(ReadOnlyAdmin):
     search_fields = ["=external_id", "body"]
     list_select_related = ["ticket__contact", "author"]
     raw_id_fields = ["ticket"]
+
+
+@admin.register(DeletedMessage)
+class DeletedMessageAdmin(ReadOnlyAdmin):
+    list_display = ["external_id", "channel", "contact", "deleted_at"]
+    list_filter = ["channel"]
+    search_fields = ["=external_id"]
+    list_select_related = ["channel", "contact"]

@@ -1,6 +1,7 @@
 """JSON API for tickets: inbound messages from channels, and the staff ticket endpoints."""
 
 from datetime import datetime
+from typing import Literal
 
 from django.db import OperationalError, transaction
 from ninja import Path, Query, Router, Schema, Status
@@ -24,7 +25,7 @@ from contacts.blocking import unblock_ticket
 from .access import get_ticket_for, visible_tickets
 from .models import Message, Ticket, TicketStatus
 from .queue import hand_over_from_bot
-from .routing import InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
+from .routing import DELETED, InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
 
 NO_PERMISSION_VIEW_TICKETS = "You do not have permission to see tickets."
 NO_PERMISSION_VIEW_BLOCKED = "You do not have permission to see blocked tickets."
@@ -63,10 +64,13 @@ class InboundBatchIn(Schema):
 
 
 class InboundResult(Schema):
-    message: int
-    ticket: int
+    message: int | None = Field(description="The stored message; null when it was deleted (status `deleted`).")
+    ticket: int | None = Field(description="Its ticket; null when it was deleted (status `deleted`).")
     contact: int
-    status: TicketStatus = Field(description="The status of the ticket the message landed in.")
+    status: Literal[(*TicketStatus.values, DELETED)] = Field(
+        description="The status of the ticket the message landed in, or `deleted` for a repeat delivery of a "
+        "message deleted since with its blocked ticket (Delete All)."
+    )
     duplicate: bool = Field(description="true when this message id was delivered before; nothing new was stored.")
 
 
@@ -88,10 +92,10 @@ def _inbound(item: InboundMessageIn) -> InboundMessage:
 
 def _result(routed: RoutedMessage) -> dict:
     return {
-        "message": routed.message.pk,
-        "ticket": routed.ticket.pk,
+        "message": routed.message.pk if routed.message else None,
+        "ticket": routed.ticket.pk if routed.ticket else None,
         "contact": routed.contact.pk,
-        "status": routed.ticket.status,
+        "status": routed.status,
         "duplicate": routed.duplicate,
     }
 

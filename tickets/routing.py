@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, CharField, F, FilteredRelation, IntegerField, Q, Value, When
+from django.db.models import Case, CharField, F, FilteredRelation, IntegerField, Q, Subquery, Value, When
 from django.utils import timezone
 
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches
 
-from .models import OPEN_STATUSES, Message, Ticket, TicketStatus, preview_of
+from .models import OPEN_STATUSES, DeletedMessage, Message, Ticket, TicketStatus, preview_of
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,22 @@ class InboundMessage:
     sent_at: datetime | None = None
 
 
+# The answer to a repeat delivery of a message that Delete All (or a blocked
+# ticket's deletion) removed: it is not stored again, and has no ticket.
+DELETED = "deleted"
+
+
 @dataclass(frozen=True)
 class RoutedMessage:
-    message: Message
-    ticket: Ticket
+    message: Message | None
+    ticket: Ticket | None
     contact: Contact
     duplicate: bool
+
+    @property
+    def status(self) -> str:
+        """Where the message landed: its ticket's status, or `deleted`."""
+        return self.ticket.status if self.ticket is not None else DELETED
 
 
 def new_ticket_status(contact: Contact) -> str:
@@ -72,17 +82,35 @@ _TICKET_FIELDS = tuple(f.attname for f in Ticket._meta.concrete_fields)
 
 def _route(channel: Channel, inbound: InboundMessage) -> RoutedMessage:
     with transaction.atomic():
-        first = (
-            Message.objects.select_related("ticket__contact")
-            .filter(channel=channel, external_id=inbound.message_id)
-            .first()
-        )
-        if first is not None:
+        stored_id, deleted_for = _previous_delivery(channel, inbound.message_id)
+        if stored_id is not None:
+            first = Message.objects.select_related("ticket__contact").get(pk=stored_id)
             return RoutedMessage(message=first, ticket=first.ticket, contact=first.ticket.contact, duplicate=True)
+        if deleted_for is not None:
+            return _deleted(Contact.objects.get(pk=deleted_for))
         contact, ticket = _lock_contact_with_open_ticket(channel, inbound)
         if contact is None:
             contact = _create_contact(channel, inbound)
         return _store(channel, contact, ticket, inbound)
+
+
+def _previous_delivery(channel: Channel, message_id: str) -> tuple[int | None, int | None]:
+    """In one query: the id of the message stored under this id, or the contact of one deleted since."""
+    return (
+        Channel.objects.filter(pk=channel.pk)
+        .annotate(
+            stored=Subquery(Message.objects.filter(channel=channel, external_id=message_id).values("pk")[:1]),
+            deleted_for=Subquery(
+                DeletedMessage.objects.filter(channel=channel, external_id=message_id).values("contact_id")[:1]
+            ),
+        )
+        .values_list("stored", "deleted_for")
+        .get()
+    )
+
+
+def _deleted(contact: Contact) -> RoutedMessage:
+    return RoutedMessage(message=None, ticket=None, contact=contact, duplicate=True)
 
 
 def _lock_contact_with_open_ticket(channel: Channel, inbound: InboundMessage) -> tuple[Contact | None, Ticket | None]:
@@ -196,7 +224,14 @@ def _route_batch(channel: Channel, inbounds: list[InboundMessage]) -> list[Route
             channel=channel, external_id__in={i.message_id for i in inbounds}
         )
     }
-    fresh = list({i.message_id: i for i in reversed(inbounds) if i.message_id not in stored}.values())[::-1]
+    deleted = dict(
+        DeletedMessage.objects.filter(channel=channel, external_id__in={i.message_id for i in inbounds}).values_list(
+            "external_id", "contact_id"
+        )
+    )
+    deleted_contacts = Contact.objects.in_bulk(set(deleted.values())) if deleted else {}
+    seen = stored.keys() | deleted.keys()
+    fresh = list({i.message_id: i for i in reversed(inbounds) if i.message_id not in seen}.values())[::-1]
     contacts, open_tickets = _lock_contacts_with_open_tickets(channel, {i.contact_id for i in fresh})
     new_addresses = list(dict.fromkeys(i.contact_id for i in fresh if i.contact_id not in contacts))
     if new_addresses:
@@ -254,6 +289,8 @@ def _route_batch(channel: Channel, inbounds: list[InboundMessage]) -> list[Route
             results.append(
                 RoutedMessage(message=first, ticket=first.ticket, contact=first.ticket.contact, duplicate=True)
             )
+        elif inbound.message_id in deleted:
+            results.append(_deleted(deleted_contacts[deleted[inbound.message_id]]))
         elif inbound.message_id in answered:  # repeated inside the batch: answer with the first copy
             r = routed[inbound.message_id]
             results.append(RoutedMessage(message=r.message, ticket=r.ticket, contact=r.contact, duplicate=True))

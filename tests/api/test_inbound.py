@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from blockdesk.api import NOT_JSON
 from blockdesk.api_auth import BAD_CHANNEL_TOKEN, INBOUND_MAX_BYTES, NO_CHANNEL_TOKEN
+from contacts.blocking import block_contact, unblock_contact
 from contacts.models import Contact
 from tickets.models import Message, Ticket, TicketStatus
 
@@ -59,6 +60,25 @@ def test_repeat_delivery_answers_200_with_the_first_result(post):
     assert again.json() == {**first, "duplicate": True}
     assert Message.objects.count() == 1
     assert Message.objects.get().body == "Hello"
+
+
+def test_repeat_of_a_message_deleted_by_delete_all_answers_deleted(post, supervisor, blocking_on):
+    contact = Contact.objects.get(pk=post(message("hello")).json()["contact"])
+    block_contact(actor=supervisor, contact=contact, reason="spam")
+    assert post(message("spam-1", text="buy now")).json()["status"] == "blocked"
+    unblock_contact(actor=supervisor, contact=contact, choice="delete_all")
+
+    again = post(message("spam-1", text="buy now"))
+
+    assert again.status_code == 200
+    assert again.json() == {
+        "message": None,
+        "ticket": None,
+        "contact": contact.pk,
+        "status": "deleted",
+        "duplicate": True,
+    }
+    assert not Message.objects.filter(external_id="spam-1").exists()
 
 
 def test_next_message_joins_the_open_ticket(post):

@@ -6,7 +6,7 @@ from tests import factories
 from tests.inbound import deliver
 from tickets.models import OPEN_STATUSES, Message, Ticket, TicketStatus
 from tickets.queue import resolve_ticket
-from tickets.routing import InboundMessage, route_inbound_message
+from tickets.routing import DELETED, InboundMessage, route_inbound_batch, route_inbound_message
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +145,37 @@ def test_message_after_unblock_all_joins_the_released_ticket(channel, supervisor
     assert later.ticket.pk == blocked.pk
     assert later.ticket.status == TicketStatus.UNASSIGNED
     assert Ticket.objects.filter(contact=contact, status__in=OPEN_STATUSES).count() == 1
+
+
+def test_repeat_of_a_message_deleted_by_delete_all_is_not_stored_again(channel, supervisor, blocking_on):
+    contact = deliver(channel, "+628111").contact
+    block_contact(actor=supervisor, contact=contact, reason="spam")
+    deliver(channel, "+628111", "buy now", message_id="spam-1")
+    unblock_contact(actor=supervisor, contact=contact, choice="delete_all")
+
+    repeat = deliver(channel, "+628111", "buy now", message_id="spam-1")
+
+    assert repeat.duplicate
+    assert (repeat.message, repeat.ticket, repeat.status) == (None, None, DELETED)
+    assert repeat.contact == contact
+    assert not Message.objects.filter(external_id="spam-1").exists()
+    assert not Ticket.objects.filter(contact=contact).exclude(status=TicketStatus.RESOLVED).exists()
+
+
+def test_batch_repeat_of_a_deleted_message_is_answered_deleted(channel, supervisor, blocking_on):
+    contact = deliver(channel, "+628111").contact
+    block_contact(actor=supervisor, contact=contact, reason="spam")
+    deliver(channel, "+628111", "buy now", message_id="spam-1")
+    unblock_contact(actor=supervisor, contact=contact, choice="delete_all")
+
+    results = route_inbound_batch(
+        channel=channel,
+        inbounds=[
+            InboundMessage(message_id="spam-1", contact_id="+628111", text="buy now"),
+            InboundMessage(message_id="fresh-1", contact_id="+628111", text="sorry"),
+        ],
+    )
+
+    assert [(r.status, r.duplicate) for r in results] == [(DELETED, True), (TicketStatus.UNASSIGNED, False)]
+    stored = Message.objects.filter(external_id__in=["spam-1", "fresh-1"]).values_list("external_id", flat=True)
+    assert list(stored) == ["fresh-1"]
