@@ -7,6 +7,20 @@ from django.core.cache import cache
 from settings_app.models import SystemSettings
 from settings_app.switches import forget_switches
 from tests import factories
+from tests.migrated_rows import restore_migrated_rows
+
+
+def _flushes_database(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.fixture(autouse=True)
+def _migrated_rows(request):
+    """Transactional tests flush the database after each test: give each the rows the migrations made."""
+    if _flushes_database(request):
+        request.getfixturevalue("transactional_db")
+        restore_migrated_rows()
 
 
 @pytest.fixture(autouse=True)

@@ -28,8 +28,7 @@ from tickets.routing import DELETED
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent row-locking writers"),
-    # serialized_rollback keeps the groups and the settings row the migrations made.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ADDRESS = "+628555000111"

@@ -1,11 +1,9 @@
 """Tokens and HTTP helpers for the JSON API tests."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from accounts.models import ApiToken
 from tests import factories
-from tests.migrated_rows import restore_migrated_rows
 
 API = "/api/v1"
 
@@ -23,12 +21,6 @@ def message(message_id="wamid.1", contact_id="+6281234567890", text="Hello", **e
     }
     body.update(extra)
     return body
-
-
-@pytest.fixture(autouse=True)
-def _migrated_rows(db):
-    if not Group.objects.exists():
-        restore_migrated_rows()
 
 
 def _token_for(channel) -> str:

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.migrated_rows import restore_migrated_rows
-
 CHROMIUM = os.environ.get("BLOCKDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,11 +29,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(autouse=True)
-def _migrated_rows(transactional_db):
-    restore_migrated_rows()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from bench.scales import FULL
 pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN plans are PostgreSQL's"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 TENTH = replace(FULL, name="tenth", contacts=2_000, tickets=10_000, messages=100_000, spammer_messages=5_000)
