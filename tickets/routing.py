@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, CharField, F, FilteredRelation, IntegerField, Q, Subquery, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, CharField, F, FilteredRelation, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from contacts.models import Channel, Contact, ContactIdentity
@@ -78,6 +78,83 @@ ROUTE_ATTEMPTS = 3
 # update and the message insert.
 _CONTACT_FIELDS = tuple(f.attname for f in Contact._meta.concrete_fields)
 _TICKET_FIELDS = tuple(f.attname for f in Ticket._meta.concrete_fields)
+_OPEN = tuple(str(status) for status in OPEN_STATUSES)
+
+
+@dataclass(frozen=True)
+class _HotSql:
+    """The hot path's two reads, written once per database backend.
+
+    Why by hand: building and compiling them through the ORM (a FilteredRelation
+    join over every contact and ticket column, a Channel annotated with two
+    Subqueries) cost over 1 ms of Python each per message, more than PostgreSQL
+    takes to run them (issue 5). They are the statements the ORM produced, with
+    table and column names from _meta, quoted by the backend, and the backend's
+    own value converters (SQLite's datetimes and booleans) applied to the row.
+    """
+
+    previous_delivery: str
+    lock_contact: str
+    converters: tuple[tuple[int, tuple], ...]
+
+    def convert(self, row: tuple) -> tuple:
+        if not self.converters:
+            return row
+        values = list(row)
+        for index, pairs in self.converters:
+            for converter, expression in pairs:
+                values[index] = converter(values[index], expression, connection)
+        return tuple(values)
+
+
+_HOT_SQL: dict[str, _HotSql] = {}
+
+
+def _hot_sql() -> _HotSql:
+    sql = _HOT_SQL.get(connection.vendor)
+    if sql is None:
+        sql = _HOT_SQL[connection.vendor] = _build_hot_sql()
+    return sql
+
+
+def _build_hot_sql() -> _HotSql:
+    qn = connection.ops.quote_name
+    contact, identity, ticket = Contact._meta, ContactIdentity._meta, Ticket._meta
+    message, deleted = Message._meta, DeletedMessage._meta
+
+    def column(meta, name: str) -> str:
+        return qn(meta.get_field(name).column)
+
+    def earlier(meta, value: str) -> str:
+        return (
+            f"(SELECT {column(meta, value)} FROM {qn(meta.db_table)} WHERE {column(meta, 'channel')} = %s "
+            f"AND {column(meta, 'external_id')} = %s LIMIT 1)"
+        )
+
+    statuses = ", ".join(["%s"] * len(_OPEN))
+    fields = [("c", f) for f in contact.concrete_fields] + [("t", f) for f in ticket.concrete_fields]
+    lock = (
+        f"SELECT {', '.join(f'{alias}.{qn(f.column)}' for alias, f in fields)} "
+        f"FROM {qn(contact.db_table)} c "
+        f"INNER JOIN {qn(identity.db_table)} i ON i.{column(identity, 'contact')} = c.{qn(contact.pk.column)} "
+        f"LEFT OUTER JOIN {qn(ticket.db_table)} t ON t.{column(ticket, 'contact')} = c.{qn(contact.pk.column)} "
+        f"AND t.{column(ticket, 'channel')} = %s AND t.{column(ticket, 'status')} IN ({statuses}) "
+        f"WHERE i.{column(identity, 'channel')} = %s AND i.{column(identity, 'external_id')} = %s LIMIT 1"
+    )
+    # The contact row only: PostgreSQL cannot lock the nullable side of an outer join. SQLite locks the database.
+    if connection.features.has_select_for_update:
+        lock += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
+    converters = []
+    for index, (alias, field) in enumerate(fields):
+        expression = field.get_col(alias)
+        pairs = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+        if pairs:
+            converters.append((index, tuple((converter, expression) for converter in pairs)))
+    return _HotSql(
+        previous_delivery=f"SELECT {earlier(message, 'id')}, {earlier(deleted, 'contact')}",
+        lock_contact=lock,
+        converters=tuple(converters),
+    )
 
 
 def _route(channel: Channel, inbound: InboundMessage) -> RoutedMessage:
@@ -96,17 +173,9 @@ def _route(channel: Channel, inbound: InboundMessage) -> RoutedMessage:
 
 def _previous_delivery(channel: Channel, message_id: str) -> tuple[int | None, int | None]:
     """In one query: the id of the message stored under this id, or the contact of one deleted since."""
-    return (
-        Channel.objects.filter(pk=channel.pk)
-        .annotate(
-            stored=Subquery(Message.objects.filter(channel=channel, external_id=message_id).values("pk")[:1]),
-            deleted_for=Subquery(
-                DeletedMessage.objects.filter(channel=channel, external_id=message_id).values("contact_id")[:1]
-            ),
-        )
-        .values_list("stored", "deleted_for")
-        .get()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_hot_sql().previous_delivery, (channel.pk, message_id, channel.pk, message_id))
+        return cursor.fetchone()
 
 
 def _deleted(contact: Contact) -> RoutedMessage:
@@ -122,20 +191,13 @@ def _lock_contact_with_open_ticket(channel: Channel, inbound: InboundMessage) ->
     so after waiting for the contact lock it may show an older status;
     _store's update matches only the status read, else reads it again.
     """
-    row = (
-        Contact.objects.select_for_update(of=("self",))
-        .filter(identities__channel=channel, identities__external_id=inbound.contact_id)
-        .annotate(
-            open_ticket=FilteredRelation(
-                "tickets", condition=Q(tickets__channel=channel, tickets__status__in=OPEN_STATUSES)
-            )
-        )
-        .order_by()
-        .values_list(*_CONTACT_FIELDS, *(f"open_ticket__{name}" for name in _TICKET_FIELDS))[:1]
-    )
-    row = next(iter(row), None)
+    sql = _hot_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.lock_contact, (channel.pk, *_OPEN, channel.pk, inbound.contact_id))
+        row = cursor.fetchone()
     if row is None:
         return None, None
+    row = sql.convert(row)
     db = Contact.objects.db
     contact = Contact.from_db(db, _CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)])
     ticket_values = row[len(_CONTACT_FIELDS) :]
