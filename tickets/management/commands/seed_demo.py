@@ -124,7 +124,7 @@ class Command(BaseCommand):
             "Channel tokens are not printed: create a channel with `manage.py create_channel NAME --kind KIND`, "
             "or rotate a demo channel's token in Django admin."
         )
-        self.stdout.write("Log in at http://127.0.0.1:8000/ (Django admin at /admin/) as:")
+        self.stdout.write("Demo logins (the administrator also reaches Django admin at /admin/):")
         for person in STAFF:
             self.stdout.write(f"  {person.group:<15} {person.username} / {person.password}")
 
