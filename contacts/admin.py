@@ -30,6 +30,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown beside their parent, never edited or deleted there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "is_active", "token_prefix", "created_at"]
@@ -60,9 +73,8 @@ class IdentityInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
-class BlockInline(admin.TabularInline):
+class BlockInline(ReadOnlyInline):
     model = Block
-    extra = 0
     verbose_name_plural = "block history"
     fields = [
         "reason",
@@ -77,14 +89,6 @@ class BlockInline(admin.TabularInline):
         "tickets_deleted",
         "messages_deleted",
     ]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class BlockForm(forms.Form):

@@ -9,24 +9,15 @@ supervisor dashboard.
 from django.contrib import admin, messages
 
 from blockdesk import errors
-from contacts.admin import ReadOnlyAdmin
+from contacts.admin import ReadOnlyAdmin, ReadOnlyInline
 from contacts.blocking import release_blocked_tickets
 
 from .models import DeletedMessage, Message, Ticket
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ReadOnlyInline):
     model = Message
-    extra = 0
     fields = ["sent_at", "direction", "author", "body", "external_id"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ticket)

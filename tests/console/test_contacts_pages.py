@@ -135,6 +135,12 @@ def test_pagination_shows_25_a_page(logged_in, agent):
     assert client.get(LIST, {"page": 99}).context["page"].number == 2
 
 
+def test_page_links_keep_the_tab_and_the_search(logged_in, agent):
+    factories.ContactFactory.create_batch(30, name="Rina")
+    html = logged_in(agent).get(LIST, {"q": "rina", "page": 2}).content.decode()
+    assert 'href="?q=rina&amp;page=1" rel="prev"' in html
+
+
 def test_an_unknown_tab_means_all(logged_in, agent):
     factories.ContactFactory.create_batch(2)
     assert logged_in(agent).get(LIST, {"tab": "nonsense"}).context["tab"] == "all"
