@@ -125,7 +125,7 @@ class ChannelToken(HttpBearer):
         raw = _bearer_token(request)
         if raw is None:
             raise Unauthorized(NO_CHANNEL_TOKEN)
-        channel = Channel.objects.for_token(raw)
+        channel = Channel.objects.for_token_cached(raw)
         if channel is None:
             raise Unauthorized(BAD_CHANNEL_TOKEN)
         body = read_body(request, self.max_bytes)

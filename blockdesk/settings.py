@@ -100,6 +100,12 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://blockdesk
 # How long a process may serve the cached system switches before re-reading
 # them; a write clears the cache at once, other processes follow within this.
 SYSTEM_SETTINGS_CACHE_SECONDS = env.int("SYSTEM_SETTINGS_CACHE_SECONDS", default=5)
+# How long a process may keep a channel it found for a bearer token (no query
+# per inbound request): a deactivated channel, rotated token or changed signing
+# secret takes effect within this many seconds. 0 looks the token up every time.
+CHANNEL_TOKEN_CACHE_SECONDS = env.int("CHANNEL_TOKEN_CACHE_SECONDS", default=30)
+if CHANNEL_TOKEN_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("CHANNEL_TOKEN_CACHE_SECONDS must be 0 or more.")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
