@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, CharField, F, FilteredRelation, IntegerField, Q, Value, When
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 
 from contacts.models import Channel, Contact, ContactIdentity
@@ -389,19 +389,39 @@ def _lock_contacts_with_open_tickets(channel: Channel, addresses: set[str]) -> t
 
 
 def _add_to_tickets(tickets: dict[int, Ticket], groups: dict[int, list[InboundMessage]], *, now) -> None:
-    """Count each group's messages in its open ticket, in one UPDATE, if every status is still the one read."""
+    """Count each group's messages in its open ticket, in one UPDATE, if every status is still the one read.
+
+    Written by hand: as ORM expressions (a Q per ticket, two Case/When per
+    ticket) the statement cost ~1 ms of Python per ticket to build, most of a
+    100-message batch's time. Plain CASE … WHEN, valid on SQLite and PostgreSQL.
+    """
     if not tickets:
         return
-    same = Q()
-    for ticket in tickets.values():
-        same |= Q(pk=ticket.pk, status=ticket.status)
-    counts = [When(pk=t.pk, then=Value(len(groups[pk]))) for pk, t in tickets.items()]
-    previews = [When(pk=t.pk, then=Value(preview_of(groups[pk][-1].text))) for pk, t in tickets.items()]
-    updated = Ticket.objects.filter(same).update(
-        message_count=F("message_count") + Case(*counts, output_field=IntegerField()),
-        last_message_preview=Case(*previews, output_field=CharField()),
-        last_message_at=now,
-        updated_at=now,
+    meta = Ticket._meta
+    qn = connection.ops.quote_name
+    pk, status = qn(meta.pk.column), qn(meta.get_field("status").column)
+    whens = " ".join(["WHEN %s THEN %s"] * len(tickets))
+    count_col, preview_col = (
+        qn(meta.get_field("message_count").column),
+        qn(meta.get_field("last_message_preview").column),
     )
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {count_col} = {count_col} + (CASE {pk} {whens} END), "
+        f"{preview_col} = (CASE {pk} {whens} END), "
+        f"{qn(meta.get_field('last_message_at').column)} = %s, {qn(meta.get_field('updated_at').column)} = %s "
+        f"WHERE {' OR '.join([f'({pk} = %s AND {status} = %s)'] * len(tickets))}"
+    )
+    at = meta.get_field("updated_at").get_db_prep_value(now, connection)
+    params = []
+    for contact_pk, ticket in tickets.items():
+        params += (ticket.pk, len(groups[contact_pk]))
+    for contact_pk, ticket in tickets.items():
+        params += (ticket.pk, preview_of(groups[contact_pk][-1].text))
+    params += (at, at)
+    for ticket in tickets.values():
+        params += (ticket.pk, str(ticket.status))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        updated = cursor.rowcount
     if updated != len(tickets):
         raise _TicketChanged

@@ -129,3 +129,33 @@ def test_batch_answers_as_routing_one_by_one(channel):
     assert len({r.ticket.pk for r in routed}) == 3
     assert Ticket.objects.get(pk=routed[0].ticket.pk).message_count == 3  # "old", x-0 and x-3
     assert Ticket.objects.filter(contact__identities__external_id="+621").get().message_count == 2
+
+
+def test_batch_over_http_adds_no_statements_to_routing(client, channel):
+    """The endpoint adds only its transaction's SAVEPOINT and RELEASE; the channel comes from the token cache."""
+    import json
+
+    from contacts.models import forget_channel_tokens
+    from tests.api.conftest import API, bearer, message
+    from tests.api.conftest import _token_for as token_for
+    from tickets.routing import route_inbound_batch
+
+    forget_channel_tokens()
+    token = token_for(channel)
+    route_inbound_batch(channel=channel, inbounds=_inbounds(10, addresses=10, prefix="warm"))
+    body = {"messages": [message(message_id=f"h-{k}", contact_id=f"+62{k % 10}") for k in range(100)]}
+
+    def post():
+        response = client.post(
+            f"{API}/inbound/messages/batch", json.dumps(body), content_type="application/json", headers=bearer(token)
+        )
+        assert response.status_code == 201
+
+    post_statements = _statements(post)  # the first request also reads the channel
+    body["messages"] = [message(message_id=f"i-{k}", contact_id=f"+62{k % 10}") for k in range(100)]
+    direct = _statements(
+        lambda: route_inbound_batch(channel=channel, inbounds=_inbounds(100, addresses=10, prefix="j"))
+    )
+    assert _statements(post) == direct + 2
+    assert post_statements == direct + 3
+    forget_channel_tokens()
