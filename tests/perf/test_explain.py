@@ -37,9 +37,32 @@ def test_console_lists_use_indexes_not_sequential_scans(client):
         url = reverse(name, args=[int(suffix)]) if name == "contacts:detail" else reverse(name) + suffix
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
-        statements = [q["sql"] for q in captured.captured_queries]
-        # The queue tab counts (one GROUP BY over every ticket) read the whole table by nature; not a list query.
-        lists = [s for s in statements if "GROUP BY" not in s]
-        found[label] = pages.seq_scans(lists)
+        found[label] = pages.seq_scans([q["sql"] for q in captured.captured_queries])
 
     assert found == {label: [] for label in found}
+
+
+def test_tab_counts_read_each_queue_through_an_index(client):
+    """One COUNT per queue, capped, each an index-only scan: never a scan of every ticket (the old GROUP BY)."""
+    data = seed.seed(TENTH)
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from tickets.models import Ticket
+
+    User = get_user_model()
+    agent = User.objects.get(pk=Ticket.objects.filter(status="assigned").values("assignee")[:1])
+    plans = {}
+    for board, user in (("supervisor", User.objects.get(pk=data.supervisor_id)), ("agent", agent)):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("tickets:queue_counts"), {"board": board}).status_code == 200
+        (counts,) = [q["sql"] for q in captured.captured_queries if "COUNT(*)" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + counts)
+            plans[board] = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert pages.seq_scans_in(plans["supervisor"]) == []
+    assert plans["supervisor"].count("Index Only Scan") == 5
+    assert pages.seq_scans_in(plans["agent"]) == []
+    assert plans["agent"].count("Index Only Scan") == 2
