@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F
 from django.utils import timezone
 
 from contacts.models import Channel, Contact, ContactIdentity
@@ -95,6 +95,9 @@ class _HotSql:
 
     previous_delivery: str
     lock_contact: str
+    # Many addresses, locked in contact id order: head + "(%s, %s, …)" + tail.
+    lock_contacts_head: str
+    lock_contacts_tail: str
     converters: tuple[tuple[int, tuple], ...]
 
     def convert(self, row: tuple) -> tuple:
@@ -133,17 +136,19 @@ def _build_hot_sql() -> _HotSql:
 
     statuses = ", ".join(["%s"] * len(_OPEN))
     fields = [("c", f) for f in contact.concrete_fields] + [("t", f) for f in ticket.concrete_fields]
-    lock = (
-        f"SELECT {', '.join(f'{alias}.{qn(f.column)}' for alias, f in fields)} "
+    # The channel address comes last: the batch look-up needs it to tell its rows apart.
+    lock_head = (
+        f"SELECT {', '.join(f'{alias}.{qn(f.column)}' for alias, f in fields)}, i.{column(identity, 'external_id')} "
         f"FROM {qn(contact.db_table)} c "
         f"INNER JOIN {qn(identity.db_table)} i ON i.{column(identity, 'contact')} = c.{qn(contact.pk.column)} "
         f"LEFT OUTER JOIN {qn(ticket.db_table)} t ON t.{column(ticket, 'contact')} = c.{qn(contact.pk.column)} "
         f"AND t.{column(ticket, 'channel')} = %s AND t.{column(ticket, 'status')} IN ({statuses}) "
-        f"WHERE i.{column(identity, 'channel')} = %s AND i.{column(identity, 'external_id')} = %s LIMIT 1"
+        f"WHERE i.{column(identity, 'channel')} = %s AND i.{column(identity, 'external_id')}"
     )
     # The contact row only: PostgreSQL cannot lock the nullable side of an outer join. SQLite locks the database.
+    lock_tail = ""
     if connection.features.has_select_for_update:
-        lock += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
+        lock_tail = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
     converters = []
     for index, (alias, field) in enumerate(fields):
         expression = field.get_col(alias)
@@ -152,7 +157,9 @@ def _build_hot_sql() -> _HotSql:
             converters.append((index, tuple((converter, expression) for converter in pairs)))
     return _HotSql(
         previous_delivery=f"SELECT {earlier(message, 'id')}, {earlier(deleted, 'contact')}",
-        lock_contact=lock,
+        lock_contact=f"{lock_head} = %s LIMIT 1{lock_tail}",
+        lock_contacts_head=f"{lock_head} IN ",
+        lock_contacts_tail=f" ORDER BY c.{qn(contact.pk.column)}{lock_tail}",
         converters=tuple(converters),
     )
 
@@ -200,7 +207,7 @@ def _lock_contact_with_open_ticket(channel: Channel, inbound: InboundMessage) ->
     row = sql.convert(row)
     db = Contact.objects.db
     contact = Contact.from_db(db, _CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)])
-    ticket_values = row[len(_CONTACT_FIELDS) :]
+    ticket_values = row[len(_CONTACT_FIELDS) : -1]
     ticket = None if ticket_values[0] is None else Ticket.from_db(db, _TICKET_FIELDS, ticket_values)
     return contact, ticket
 
@@ -366,23 +373,20 @@ def _lock_contacts_with_open_tickets(channel: Channel, addresses: set[str]) -> t
     """Lock the contacts of these addresses in id order; return {address: contact} and {contact id: open ticket}."""
     if not addresses:
         return {}, {}
-    rows = (
-        Contact.objects.select_for_update(of=("self",))
-        .filter(identities__channel=channel, identities__external_id__in=addresses)
-        .annotate(
-            open_ticket=FilteredRelation(
-                "tickets", condition=Q(tickets__channel=channel, tickets__status__in=OPEN_STATUSES)
-            )
+    sql = _hot_sql()
+    with connection.cursor() as cursor:
+        placeholders = f"({', '.join(['%s'] * len(addresses))})"
+        cursor.execute(
+            sql.lock_contacts_head + placeholders + sql.lock_contacts_tail,
+            (channel.pk, *_OPEN, channel.pk, *addresses),
         )
-        .order_by("pk")
-        .values_list("identities__external_id", *_CONTACT_FIELDS, *(f"open_ticket__{name}" for name in _TICKET_FIELDS))
-    )
+        rows = [sql.convert(row) for row in cursor.fetchall()]
     db = Contact.objects.db
     contacts, tickets = {}, {}
-    for address, *row in rows:
+    for row in rows:
         contact = Contact.from_db(db, _CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)])
-        contacts[address] = contact
-        ticket_values = row[len(_CONTACT_FIELDS) :]
+        contacts[row[-1]] = contact
+        ticket_values = row[len(_CONTACT_FIELDS) : -1]
         if ticket_values[0] is not None:
             tickets[contact.pk] = Ticket.from_db(db, _TICKET_FIELDS, ticket_values)
     return contacts, tickets
