@@ -94,6 +94,8 @@ class _HotSql:
     """
 
     previous_delivery: str
+    # The batch's: (message id, stored message, contact of a deleted one) rows for "{ids}" = "(%s, %s, …)".
+    previous_deliveries: str
     lock_contact: str
     # Many addresses, locked in contact id order: head + "(%s, %s, …)" + tail.
     lock_contacts_head: str
@@ -128,6 +130,12 @@ def _build_hot_sql() -> _HotSql:
     def column(meta, name: str) -> str:
         return qn(meta.get_field(name).column)
 
+    def earlier_of_many(meta, stored: str, deleted: str) -> str:
+        return (
+            f"SELECT {column(meta, 'external_id')}, {stored}, {deleted} FROM {qn(meta.db_table)} "
+            f"WHERE {column(meta, 'channel')} = %s AND {column(meta, 'external_id')} IN {{ids}}"
+        )
+
     def earlier(meta, value: str) -> str:
         return (
             f"(SELECT {column(meta, value)} FROM {qn(meta.db_table)} WHERE {column(meta, 'channel')} = %s "
@@ -157,6 +165,10 @@ def _build_hot_sql() -> _HotSql:
             converters.append((index, tuple((converter, expression) for converter in pairs)))
     return _HotSql(
         previous_delivery=f"SELECT {earlier(message, 'id')}, {earlier(deleted, 'contact')}",
+        previous_deliveries=(
+            f"{earlier_of_many(message, column(message, 'id'), 'NULL')} UNION ALL "
+            f"{earlier_of_many(deleted, 'NULL', column(deleted, 'contact'))}"
+        ),
         lock_contact=f"{lock_head} = %s LIMIT 1{lock_tail}",
         lock_contacts_head=f"{lock_head} IN ",
         lock_contacts_tail=f" ORDER BY c.{qn(contact.pk.column)}{lock_tail}",
@@ -287,16 +299,11 @@ def route_inbound_batch(*, channel: Channel, inbounds: Sequence[InboundMessage])
 
 def _route_batch(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessage]:
     now = timezone.now()
-    stored = {
-        m.external_id: m
-        for m in Message.objects.select_related("ticket__contact").filter(
-            channel=channel, external_id__in={i.message_id for i in inbounds}
-        )
-    }
-    deleted = dict(
-        DeletedMessage.objects.filter(channel=channel, external_id__in={i.message_id for i in inbounds}).values_list(
-            "external_id", "contact_id"
-        )
+    stored_ids, deleted = _previous_deliveries(channel, list({i.message_id for i in inbounds}))
+    stored = (
+        {m.external_id: m for m in Message.objects.select_related("ticket__contact").filter(pk__in=stored_ids)}
+        if stored_ids
+        else {}
     )
     deleted_contacts = Contact.objects.in_bulk(set(deleted.values())) if deleted else {}
     seen = stored.keys() | deleted.keys()
@@ -367,6 +374,20 @@ def _route_batch(channel: Channel, inbounds: list[InboundMessage]) -> list[Route
             answered.add(inbound.message_id)
             results.append(routed[inbound.message_id])
     return results
+
+
+def _previous_deliveries(channel: Channel, message_ids: list[str]) -> tuple[list[int], dict[str, int]]:
+    """In one query: the ids of the messages stored under these ids, and {id: contact} of those deleted since."""
+    sql = _hot_sql()
+    placeholders = f"({', '.join(['%s'] * len(message_ids))})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.previous_deliveries.format(ids=placeholders), (channel.pk, *message_ids, channel.pk, *message_ids)
+        )
+        rows = cursor.fetchall()
+    return [stored for _, stored, _ in rows if stored is not None], {
+        external_id: contact for external_id, _, contact in rows if contact is not None
+    }
 
 
 def _lock_contacts_with_open_tickets(channel: Channel, addresses: set[str]) -> tuple[dict, dict]:
