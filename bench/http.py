@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -41,15 +42,18 @@ def measure(scale: Scale, data: Dataset, target: Target, *, workers: int, client
 
 def measure_batch(scale: Scale, data: Dataset, target: Target, *, workers: int, clients: int) -> dict:
     payloads = deliveries("open_tickets", data, scale.batches * BATCH_SIZE, "batch")
+    # A batch is one channel's burst: each channel's messages in requests of BATCH_SIZE (the last one shorter).
+    by_channel: dict[int, list] = {}
+    for channel_id, payload in payloads:
+        by_channel.setdefault(channel_id, []).append(payload)
     requests = []
-    for start in range(0, len(payloads), BATCH_SIZE):
-        chunk = payloads[start : start + BATCH_SIZE]
-        by_channel: dict[int, list] = {}
-        for channel_id, payload in chunk:
-            by_channel.setdefault(channel_id, []).append(payload)
-        for channel_id, items in by_channel.items():
-            requests.append((data.tokens[channel_id], json.dumps({"messages": items}).encode(), len(items)))
+    for channel_id, items in by_channel.items():
+        for start in range(0, len(items), BATCH_SIZE):
+            chunk = items[start : start + BATCH_SIZE]
+            requests.append((data.tokens[channel_id], json.dumps({"messages": chunk}).encode(), len(chunk)))
+    random.Random(7).shuffle(requests)  # the channels' bursts interleaved, as they would arrive
     results = {"batch_size": BATCH_SIZE, "workers": workers, "clients": clients}
+    results["messages_per_request"] = round(len(payloads) / len(requests), 1)
     results["statements"] = _statements_batch(data)
     with Gunicorn(target, workers) as server:
         _load(server.port, _requests(data, "open_tickets", workers * 2, SINGLE), clients, 10.0)  # warm up

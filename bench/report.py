@@ -95,7 +95,8 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     if "open_tickets" in batch:
         row = batch["open_tickets"]
         ratio = f" ({row['per_s'] / floor['per_s']:.2f}x floor)" if floor else ""
-        out.append(("batch", f"100/request{ratio}", f"{row['per_s']} msg/s, errors {row['errors']}"))
+        size = batch.get("messages_per_request", 100)
+        out.append(("batch", f"{size:g}/request{ratio}", f"{row['per_s']} msg/s, errors {row['errors']}"))
         statements = batch.get("statements", {})
         if "per_batch" in statements:
             out.append(("batch", "statements per 100-message batch", f"{statements['per_batch']}"))
