@@ -52,11 +52,10 @@ GROUP_PERMISSIONS = {
 
 
 def sync_groups(apps) -> None:
-    """Create the groups and give each its permissions (used by data migrations)."""
+    """Create the permissions now (data migrations run before post_migrate makes them), then the groups."""
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        # Permissions are normally made after all migrations; make them now.
         # create_permissions skips apps without models_module, which is how a
         # migration's state apps look, so lend one for the call.
         models_module = getattr(app_config, "models_module", None)
@@ -65,7 +64,11 @@ def sync_groups(apps) -> None:
             create_permissions(app_config, apps=apps, verbosity=0)
         finally:
             app_config.models_module = models_module
+    give_groups_their_permissions(apps)
 
+
+def give_groups_their_permissions(apps) -> None:
+    """Create each staff group if missing and add the permissions it should have."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for group_name, codenames in GROUP_PERMISSIONS.items():
