@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -40,6 +42,19 @@ def _aware(value: datetime) -> datetime:
 
 
 Timestamp = Annotated[datetime, AfterValidator(_aware)]
+
+
+def _email(value: str) -> str:
+    """Refuse what Django's EmailField would not accept; an empty string means none."""
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValueError("must be an e-mail address") from None
+    return value
+
+
+Email = Annotated[bounded_text(max_length=254), AfterValidator(_email)]
 
 
 class ErrorOut(Schema):

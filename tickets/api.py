@@ -14,6 +14,7 @@ from blockdesk.api_schemas import (
     MAX_ID,
     MAX_LIMIT,
     MAX_OFFSET,
+    Email,
     PersonOut,
     Timestamp,
     bounded_text,
@@ -47,7 +48,7 @@ class InboundContactIn(Schema):
     id: bounded_text(min_length=1, max_length=255) = Field(description="The address the channel knows the customer by.")
     name: bounded_text(max_length=200) | None = None
     phone: bounded_text(max_length=50) | None = None
-    email: bounded_text(max_length=254) | None = None
+    email: Email | None = None
 
 
 class InboundMessageIn(Schema):

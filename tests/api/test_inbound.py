@@ -182,6 +182,7 @@ def test_body_that_is_not_a_json_object_answers_400(post, body):
         ({"text": "nul\x00byte"}, ["text"]),
         ({"text": "\ud800"}, ["text"]),
         ({"sent_at": "yesterday"}, ["sent_at"]),
+        ({"contact": {"id": "+62811", "email": "not an email"}}, ["contact.email"]),
         ({"message_id": "", "text": "", "contact": {"id": ""}}, ["message_id", "contact.id", "text"]),
     ],
     ids=[
@@ -197,6 +198,7 @@ def test_body_that_is_not_a_json_object_answers_400(post, body):
         "text-nul",
         "text-lone-surrogate",
         "sent_at-not-a-time",
+        "email-not-an-address",
         "several",
     ],
 )
