@@ -1,6 +1,6 @@
 """Database outage run: the load/race run of load_race.py, with PostgreSQL stopped and started in the middle.
 
-    .venv/bin/python -m bench.outage               # 4,000 messages; PostgreSQL down ~6 s after 25 s
+    .venv/bin/python -m bench.outage               # 12,000 messages; PostgreSQL down ~6 s after 8 s
 
 While PostgreSQL is down the API must answer 503 with a JSON body (never
 another 5xx); the clients retry with the same message ids; at the end nothing
@@ -80,8 +80,8 @@ def make_outage(after: float, down: float):
 
 
 def main() -> int:
-    p = parser("outage", 4_000)
-    p.add_argument("--down-after", type=float, default=25, help="seconds into the run before stopping PostgreSQL")
+    p = parser("outage", 12_000)
+    p.add_argument("--down-after", type=float, default=8, help="seconds into the run before stopping PostgreSQL")
     p.add_argument("--down-seconds", type=float, default=6, help="how long PostgreSQL stays down (max 10)")
     p.add_argument("--wait-idle", type=float, default=300, help="how long to wait for running pytest to end")
     args = p.parse_args()
@@ -93,6 +93,10 @@ def main() -> int:
         start_cluster()
         for event, at in timeline:
             print(time.strftime("%H:%M:%S", time.localtime(at)), event)
+    if not any(event == "PostgreSQL stopped" for event, _ in timeline):
+        # A run that ended before the outage began tested nothing about outages.
+        print("FAIL — the run ended before PostgreSQL was stopped: raise --messages or lower --down-after")
+        return 1
     return status
 
 
