@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import BaseModel, Field
 
@@ -32,8 +32,6 @@ NO_PERMISSION_VIEW_TICKETS = "You do not have permission to see tickets."
 NO_PERMISSION_VIEW_BLOCKED = "You do not have permission to see blocked tickets."
 # The detail view shows the latest messages; message_count says how many there are in all.
 DETAIL_MESSAGES = 500
-# PostgreSQL's codes for a deadlock and a serialization failure: the whole transaction may simply run again.
-RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
 inbound_router = Router(tags=["inbound"])
 router = Router(tags=["tickets"], auth=PersonalToken())
@@ -104,17 +102,11 @@ def _result(routed: RoutedMessage) -> dict:
 
 
 def _route_all(channel, items: list[InboundMessageIn]) -> list[RoutedMessage]:
-    """Store the messages in one transaction (a batch set-based), again if PostgreSQL picked it as a deadlock victim."""
-    for attempt in range(3):
-        try:
-            if len(items) == 1:  # route_inbound_message is its own transaction
-                return [route_inbound_message(channel=channel, inbound=_inbound(items[0]))]
-            with transaction.atomic():
-                return route_inbound_batch(channel=channel, inbounds=[_inbound(item) for item in items])
-        except OperationalError as exc:
-            if attempt == 2 or getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
-                raise
-    raise AssertionError("unreachable")
+    """Store the messages: one alone in its own transaction, a batch set-based in one transaction."""
+    if len(items) == 1:
+        return [route_inbound_message(channel=channel, inbound=_inbound(items[0]))]
+    with transaction.atomic():
+        return route_inbound_batch(channel=channel, inbounds=[_inbound(item) for item in items])
 
 
 @inbound_router.post(

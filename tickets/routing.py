@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -62,16 +62,26 @@ def route_inbound_message(*, channel: Channel, inbound: InboundMessage) -> Route
     for _ in range(ROUTE_ATTEMPTS - 1):
         try:
             return _route(channel, inbound)
-        except IntegrityError:
+        except (IntegrityError, OperationalError) as exc:
             # A racing delivery won a unique constraint (same message id, or the
             # first message of the same new address) and everything here rolled
             # back; it has committed, so the next attempt finds its rows.
-            pass
+            if not _worth_retrying(exc):
+                raise
     return _route(channel, inbound)
 
 
 # One try, and one retry for each unique constraint a racing delivery can win.
 ROUTE_ATTEMPTS = 3
+# PostgreSQL's codes for a deadlock and a serialization failure: the transaction may simply run again.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def _worth_retrying(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES
+
 
 # The hot path is four statements between BEGIN and COMMIT: the duplicate
 # check, the contact lock (which brings the open ticket along), the ticket
@@ -291,8 +301,11 @@ def route_inbound_batch(*, channel: Channel, inbounds: Sequence[InboundMessage])
         try:
             with transaction.atomic():
                 return _route_batch(channel, list(inbounds))
-        except (IntegrityError, _TicketChanged):
+        except _TicketChanged:
             pass
+        except (IntegrityError, OperationalError) as exc:
+            if not _worth_retrying(exc):
+                raise
     with transaction.atomic():
         return [route_inbound_message(channel=channel, inbound=inbound) for inbound in inbounds]
 

@@ -1,4 +1,5 @@
 import pytest
+from django.db import IntegrityError, OperationalError
 
 from contacts.blocking import block_contact, release_blocked_tickets, unblock_contact
 from contacts.models import Contact, ContactIdentity
@@ -6,7 +7,7 @@ from tests import factories
 from tests.inbound import deliver
 from tickets.models import OPEN_STATUSES, Message, Ticket, TicketStatus
 from tickets.queue import resolve_ticket
-from tickets.routing import DELETED, InboundMessage, route_inbound_batch, route_inbound_message
+from tickets.routing import DELETED, InboundMessage, _worth_retrying, route_inbound_batch, route_inbound_message
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,15 @@ def test_batch_repeat_of_a_deleted_message_is_answered_deleted(channel, supervis
     assert [(r.status, r.duplicate) for r in results] == [(DELETED, True), (TicketStatus.UNASSIGNED, False)]
     stored = Message.objects.filter(external_id__in=["spam-1", "fresh-1"]).values_list("external_id", flat=True)
     assert list(stored) == ["fresh-1"]
+
+
+def test_races_and_deadlocks_are_retried_but_an_outage_is_not():
+    class DeadlockCause(Exception):
+        sqlstate = "40P01"
+
+    deadlock = OperationalError("deadlock detected")
+    deadlock.__cause__ = DeadlockCause()
+
+    assert _worth_retrying(IntegrityError("duplicate key value"))
+    assert _worth_retrying(deadlock)
+    assert not _worth_retrying(OperationalError("connection refused"))
