@@ -212,3 +212,21 @@ def test_agent_blocks_the_contact_from_their_ticket(page, live_server, login, sc
     ticket = Ticket.objects.select_related("contact").get(pk=routed.ticket.pk)
     assert ticket.contact.is_blocked
     assert ticket.status == TicketStatus.RESOLVED
+
+
+def test_select_all_on_the_blocked_list_then_unblock_selected(
+    page, live_server, login, supervisor, channel, blocking_on
+):
+    for i in range(3):
+        contact = spammer(channel, supervisor, phone=f"+628200000000{i}", name=f"Spammer {i}")
+        deliver(channel, contact.identities.get().external_id, "buy now")
+    login(page, supervisor)
+    tab(page, "blocked").click()
+
+    page.get_by_role("checkbox", name="Select every ticket on this page").check()
+    page.get_by_role("button", name="Unblock selected").click()
+    page.locator("#dialog").get_by_role("button", name="Unblock 3 tickets").click()
+
+    expect(page.locator("#notifications")).to_contain_text("3 tickets")
+    assert not Ticket.objects.filter(status=TicketStatus.BLOCKED).exists()
+    assert Ticket.objects.filter(status=TicketStatus.UNASSIGNED).count() == 3

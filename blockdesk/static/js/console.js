@@ -8,6 +8,7 @@
  * - A 403/404 answer meant for the dialog is shown in it (htmx skips error responses by default).
  * - [data-dismiss] inside a .notice removes the notice.
  * - tr.row-link: a click anywhere in the row follows the row's first link (keyboard users use the link).
+ * - [data-select-all="NAME"] (hidden until this script runs) ticks or clears every checkbox named NAME.
  */
 (function () {
   "use strict";
@@ -78,5 +79,24 @@
         link.click();
       }
     }
+  });
+  function showSelectAll() {
+    document.querySelectorAll("[data-select-all][hidden]").forEach(function (box) {
+      box.hidden = false;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", showSelectAll);
+  document.addEventListener("htmx:afterSettle", showSelectAll);
+
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-select-all]");
+    if (!all) {
+      return;
+    }
+    var name = all.getAttribute("data-select-all");
+    document.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
   });
 })();
