@@ -1,11 +1,10 @@
 import hmac
-import secrets
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from contacts.models import hash_token
+from contacts.models import hash_token, new_token
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -47,9 +46,7 @@ class ApiToken(models.Model):
 
     def set_new_token(self) -> str:
         """Give the token a fresh secret and return it; only its hash is kept."""
-        raw = "bdu_" + secrets.token_urlsafe(32)
-        self.token_hash = hash_token(raw)
-        self.token_prefix = raw[:12]
+        raw, self.token_hash, self.token_prefix = new_token("bdu_")
         return raw
 
     def revoke(self) -> None:

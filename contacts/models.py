@@ -12,6 +12,12 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def new_token(kind: str) -> tuple[str, str, str]:
+    """A fresh bearer token starting with `kind`: (raw value shown once, its hash, its shown prefix)."""
+    raw = kind + secrets.token_urlsafe(32)
+    return raw, hash_token(raw), raw[:12]
+
+
 # token digest → (channel, monotonic time it was read); see ChannelQuerySet.for_token_cached.
 _channels_by_token: dict[str, tuple["Channel", float]] = {}
 # More distinct tokens than any deployment has channels: past it the cache starts over.
@@ -94,9 +100,7 @@ class Channel(models.Model):
 
     def set_new_token(self) -> str:
         """Give the channel a fresh token and return it; only its hash is kept."""
-        raw = "bdc_" + secrets.token_urlsafe(32)
-        self.token_hash = hash_token(raw)
-        self.token_prefix = raw[:12]
+        raw, self.token_hash, self.token_prefix = new_token("bdc_")
         return raw
 
 
