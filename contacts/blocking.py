@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from blockdesk import errors
 from settings_app.switches import current_switches
-from tickets.models import OPEN_STATUSES, DeletedMessage, Message, Ticket, TicketStatus
+from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
 
 from .models import AuditEntry, Block, BlockReason, Contact, UnblockChoice
 
@@ -78,9 +78,7 @@ def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resol
         if contact.is_blocked:
             raise errors.Conflict(errors.ALREADY_BLOCKED)
         now = timezone.now()
-        open_tickets = list(
-            Ticket.objects.filter(contact=contact, status__in=OPEN_STATUSES).values_list("id", "channel_id")
-        )
+        open_tickets = list(Ticket.objects.open().filter(contact=contact).values_list("id", "channel_id"))
         if open_tickets:
             label = BlockReason(reason).label.lower()
             _add_notes(open_tickets, body=f"Contact blocked by {_actor_name(actor)}: {label}", actor=actor, at=now)

@@ -261,7 +261,7 @@ def _store(channel: Channel, contact: Contact, ticket: Ticket | None, inbound: I
     if ticket is not None and not _add_to_ticket(ticket.pk, ticket.status, now=now, preview=preview):
         # The ticket changed after the contact lock read it (resolved,
         # released, assigned): lock it and read it again, as it is now.
-        ticket = Ticket.objects.select_for_update().filter(pk=ticket.pk, status__in=OPEN_STATUSES).first()
+        ticket = Ticket.objects.open().select_for_update().filter(pk=ticket.pk).first()
         if ticket is not None:
             _add_to_ticket(ticket.pk, ticket.status, now=now, preview=preview)
     if ticket is None:
