@@ -41,6 +41,30 @@ def release_status() -> str:
     return TicketStatus.BOT if current_switches().bot_enabled else TicketStatus.UNASSIGNED
 
 
+# The timeline note each open ticket gets when its contact is blocked: who, why, and what became of the ticket.
+BLOCK_NOTE_RESOLVED = "Contact blocked by {actor} ({reason}): ticket resolved."
+BLOCK_NOTE_LEFT_OPEN = "Contact blocked by {actor} ({reason}); ticket left open."
+
+
+def block_refusal(actor) -> str | None:
+    """Why the actor may not block contacts now, or None; block_contact checks it first."""
+    if not current_switches().block_contacts_enabled:
+        return errors.BLOCKING_DISABLED
+    if not actor.has_perm("contacts.block_contact"):
+        return errors.NO_PERMISSION_BLOCK
+    return None
+
+
+def unblock_refusal(actor) -> str | None:
+    """Why the actor may not unblock contacts, or None; unblock_contact checks it first.
+
+    The feature switch does not matter: existing blocks can always be lifted.
+    """
+    if not actor.has_perm("contacts.unblock_contact"):
+        return errors.NO_PERMISSION_UNBLOCK
+    return None
+
+
 def _actor_name(actor) -> str:
     return actor.get_full_name() or actor.get_username()
 
@@ -66,10 +90,11 @@ def _add_notes(rows: Sequence[tuple[int, int]], *, body: str, actor, at) -> None
 
 def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resolve_open_tickets: bool = True) -> Block:
     """Block the contact so its later messages go to the supervisors' Blocked list."""
-    if not current_switches().block_contacts_enabled:
-        raise errors.FeatureDisabled(errors.BLOCKING_DISABLED)
-    if not actor.has_perm("contacts.block_contact"):
-        raise errors.Forbidden(errors.NO_PERMISSION_BLOCK)
+    refusal = block_refusal(actor)
+    if refusal == errors.BLOCKING_DISABLED:
+        raise errors.FeatureDisabled(refusal)
+    if refusal:
+        raise errors.Forbidden(refusal)
     if reason not in BlockReason.values:
         raise errors.Invalid(errors.INVALID_REASON)
     note = note.strip()
@@ -80,8 +105,9 @@ def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resol
         now = timezone.now()
         open_tickets = list(Ticket.objects.open().filter(contact=contact).values_list("id", "channel_id"))
         if open_tickets:
-            label = BlockReason(reason).label.lower()
-            _add_notes(open_tickets, body=f"Contact blocked by {_actor_name(actor)}: {label}", actor=actor, at=now)
+            template = BLOCK_NOTE_RESOLVED if resolve_open_tickets else BLOCK_NOTE_LEFT_OPEN
+            body = template.format(actor=_actor_name(actor), reason=BlockReason(reason).label.lower())
+            _add_notes(open_tickets, body=body, actor=actor, at=now)
             changes = {"message_count": F("message_count") + 1, "updated_at": now}
             if resolve_open_tickets:
                 changes.update(status=TicketStatus.RESOLVED, closed_at=now)
@@ -109,8 +135,9 @@ def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
 
     Allowed with the feature switched off: existing blocks can always be lifted.
     """
-    if not actor.has_perm("contacts.unblock_contact"):
-        raise errors.Forbidden(errors.NO_PERMISSION_UNBLOCK)
+    refusal = unblock_refusal(actor)
+    if refusal:
+        raise errors.Forbidden(refusal)
     if choice not in UnblockChoice.values:
         raise errors.Invalid(errors.INVALID_UNBLOCK_CHOICE)
     with transaction.atomic():

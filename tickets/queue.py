@@ -19,21 +19,66 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("contact", "channel").get(pk=ticket.pk)
 
 
-def _require_workable(ticket: Ticket) -> None:
+def _workable_refusal(ticket: Ticket) -> errors.DomainError | None:
     if ticket.status == TicketStatus.BLOCKED:
-        raise errors.Conflict(errors.TICKET_IS_BLOCKED)
+        return errors.Conflict(errors.TICKET_IS_BLOCKED)
     if ticket.status == TicketStatus.RESOLVED:
-        raise errors.Conflict(errors.TICKET_CLOSED)
+        return errors.Conflict(errors.TICKET_CLOSED)
+    return None
 
 
-def _require_worker(actor) -> None:
+def _worker_refusal(actor) -> errors.DomainError | None:
     if not actor.has_perm("tickets.work_ticket"):
-        raise errors.Forbidden(errors.NO_PERMISSION_WORK)
+        return errors.Forbidden(errors.NO_PERMISSION_WORK)
+    return None
 
 
-def _require_own_or_supervisor(actor, ticket: Ticket) -> None:
+def take_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
+    """Why the actor may not take the ticket now, or None: Unassigned for workers, the BOT's for supervisors too."""
+    refusal = _worker_refusal(actor) or _workable_refusal(ticket)
+    if refusal:
+        return refusal
+    from_bot = ticket.status == TicketStatus.BOT and actor.has_perm("tickets.assign_ticket")
+    if ticket.status != TicketStatus.UNASSIGNED and not from_bot:
+        return errors.Conflict(errors.TICKET_NOT_UNASSIGNED)
+    return None
+
+
+def write_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
+    """Why the actor may not reply to, note or resolve the ticket now, or None: own tickets, or any for supervisors."""
+    refusal = _worker_refusal(actor) or _workable_refusal(ticket)
+    if refusal:
+        return refusal
     if ticket.assignee_id != actor.pk and not actor.has_perm("tickets.assign_ticket"):
-        raise errors.Forbidden(errors.TICKET_NOT_YOURS)
+        return errors.Forbidden(errors.TICKET_NOT_YOURS)
+    return None
+
+
+def hand_over_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
+    """Why the actor may not move the ticket from the BOT to Unassigned now, or None."""
+    refusal = _worker_refusal(actor)
+    if refusal:
+        return refusal
+    if ticket.status != TicketStatus.BOT:
+        return errors.Conflict(errors.TICKET_NOT_WITH_BOT)
+    return None
+
+
+def can_take(actor, ticket: Ticket) -> bool:
+    return take_refusal(actor, ticket) is None
+
+
+def can_write(actor, ticket: Ticket) -> bool:
+    return write_refusal(actor, ticket) is None
+
+
+def can_hand_over(actor, ticket: Ticket) -> bool:
+    return hand_over_refusal(actor, ticket) is None
+
+
+def _raise_if(refusal: errors.DomainError | None) -> None:
+    if refusal:
+        raise refusal
 
 
 def assign_ticket(*, actor, ticket: Ticket, assignee) -> Ticket:
@@ -44,7 +89,7 @@ def assign_ticket(*, actor, ticket: Ticket, assignee) -> Ticket:
         raise errors.Invalid(errors.ASSIGNEE_CANNOT_WORK)
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require_workable(ticket)
+        _raise_if(_workable_refusal(ticket))
         ticket.status = TicketStatus.ASSIGNED
         ticket.assignee = assignee
         ticket.save(update_fields=["status", "assignee", "updated_at"])
@@ -53,13 +98,10 @@ def assign_ticket(*, actor, ticket: Ticket, assignee) -> Ticket:
 
 def take_ticket(*, actor, ticket: Ticket) -> Ticket:
     """Take an unassigned ticket; supervisors may also take one over from the BOT."""
-    _require_worker(actor)
+    _raise_if(_worker_refusal(actor))
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require_workable(ticket)
-        can_take_from_bot = ticket.status == TicketStatus.BOT and actor.has_perm("tickets.assign_ticket")
-        if ticket.status != TicketStatus.UNASSIGNED and not can_take_from_bot:
-            raise errors.Conflict(errors.TICKET_NOT_UNASSIGNED)
+        _raise_if(take_refusal(actor, ticket))
         ticket.status = TicketStatus.ASSIGNED
         ticket.assignee = actor
         ticket.save(update_fields=["status", "assignee", "updated_at"])
@@ -68,11 +110,10 @@ def take_ticket(*, actor, ticket: Ticket) -> Ticket:
 
 def hand_over_from_bot(*, actor, ticket: Ticket) -> Ticket:
     """Move a BOT ticket to the Unassigned queue (the BOT asks for a person)."""
-    _require_worker(actor)
+    _raise_if(_worker_refusal(actor))
     with transaction.atomic():
         ticket = _lock(ticket)
-        if ticket.status != TicketStatus.BOT:
-            raise errors.Conflict(errors.TICKET_NOT_WITH_BOT)
+        _raise_if(hand_over_refusal(actor, ticket))
         ticket.status = TicketStatus.UNASSIGNED
         ticket.save(update_fields=["status", "updated_at"])
     return ticket
@@ -95,31 +136,28 @@ def _append(ticket: Ticket, *, actor, text: str, direction: str) -> Message:
 
 def reply_to_ticket(*, actor, ticket: Ticket, text: str) -> Message:
     """Send a reply to the customer; the ticket must be the actor's (or the actor a supervisor)."""
-    _require_worker(actor)
+    _raise_if(_worker_refusal(actor))
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require_workable(ticket)
-        _require_own_or_supervisor(actor, ticket)
+        _raise_if(write_refusal(actor, ticket))
         return _append(ticket, actor=actor, text=text, direction=Message.Direction.OUT)
 
 
 def add_note(*, actor, ticket: Ticket, text: str) -> Message:
     """Write an internal note in the ticket's timeline (customers never see it)."""
-    _require_worker(actor)
+    _raise_if(_worker_refusal(actor))
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require_workable(ticket)
-        _require_own_or_supervisor(actor, ticket)
+        _raise_if(write_refusal(actor, ticket))
         return _append(ticket, actor=actor, text=text, direction=Message.Direction.NOTE)
 
 
 def resolve_ticket(*, actor, ticket: Ticket) -> Ticket:
     """Close the conversation; the contact's next message opens a new ticket."""
-    _require_worker(actor)
+    _raise_if(_worker_refusal(actor))
     with transaction.atomic():
         ticket = _lock(ticket)
-        _require_workable(ticket)
-        _require_own_or_supervisor(actor, ticket)
+        _raise_if(write_refusal(actor, ticket))
         now = timezone.now()
         ticket.status = TicketStatus.RESOLVED
         ticket.closed_at = now

@@ -207,7 +207,7 @@ def test_agent_blocks_the_contact_from_their_ticket(page, live_server, login, sc
     expect(page.locator("#notifications")).to_contain_text("Watch Seller is blocked")
     expect(page.locator("h1")).to_contain_text("Watch Seller")
     expect(page.locator(".ticket-sub .badge-blocked")).to_have_text("Contact blocked")
-    expect(page.locator(".message.note")).to_contain_text("Contact blocked by Ana: spam")
+    expect(page.locator(".message.note")).to_contain_text("Contact blocked by Ana (spam): ticket resolved.")
     expect(page.get_by_role("link", name="Block contact")).to_have_count(0)
     ticket = Ticket.objects.select_related("contact").get(pk=routed.ticket.pk)
     assert ticket.contact.is_blocked

@@ -7,13 +7,17 @@ from django.utils import timezone
 
 from blockdesk import errors
 from contacts.blocking import (
+    BLOCK_NOTE_LEFT_OPEN,
+    BLOCK_NOTE_RESOLVED,
     BlockedTicketCounts,
     block_contact,
+    block_refusal,
     blocked_ticket_counts,
     delete_blocked_ticket,
     delete_blocked_tickets,
     release_blocked_tickets,
     unblock_contact,
+    unblock_refusal,
     unblock_ticket,
 )
 from contacts.models import AuditEntry, Block, Contact
@@ -56,7 +60,7 @@ def test_block_marks_contact_and_writes_block_row_audit_and_note(channel, agent,
     assert (audit.action, audit.actor, audit.contact, audit.block) == (AuditEntry.Action.BLOCKED, agent, contact, block)
     assert (audit.tickets, audit.at) == (1, block.blocked_at)
     note = Message.objects.get(direction=Message.Direction.NOTE)
-    assert note.body == "Contact blocked by Ana: abuse"
+    assert note.body == "Contact blocked by Ana (abuse): ticket resolved."
     assert (note.ticket_id, note.author) == (first.ticket.pk, agent)
 
 
@@ -438,3 +442,44 @@ def test_unblock_all_remembers_no_message_ids(channel, supervisor, blocking_on):
     unblock_contact(actor=supervisor, contact=contact, choice="unblock_all")
 
     assert not DeletedMessage.objects.exists()
+
+
+# What the block says in the timeline, and who may block or unblock
+
+
+def test_the_note_says_who_blocked_why_and_that_the_ticket_was_resolved(channel, supervisor, blocking_on):
+    first = deliver(channel, "+628111")
+
+    block_contact(actor=supervisor, contact=first.contact, reason="spam")
+
+    note = Message.objects.get(ticket=first.ticket, direction=Message.Direction.NOTE)
+    assert note.body == BLOCK_NOTE_RESOLVED.format(actor="Sari", reason="spam")
+    assert note.body == "Contact blocked by Sari (spam): ticket resolved."
+
+
+def test_the_note_says_the_ticket_was_left_open(channel, supervisor, agent, blocking_on):
+    first = deliver(channel, "+628111")
+    Ticket.objects.filter(pk=first.ticket.pk).update(status=TicketStatus.ASSIGNED, assignee=agent)
+
+    block_contact(actor=supervisor, contact=first.contact, reason="abuse", resolve_open_tickets=False)
+
+    note = Message.objects.get(ticket=first.ticket, direction=Message.Direction.NOTE)
+    assert note.body == BLOCK_NOTE_LEFT_OPEN.format(actor="Sari", reason="abuse")
+    assert note.body == "Contact blocked by Sari (abuse); ticket left open."
+    assert note.author == supervisor
+
+
+def test_block_refusal_answers_what_block_contact_does(supervisor, agent, set_switches):
+    nobody = factories.UserFactory()
+    assert block_refusal(supervisor) == errors.BLOCKING_DISABLED
+    set_switches(block_contacts_enabled=True)
+    assert block_refusal(supervisor) is None
+    assert block_refusal(agent) is None
+    assert block_refusal(nobody) == errors.NO_PERMISSION_BLOCK
+    with pytest.raises(errors.Forbidden, match=re.escape(errors.NO_PERMISSION_BLOCK)):
+        block_contact(actor=nobody, contact=factories.ContactFactory(), reason="spam")
+
+
+def test_unblock_refusal_ignores_the_switch_and_checks_the_permission(supervisor, agent):
+    assert unblock_refusal(supervisor) is None  # blocking is switched off: lifting a block still works
+    assert unblock_refusal(agent) == errors.NO_PERMISSION_UNBLOCK

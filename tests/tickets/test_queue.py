@@ -7,7 +7,17 @@ from contacts.blocking import block_contact
 from tests import factories
 from tests.inbound import deliver
 from tickets.models import Message, Ticket, TicketStatus
-from tickets.queue import add_note, assign_ticket, hand_over_from_bot, reply_to_ticket, resolve_ticket, take_ticket
+from tickets.queue import (
+    add_note,
+    assign_ticket,
+    can_hand_over,
+    can_take,
+    can_write,
+    hand_over_from_bot,
+    reply_to_ticket,
+    resolve_ticket,
+    take_ticket,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +227,49 @@ def test_blocked_ticket_cannot_be_resolved(channel, supervisor, blocking_on):
         resolve_ticket(actor=supervisor, ticket=blocked)
 
     assert Ticket.objects.get(pk=blocked.pk).status == TicketStatus.BLOCKED
+
+
+# The predicates the ticket view shows buttons by answer what the actions then do
+
+
+def _persona(name, agent, other_agent, supervisor):
+    return {"agent": agent, "other_agent": other_agent, "supervisor": supervisor, "nobody": factories.UserFactory()}[
+        name
+    ]
+
+
+@pytest.mark.parametrize("who", ["agent", "other_agent", "supervisor", "nobody"])
+@pytest.mark.parametrize("status", ["bot", "unassigned", "assigned", "resolved", "blocked"])
+@pytest.mark.parametrize(
+    ("predicate", "action"),
+    [
+        (can_take, lambda actor, ticket: take_ticket(actor=actor, ticket=ticket)),
+        (can_write, lambda actor, ticket: reply_to_ticket(actor=actor, ticket=ticket, text="Hi")),
+        (can_write, lambda actor, ticket: add_note(actor=actor, ticket=ticket, text="Hi")),
+        (can_write, lambda actor, ticket: resolve_ticket(actor=actor, ticket=ticket)),
+        (can_hand_over, lambda actor, ticket: hand_over_from_bot(actor=actor, ticket=ticket)),
+    ],
+)
+def test_a_predicate_is_true_exactly_when_its_action_succeeds(
+    channel, agent, other_agent, supervisor, who, status, predicate, action
+):
+    actor = _persona(who, agent, other_agent, supervisor)
+    ticket = factories.TicketFactory(
+        channel=channel, status=status, assignee=agent if status == TicketStatus.ASSIGNED else None
+    )
+    allowed = predicate(actor, ticket)
+
+    try:
+        action(actor, ticket)
+    except errors.DomainError:
+        succeeded = False
+    else:
+        succeeded = True
+
+    assert allowed is succeeded
+
+
+def test_the_predicates_for_an_agents_own_ticket(mine, agent, other_agent, supervisor):
+    assert (can_write(agent, mine), can_take(agent, mine)) == (True, False)
+    assert can_write(other_agent, mine) is False
+    assert can_write(supervisor, mine) is True
