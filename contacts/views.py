@@ -20,12 +20,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from blockdesk import errors
-from settings_app.switches import current_switches
 from tickets.access import visible_tickets
+from tickets.destination import ContactChannels, blocked_contact_summary, whose
 from tickets.models import TicketStatus
 
 from .access import get_contact_for
-from .blocking import block_contact, blocked_ticket_counts, release_status, unblock_contact
+from .blocking import (
+    block_contact,
+    block_refusal,
+    blocked_ticket_counts,
+    release_status,
+    unblock_contact,
+    unblock_refusal,
+)
 from .forms import BLOCKED, BlockContactForm, ContactFilterForm, UnblockContactForm
 from .models import Contact, ContactIdentity, UnblockChoice
 
@@ -104,31 +111,19 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("channel", "assignee")
         .order_by("-last_message_at", "-id")[:HISTORY_LENGTH]
     )
-    can_unblock = contact.is_blocked and user.has_perm("contacts.unblock_contact")
+    can_unblock = contact.is_blocked and unblock_refusal(user) is None
     context = {
         "contact": contact,
         "identities": contact.identities.select_related("channel").order_by("channel__name"),
+        "destinations": ContactChannels.load(contact).destinations(),
         "tickets": tickets,
         "current_block": current_block,
         "past_blocks": [block for block in blocks if not block.is_current],
-        "can_block": (
-            not contact.is_blocked
-            and current_switches().block_contacts_enabled
-            and user.has_perm("contacts.block_contact")
-        ),
+        "can_block": not contact.is_blocked and block_refusal(user) is None,
         "can_unblock": can_unblock,
         "blocked_counts": blocked_ticket_counts(contact) if can_unblock else None,
     }
     return _render(request, "contacts/detail.html", "contacts/_contact_360.html", context)
-
-
-def _block_refusal(user) -> str:
-    """Why the block form must not be offered to this user now, or ""."""
-    if not current_switches().block_contacts_enabled:
-        return errors.BLOCKING_DISABLED
-    if not user.has_perm("contacts.block_contact"):
-        return errors.NO_PERMISSION_BLOCK
-    return ""
 
 
 @login_required
@@ -137,7 +132,7 @@ def _block_refusal(user) -> str:
 def block(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _get_contact(request.user, pk)
     if request.method == "GET":
-        refusal = _block_refusal(request.user)
+        refusal = block_refusal(request.user)
         if refusal:
             return _refused(request, refusal, contact)
         form = BlockContactForm(initial={"next": _safe_next(request, request.GET.get("next", ""))})
@@ -166,13 +161,26 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
     text = f"{contact} is blocked."
     if block_row.tickets_resolved:
         text += f" {_plural(block_row.tickets_resolved, 'open ticket')} resolved."
-    messages.success(request, text + " New messages from this contact go to the supervisors' Blocked list.")
+    messages.success(request, f"{text} {blocked_contact_summary(ContactChannels.load(contact).destinations())}")
     return redirect(next_url or _blocked_tab_url())
 
 
 def _render_block_form(request: HttpRequest, contact: Contact, form: BlockContactForm) -> HttpResponse:
     next_url = _safe_next(request, form["next"].value() or "")
-    context = {"contact": contact, "form": form, "next": next_url}
+    channels = ContactChannels.load(contact)
+    ids = [ticket.pk for ticket in channels.open_tickets]
+    may_open = set(visible_tickets(request.user).filter(id__in=ids).values_list("id", flat=True)) if ids else set()
+    context = {
+        "contact": contact,
+        "form": form,
+        "next": next_url,
+        "open_tickets": [
+            {"ticket": ticket, "whose": whose(ticket), "may_open": ticket.pk in may_open}
+            for ticket in channels.open_tickets
+        ],
+        "if_resolved": blocked_contact_summary(channels.destinations_after_block(resolve_open_tickets=True)),
+        "if_left_open": blocked_contact_summary(channels.destinations_after_block(resolve_open_tickets=False)),
+    }
     return _render(request, "contacts/block.html", "contacts/_block_dialog.html", context)
 
 
@@ -182,8 +190,9 @@ def _render_block_form(request: HttpRequest, contact: Contact, form: BlockContac
 def unblock(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _get_contact(request.user, pk)
     if request.method == "GET":
-        if not request.user.has_perm("contacts.unblock_contact"):
-            return _refused(request, errors.NO_PERMISSION_UNBLOCK, contact)
+        refusal = unblock_refusal(request.user)
+        if refusal:
+            return _refused(request, refusal, contact)
         form = UnblockContactForm(initial={"next": _safe_next(request, request.GET.get("next", ""))})
         return _render_unblock_confirmation(request, contact, form)
 

@@ -25,11 +25,17 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from blockdesk import errors
-from contacts.blocking import delete_blocked_ticket, delete_blocked_tickets, release_blocked_tickets, release_status
-from settings_app.switches import current_switches
+from contacts.blocking import (
+    block_refusal,
+    delete_blocked_ticket,
+    delete_blocked_tickets,
+    release_blocked_tickets,
+    release_status,
+)
 from tickets import queue
 
 from .access import get_ticket_for
+from .destination import next_message_destination
 from .forms import AssignForm, TextForm, TicketSelectionForm, people_who_work_tickets
 from .models import Message, Ticket, TicketStatus
 
@@ -203,23 +209,20 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     ticket = _ticket_or_404(user, pk)
     timeline = _timeline(ticket)
-    workable = ticket.status in queue.WORKING_STATUSES
-    may_write = workable and (ticket.assignee_id == user.pk or user.has_perm("tickets.assign_ticket"))
-    may_assign = workable and user.has_perm("tickets.assign_ticket")
+    may_assign = ticket.status in queue.WORKING_STATUSES and user.has_perm("tickets.assign_ticket")
     context = {
         "ticket": ticket,
         "contact": ticket.contact,
         "timeline": timeline,
         "hidden_messages": max(ticket.message_count - len(timeline), 0),
         "is_blocked": ticket.status == TicketStatus.BLOCKED,
-        "may_write": may_write and user.has_perm("tickets.work_ticket"),
-        "may_take": user.has_perm("tickets.work_ticket")
-        and (
-            ticket.status == TicketStatus.UNASSIGNED
-            or (ticket.status == TicketStatus.BOT and user.has_perm("tickets.assign_ticket"))
-        ),
-        "may_hand_over": ticket.status == TicketStatus.BOT and user.has_perm("tickets.work_ticket"),
+        "may_write": queue.can_write(user, ticket),
+        "may_take": queue.can_take(user, ticket),
+        "may_hand_over": queue.can_hand_over(user, ticket),
         "may_block_contact": _may_block_contact(user, ticket),
+        "next_destination": (
+            next_message_destination(ticket.contact, ticket.channel) if ticket.status == TicketStatus.RESOLVED else None
+        ),
         "workers": list(people_who_work_tickets()) if may_assign else [],
         "reply_form": TextForm(prefix="reply"),
         "note_form": TextForm(prefix="note"),
@@ -230,9 +233,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _may_block_contact(user, ticket: Ticket) -> bool:
     """Block contact shows for a contact not yet blocked: agents on their own ticket, supervisors on any."""
-    if ticket.contact.is_blocked or not user.has_perm("contacts.block_contact"):
-        return False
-    if not current_switches().block_contacts_enabled:
+    if ticket.contact.is_blocked or block_refusal(user):
         return False
     return ticket.assignee_id == user.pk or user.has_perm("tickets.view_all_tickets")
 

@@ -21,8 +21,9 @@ LIST_QUERIES = 8
 # The same, plus blocked_by in the page query (a join, no extra query).
 BLOCKED_TAB_QUERIES = 8
 # session, user, 2 permissions, contact (+blocked_by), blocks (+people), tickets (+channel, assignee),
-# identities (+channel), blocked-ticket counts (supervisors, when the contact is blocked).
-DETAIL_QUERIES = 9
+# identities (+channel), where the next message goes (the contact's channels, its open tickets (+channel,
+# assignee)), blocked-ticket counts (supervisors, when the contact is blocked).
+DETAIL_QUERIES = 11
 
 
 def make_contacts(n, channel, *, blocked_by=None):

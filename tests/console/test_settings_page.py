@@ -17,8 +17,13 @@ def test_administrators_see_both_switches_explained_and_a_link_to_admin(logged_i
     page = response.content.decode()
     assert response.status_code == 200
     assert 'name="block_contacts_enabled"' in page and 'name="bot_enabled"' in page
-    assert "switching it off keeps existing blocks, which supervisors can still unblock" in page
-    assert "New and released tickets go to the BOT first" in page
+    assert (
+        "Off: nobody can block; contacts already blocked stay blocked, and supervisors can still unblock them." in page
+    )
+    assert (
+        "On: new tickets and released blocked tickets wait in the BOT queue, where agents do not see them, "
+        "until a supervisor takes them over or hands them to Unassigned."
+    ) in page
     assert f'href="{reverse("admin:index")}"' in page
 
 
