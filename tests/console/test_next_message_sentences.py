@@ -200,3 +200,18 @@ def test_a_resolved_ticket_of_an_active_contact_opens_a_new_ticket(logged_in, su
     page = logged_in(supervisor).get(ticket_url(ticket)).content.decode()
 
     assert "This ticket is resolved. The next message on WhatsApp opens a new ticket in the Unassigned queue." in page
+
+
+# --- The assignee sees who resolved the ticket and why -----------------------------------------------
+
+
+def test_the_assignee_reads_in_the_timeline_who_blocked_and_resolved_the_ticket(
+    logged_in, agent, supervisor, blocking_on, channel
+):
+    ticket = deliver(channel, ADDRESS).ticket
+    Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.ASSIGNED, assignee=agent)
+    logged_in(supervisor).post(block_url(ticket.contact), {"reason": "spam", "resolve_open_tickets": "on"})
+
+    page = logged_in(agent).get(ticket_url(ticket)).content.decode()
+
+    assert "Sari · note" in page and "Contact blocked by Sari (spam): ticket resolved." in page
