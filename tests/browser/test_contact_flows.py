@@ -52,7 +52,9 @@ def test_administrator_switches_blocking_on(page, live_server, login, screenshot
     login(page, administrator)
     page.get_by_role("link", name="System settings").click()
     expect(page.get_by_role("heading", name="System settings")).to_be_visible()
-    expect(page.get_by_text("switching it off keeps existing blocks")).to_be_visible()
+    expect(
+        page.get_by_text("contacts already blocked stay blocked, and supervisors can still unblock them")
+    ).to_be_visible()
     screenshot(page, "settings")
     page.get_by_label("Block contacts").check()
     page.get_by_role("button", name="Save settings").click()
