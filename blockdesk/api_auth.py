@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from accounts.models import ApiToken
+from accounts.tokens import note_token_used
 from contacts.models import Channel
 
 INBOUND_MAX_BYTES = 64 * 1024
@@ -146,10 +147,11 @@ class PersonalToken(HttpBearer):
         raw = _bearer_token(request)
         if raw is None:
             raise Unauthorized(NO_PERSONAL_TOKEN)
-        user = ApiToken.objects.user_for_token(raw)
-        if user is None:
+        token = ApiToken.objects.active_for(raw)
+        if token is None:
             raise Unauthorized(BAD_PERSONAL_TOKEN)
-        return user
+        note_token_used(token)
+        return token.user
 
     def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
         raise NotImplementedError
