@@ -139,9 +139,11 @@ class ChannelToken(HttpBearer):
 
 
 class PersonalToken(HttpBearer):
-    """A person's API token (`create_api_token`); it acts with its owner's permissions."""
+    """A person's API token (My API tokens page, or `create_api_token`); it acts with its owner's permissions."""
 
-    openapi_description = "A personal API token (`create_api_token USERNAME` prints one); it acts as its owner."
+    openapi_description = (
+        "A personal API token, made on the console's My API tokens page (/account/tokens/); it acts as its owner."
+    )
 
     def __call__(self, request: HttpRequest):
         raw = _bearer_token(request)
