@@ -8,13 +8,18 @@ from contacts.models import hash_token, new_token
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def user_for_token(self, raw: str):
-        """Return the active user this personal token belongs to, else None."""
+    def active_for(self, raw: str) -> "ApiToken | None":
+        """Return the unrevoked token with this value whose user is active, with its user, else None."""
         digest = hash_token(raw)
         token = self.select_related("user").filter(token_hash=digest, revoked_at__isnull=True).first()
         if token is None or not hmac.compare_digest(token.token_hash, digest) or not token.user.is_active:
             return None
-        return token.user
+        return token
+
+    def user_for_token(self, raw: str):
+        """Return the active user this personal token belongs to, else None."""
+        token = self.active_for(raw)
+        return None if token is None else token.user
 
 
 class ApiToken(models.Model):
@@ -26,6 +31,8 @@ class ApiToken(models.Model):
     token_prefix = models.CharField(max_length=12, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Kept to the minute, not to the request: see accounts.tokens.note_token_used.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 

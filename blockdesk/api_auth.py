@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from accounts.models import ApiToken
+from accounts.tokens import note_token_used
 from contacts.models import Channel
 
 INBOUND_MAX_BYTES = 64 * 1024
@@ -138,18 +139,21 @@ class ChannelToken(HttpBearer):
 
 
 class PersonalToken(HttpBearer):
-    """A person's API token (`create_api_token`); it acts with its owner's permissions."""
+    """A person's API token (My API tokens page, or `create_api_token`); it acts with its owner's permissions."""
 
-    openapi_description = "A personal API token (`create_api_token USERNAME` prints one); it acts as its owner."
+    openapi_description = (
+        "A personal API token, made on the console's My API tokens page (/account/tokens/); it acts as its owner."
+    )
 
     def __call__(self, request: HttpRequest):
         raw = _bearer_token(request)
         if raw is None:
             raise Unauthorized(NO_PERSONAL_TOKEN)
-        user = ApiToken.objects.user_for_token(raw)
-        if user is None:
+        token = ApiToken.objects.active_for(raw)
+        if token is None:
             raise Unauthorized(BAD_PERSONAL_TOKEN)
-        return user
+        note_token_used(token)
+        return token.user
 
     def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
         raise NotImplementedError

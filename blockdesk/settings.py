@@ -69,6 +69,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "settings_app.context_processors.system_settings",
             ],
+            # |when, |day and |person on every page without a {% load %}: one format, one way to name people.
+            "builtins": ["blockdesk.templatetags.blockdesk"],
         },
     },
 ]

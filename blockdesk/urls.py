@@ -17,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("audit/", include("contacts.audit_urls")),
+    path("account/", include("accounts.urls")),
 ]

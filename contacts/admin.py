@@ -14,6 +14,7 @@ from blockdesk import errors
 from settings_app.switches import current_switches
 
 from .blocking import block_contact, blocked_ticket_counts, unblock_contact
+from .channels import create_channel, deactivate_channel, reactivate_channel, rotate_channel_token
 from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, UnblockChoice
 
 
@@ -45,25 +46,59 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    """Channels are created, switched off and on and get new tokens through contacts.channels: all audited."""
+
     list_display = ["name", "kind", "is_active", "token_prefix", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
-    fields = ["name", "kind", "is_active", "signing_secret", "token_prefix", "created_at"]
     readonly_fields = ["token_prefix", "created_at"]
-    actions = ["rotate_token"]
+    actions = ["rotate_token", "deactivate_selected", "reactivate_selected"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:  # a new channel starts switched on; switching it off is its own audited act
+            return ["name", "kind", "signing_secret"]
+        return ["name", "kind", "is_active", "signing_secret", "token_prefix", "created_at"]
 
     def save_model(self, request, obj, form, change):
-        raw = None if change else obj.set_new_token()
-        super().save_model(request, obj, form, change)
-        if raw:
+        if not change:
+            channel, raw = create_channel(
+                actor=request.user, name=obj.name, kind=obj.kind, signing_secret=obj.signing_secret
+            )
+            obj.pk = channel.pk
+            obj.refresh_from_db()
             messages.success(request, f"The token of channel “{obj}” is shown only now; store it: {raw}")
+            return
+        if "is_active" in form.changed_data:
+            wanted = obj.is_active
+            obj.is_active = not wanted
+            super().save_model(request, obj, form, change)
+            switch = reactivate_channel if wanted else deactivate_channel
+            switch(actor=request.user, channel=obj)
+            return
+        super().save_model(request, obj, form, change)
 
     @admin.action(description="Rotate the token of the selected channels", permissions=["change"])
     def rotate_token(self, request, queryset):
         for channel in queryset:
-            raw = channel.set_new_token()
-            channel.save(update_fields=["token_hash", "token_prefix"])
+            raw = rotate_channel_token(actor=request.user, channel=channel)
             messages.success(request, f"New token of channel “{channel}”, shown only now (the old one is void): {raw}")
+
+    @admin.action(description="Switch the selected channels off", permissions=["change"])
+    def deactivate_selected(self, request, queryset):
+        self._switch_each(request, queryset, deactivate_channel, "Switched off")
+
+    @admin.action(description="Switch the selected channels on", permissions=["change"])
+    def reactivate_selected(self, request, queryset):
+        self._switch_each(request, queryset, reactivate_channel, "Switched on")
+
+    def _switch_each(self, request, queryset, switch, done: str) -> None:
+        for channel in queryset:
+            try:
+                switch(actor=request.user, channel=channel)
+            except errors.DomainError as error:
+                self.message_user(request, f"{channel}: {error.detail}", messages.WARNING)
+            else:
+                self.message_user(request, f"{done} channel “{channel}”.", messages.SUCCESS)
 
 
 class IdentityInline(admin.TabularInline):
@@ -208,8 +243,8 @@ class BlockAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "action", "actor", "contact", "ticket_id", "tickets", "messages"]
+    list_display = ["at", "action", "who", "about", "change", "ticket_id", "tickets", "messages"]
     list_filter = ["action"]
-    search_fields = ["contact__name", "contact__phone", "contact__email"]
-    list_select_related = ["actor", "contact"]
+    search_fields = ["contact__name", "contact__phone", "contact__email", "channel__name", "subject"]
+    list_select_related = ["actor", "contact", "channel"]
     date_hierarchy = "at"

@@ -1,8 +1,9 @@
-"""The administrators' audit trail of blocking, and CSV exports for audits.
+"""The administrators' audit trail (blocking, switches, channels, API tokens), and CSV exports for audits.
 
 Every list here costs the same few queries whatever its length: entries come
-with their actor, contact and block in one join, and the CSV exports stream
-rows from a server-side iterator instead of building the file in memory.
+with their actor, contact, channel, person and block in one join, and the CSV
+exports stream rows from a server-side iterator instead of building the file
+in memory. Times and people read as on every page (blockdesk.display).
 """
 
 import csv
@@ -18,6 +19,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+
+from blockdesk.display import format_when, person_name
 
 from .models import AuditEntry, Contact
 
@@ -36,6 +39,11 @@ AUDIT_CSV_HEADER = [
     "contact_name",
     "contact_phone",
     "contact_email",
+    "channel_id",
+    "channel_name",
+    "person",
+    "subject",
+    "change",
     "block_id",
     "block_reason",
     "ticket_id",
@@ -48,7 +56,7 @@ BLOCKED_CSV_HEADER = ["name", "phone", "email", "blocked_at", "blocked_by", "rea
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(choices=[("", "All actions"), *AuditEntry.Action.choices], required=False)
     actor = forms.CharField(required=False, max_length=150, label="Who")
-    q = forms.CharField(required=False, max_length=200, label="Contact")
+    q = forms.CharField(required=False, max_length=200, label="Contact, channel or subject")
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -65,7 +73,9 @@ def _start_of(day) -> datetime:
 
 def filtered_entries(form: AuditFilterForm):
     """The audit entries the (bound) filter form selects, newest first, with what a row shows."""
-    entries = AuditEntry.objects.select_related("actor", "contact", "block").order_by("-at", "-id")
+    entries = AuditEntry.objects.select_related("actor", "contact", "channel", "target_user", "block").order_by(
+        "-at", "-id"
+    )
     if not form.is_valid():
         return entries
     data = form.cleaned_data
@@ -77,11 +87,16 @@ def filtered_entries(form: AuditFilterForm):
             Q(actor__username__icontains=actor)
             | Q(actor__first_name__icontains=actor)
             | Q(actor__last_name__icontains=actor)
+            | Q(actor_name__icontains=actor)
         )
     text = data["q"].strip()
     if text:
         entries = entries.filter(
-            Q(contact__name__icontains=text) | Q(contact__phone__icontains=text) | Q(contact__email__icontains=text)
+            Q(contact__name__icontains=text)
+            | Q(contact__phone__icontains=text)
+            | Q(contact__email__icontains=text)
+            | Q(channel__name__icontains=text)
+            | Q(subject__icontains=text)
         )
     if data["since"]:
         entries = entries.filter(at__gte=_start_of(data["since"]))
@@ -98,7 +113,7 @@ def _require_audit_permission(request) -> None:
 @require_GET
 @login_required
 def audit_trail(request):
-    """List every block, unblock and blocked-ticket release or deletion, filtered and paginated."""
+    """List every audited act (blocking, switches, channels, API tokens), filtered and paginated."""
     _require_audit_permission(request)
     form = AuditFilterForm(request.GET or None)
     page = Paginator(filtered_entries(form), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -116,7 +131,7 @@ def safe_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return format_when(value)
     text = str(value)
     if text.startswith(FORMULA_STARTS):
         return "'" + text
@@ -146,16 +161,21 @@ def _csv_response(filename: str, lines: Iterator[str]) -> StreamingHttpResponse:
 
 def _audit_rows(entries) -> Iterator[list]:
     for entry in entries.iterator(chunk_size=2000):
-        actor = entry.actor.get_username() if entry.actor else ""
+        contact = entry.contact
         yield [
             entry.at,
             entry.action,
             entry.get_action_display(),
-            actor,
+            entry.who,
             entry.contact_id,
-            entry.contact.name,
-            entry.contact.phone,
-            entry.contact.email,
+            contact.name if contact else "",
+            contact.phone if contact else "",
+            contact.email if contact else "",
+            entry.channel_id,
+            entry.channel.name if entry.channel else "",
+            person_name(entry.target_user),
+            entry.about,
+            entry.change,
             entry.block_id,
             entry.block.reason if entry.block else "",
             entry.ticket_id,
@@ -176,13 +196,12 @@ def audit_trail_csv(request):
 
 def _blocked_rows(contacts) -> Iterator[list]:
     for contact in contacts.iterator(chunk_size=2000):
-        blocked_by = contact.blocked_by.get_username() if contact.blocked_by else ""
         yield [
             contact.name,
             contact.phone,
             contact.email,
             contact.blocked_at,
-            blocked_by,
+            person_name(contact.blocked_by),
             contact.blocked_reason,
             contact.blocked_note,
         ]

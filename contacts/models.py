@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from blockdesk.display import person_name
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -222,19 +224,60 @@ class Block(models.Model):
         return self.lifted_at is None
 
 
+# An audit row whose person's account was deleted since.
+DELETED_USER = "deleted user"
+
+
+class AuditAction(models.TextChoices):
+    BLOCKED = "blocked", "Blocked contact"
+    UNBLOCKED_ALL = "unblock_all", "Unblocked contact (Unblock All)"
+    DELETED_ALL = "delete_all", "Unblocked contact (Delete All)"
+    TICKET_RELEASED = "ticket_released", "Unblocked ticket"
+    TICKET_DELETED = "ticket_deleted", "Deleted blocked ticket"
+    SWITCH_CHANGED = "switch_changed", "Changed a system switch"
+    CHANNEL_CREATED = "channel_created", "Created channel"
+    CHANNEL_DEACTIVATED = "channel_deactivated", "Switched channel off"
+    CHANNEL_REACTIVATED = "channel_reactivated", "Switched channel on"
+    CHANNEL_TOKEN_ROTATED = "channel_token_rotated", "Rotated channel token"
+    API_TOKEN_ISSUED = "api_token_issued", "Made personal API token"
+    API_TOKEN_REVOKED = "api_token_revoked", "Revoked personal API token"
+
+
+# Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.
+CONTACT_AUDIT_ACTIONS = [
+    AuditAction.BLOCKED,
+    AuditAction.UNBLOCKED_ALL,
+    AuditAction.DELETED_ALL,
+    AuditAction.TICKET_RELEASED,
+    AuditAction.TICKET_DELETED,
+]
+CHANNEL_AUDIT_ACTIONS = [
+    AuditAction.CHANNEL_CREATED,
+    AuditAction.CHANNEL_DEACTIVATED,
+    AuditAction.CHANNEL_REACTIVATED,
+    AuditAction.CHANNEL_TOKEN_ROTATED,
+]
+
+
 class AuditEntry(models.Model):
-    """Who did what to a contact's block state or its blocked tickets, and when."""
+    """Who did what, and when: blocking and blocked tickets, switches, channels and personal API tokens."""
 
-    class Action(models.TextChoices):
-        BLOCKED = "blocked", "Blocked contact"
-        UNBLOCKED_ALL = "unblock_all", "Unblocked contact (Unblock All)"
-        DELETED_ALL = "delete_all", "Unblocked contact (Delete All)"
-        TICKET_RELEASED = "ticket_released", "Unblocked ticket"
-        TICKET_DELETED = "ticket_deleted", "Deleted blocked ticket"
+    Action = AuditAction
 
-    action = models.CharField(max_length=20, choices=Action.choices)
+    action = models.CharField(max_length=30, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="audit_entries")
+    # Who acted when no user did (the shell operator); empty for a user's act.
+    actor_name = models.CharField(max_length=150, blank=True)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries")
+    # Channels are retired by switching them off, so their history keeps pointing at them.
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries")
+    # The person an act was about (a personal token's owner).
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the act was about, frozen as it read then (a switch's name, a token's prefix and name).
+    subject = models.CharField(max_length=200, blank=True)
+    change = models.CharField(max_length=50, blank=True, help_text="From → to, e.g. “off → on”.")
     block = models.ForeignKey(Block, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries")
     # Tickets may be deleted; keep their number, not a foreign key.
     ticket_id = models.BigIntegerField(null=True, blank=True)
@@ -246,6 +289,32 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
         permissions = [("view_audit_trail", "Can view the blocking audit trail")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action__in=CONTACT_AUDIT_ACTIONS) | Q(contact__isnull=False),
+                name="audit_contact_action_has_contact",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action__in=CHANNEL_AUDIT_ACTIONS) | Q(channel__isnull=False),
+                name="audit_channel_action_has_channel",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.get_action_display()} — {self.contact}"
+        return f"{self.get_action_display()} — {self.about}"
+
+    @property
+    def about(self) -> str:
+        """What the act was about, as the trail names it: a contact, a channel, a person's token or a switch."""
+        if self.contact_id is not None:
+            return str(self.contact)
+        if self.channel_id is not None:
+            return str(self.channel)
+        return self.subject
+
+    @property
+    def who(self) -> str:
+        """The actor as the console names people; the shell operator by name; a removed account as such."""
+        if self.actor is not None:
+            return person_name(self.actor)
+        return self.actor_name or DELETED_USER

@@ -5,8 +5,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import capfirst
 
 from blockdesk import errors
+from blockdesk.audit import record_switch_change
 
 from .models import SystemSettings
 
@@ -34,18 +37,27 @@ def forget_switches() -> None:
 
 
 def update_switches(*, actor, block_contacts_enabled: bool | None = None, bot_enabled: bool | None = None) -> Switches:
-    """Change one or both switches; only administrators may."""
+    """Change one or both switches; only administrators may. Each switch that changes gets an audit row."""
     if not actor.has_perm("settings_app.change_systemsettings"):
         raise errors.Forbidden(errors.NO_PERMISSION_SETTINGS)
+    wanted = {"block_contacts_enabled": block_contacts_enabled, "bot_enabled": bot_enabled}
     with transaction.atomic():
         row = SystemSettings.objects.select_for_update().filter(pk=SystemSettings.SINGLETON_PK).first()
         if row is None:
             row = SystemSettings.load()
-        if block_contacts_enabled is not None:
-            row.block_contacts_enabled = block_contacts_enabled
-        if bot_enabled is not None:
-            row.bot_enabled = bot_enabled
-        row.updated_by = actor
-        row.save()
-        transaction.on_commit(forget_switches)
+        changed = [name for name, value in wanted.items() if value is not None and value != getattr(row, name)]
+        if changed:
+            now = timezone.now()
+            for name in changed:
+                record_switch_change(
+                    actor=actor,
+                    switch=capfirst(SystemSettings._meta.get_field(name).verbose_name),
+                    before=getattr(row, name),
+                    after=wanted[name],
+                    at=now,
+                )
+                setattr(row, name, wanted[name])
+            row.updated_by = actor
+            row.save()
+            transaction.on_commit(forget_switches)
     return Switches(block_contacts_enabled=row.block_contacts_enabled, bot_enabled=row.bot_enabled)

@@ -298,7 +298,13 @@ def _token_in(response) -> str:
     return token
 
 
-def test_channel_add_shows_the_token_once(admin_client):
+def _audit(action) -> list[tuple]:
+    return list(
+        AuditEntry.objects.filter(action=action).values_list("actor__username", "actor_name", "channel__name", "change")
+    )
+
+
+def test_channel_add_shows_the_token_once_and_is_audited(admin_client):
     response = admin_client.post(
         reverse("admin:contacts_channel_add"), {"name": "Telegram", "kind": "telegram", "is_active": "on"}, follow=True
     )
@@ -310,6 +316,7 @@ def test_channel_add_shows_the_token_once(admin_client):
     page = admin_client.get(reverse("admin:contacts_channel_change", args=[channel.pk])).content.decode()
     assert token not in page
     assert channel.token_prefix in page
+    assert _audit(AuditEntry.Action.CHANNEL_CREATED) == [("admin", "", "Telegram", "")]
 
 
 def test_channel_token_hash_is_not_editable(admin_client, channel):
@@ -320,7 +327,7 @@ def test_channel_token_hash_is_not_editable(admin_client, channel):
     assert Channel.objects.get(pk=channel.pk).token_hash == channel.token_hash
 
 
-def test_rotate_token_action_voids_the_old_token(admin_client):
+def test_rotate_token_action_voids_the_old_token_and_is_audited(admin_client):
     channel = Channel(name="Web chat", kind=Channel.Kind.WEBCHAT)
     old = channel.set_new_token()
     channel.save()
@@ -331,17 +338,67 @@ def test_rotate_token_action_voids_the_old_token(admin_client):
     assert new != old
     assert Channel.objects.for_token(new) == channel
     assert Channel.objects.for_token(old) is None
+    assert _audit(AuditEntry.Action.CHANNEL_TOKEN_ROTATED) == [("admin", "", "Web chat", f"{old[:12]}… → {new[:12]}…")]
 
 
-def test_api_token_add_shows_the_token_once_and_revoke_voids_it(admin_client, agent):
+def test_unticking_active_in_the_change_form_switches_the_channel_off_audited(admin_client, channel):
+    url = reverse("admin:contacts_channel_change", args=[channel.pk])
+    form = {"name": "WhatsApp main", "kind": "whatsapp", "signing_secret": ""}
+
+    admin_client.post(url, form)  # is_active left out: unticked
+    channel.refresh_from_db()
+    assert (channel.name, channel.is_active) == ("WhatsApp main", False)
+    admin_client.post(url, {**form, "name": "WhatsApp main"})  # no change of the switch: no new row
+    admin_client.post(url, {**form, "is_active": "on"})
+
+    assert Channel.objects.get(pk=channel.pk).is_active is True
+    assert _audit(AuditEntry.Action.CHANNEL_DEACTIVATED) == [("admin", "", "WhatsApp main", "on → off")]
+    assert _audit(AuditEntry.Action.CHANNEL_REACTIVATED) == [("admin", "", "WhatsApp main", "off → on")]
+
+
+def test_channel_switch_actions_are_audited_and_say_what_they_skipped(admin_client, channel):
+    off = factories.ChannelFactory(name="Old mail", is_active=False)
+    url = reverse("admin:contacts_channel_changelist")
+
+    switched_off = act(admin_client, "deactivate_selected", [channel, off], url=url)
+    switched_on = act(admin_client, "reactivate_selected", [off], url=url)
+
+    assert texts(switched_off) == [f"Old mail: {errors.CHANNEL_ALREADY_INACTIVE}", "Switched off channel “WhatsApp”."]
+    assert texts(switched_on) == ["Switched on channel “Old mail”."]
+    assert list(Channel.objects.order_by("name").values_list("name", "is_active")) == [
+        ("Old mail", True),
+        ("WhatsApp", False),
+    ]
+    assert _audit(AuditEntry.Action.CHANNEL_DEACTIVATED) == [("admin", "", "WhatsApp", "on → off")]
+    assert _audit(AuditEntry.Action.CHANNEL_REACTIVATED) == [("admin", "", "Old mail", "off → on")]
+
+
+def test_api_token_add_makes_a_token_for_the_administrator_only(admin_client, administrator, agent):
+    # The add form has no owner field: a posted user is ignored, nobody mints a token for somebody else.
     response = admin_client.post(reverse("admin:accounts_apitoken_add"), {"user": agent.pk, "name": "crm"}, follow=True)
 
     raw = _token_in(response)
-    assert ApiToken.objects.user_for_token(raw) == agent
+    assert ApiToken.objects.user_for_token(raw) == administrator
+    assert not ApiToken.objects.filter(user=agent).exists()
     token = ApiToken.objects.get()
     assert token.name == "crm"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.API_TOKEN_ISSUED)
+    assert (entry.actor, entry.target_user, entry.subject) == (
+        administrator,
+        administrator,
+        f"API token {raw[:12]}… “crm”",
+    )
 
-    revoked = act(admin_client, "revoke_selected", [token], url=reverse("admin:accounts_apitoken_changelist"))
+
+def test_administrator_revokes_anyones_token_audited(admin_client, administrator, agent):
+    token, raw = ApiToken.issue(user=agent, name="crm")
+    url = reverse("admin:accounts_apitoken_changelist")
+
+    revoked = act(admin_client, "revoke_selected", [token], url=url)
+    again = act(admin_client, "revoke_selected", [token], url=url)
 
     assert texts(revoked) == ["Revoked 1 token(s)."]
+    assert texts(again) == ["Revoked 0 token(s)."]
     assert ApiToken.objects.user_for_token(raw) is None
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.API_TOKEN_REVOKED)
+    assert (entry.actor, entry.target_user, entry.subject) == (administrator, agent, f"API token {raw[:12]}… “crm”")

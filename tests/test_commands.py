@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 
 import pytest
@@ -6,6 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
 from accounts.models import ApiToken
+from blockdesk import errors
+from contacts.audit import SYSTEM_ACTOR
 from contacts.models import AuditEntry, Block, Channel, Contact
 from settings_app.switches import current_switches
 from tests import factories
@@ -35,11 +38,26 @@ def test_create_channel_prints_a_working_token_alone_on_the_last_line():
     assert channel.token_hash != token
 
 
+def test_create_channel_is_audited_as_the_shell_operator():
+    run("create_channel", "Support mail", "--kind", "email")
+
+    entry = AuditEntry.objects.get()
+    channel = Channel.objects.get()
+    assert (entry.action, entry.actor, entry.channel, entry.subject) == (
+        AuditEntry.Action.CHANNEL_CREATED,
+        None,
+        channel,
+        "Support mail",
+    )
+    assert entry.who == SYSTEM_ACTOR
+
+
 def test_create_channel_refuses_unknown_kind():
     with pytest.raises(CommandError, match="Unknown kind 'fax'"):
         run("create_channel", "Fax", "--kind", "fax")
 
     assert not Channel.objects.exists()
+    assert not AuditEntry.objects.exists()
 
 
 def test_create_channel_refuses_a_taken_name(channel):
@@ -47,6 +65,14 @@ def test_create_channel_refuses_a_taken_name(channel):
         run("create_channel", channel.name, "--kind", "whatsapp")
 
     assert Channel.objects.get().token_hash == channel.token_hash
+    assert not AuditEntry.objects.exists()
+
+
+def test_create_channel_refuses_a_blank_name():
+    with pytest.raises(CommandError, match=re.escape(errors.CHANNEL_NAME_INVALID)):
+        run("create_channel", "   ", "--kind", "email")
+
+    assert not Channel.objects.exists()
 
 
 # create_api_token
@@ -61,11 +87,25 @@ def test_create_api_token_prints_a_working_token_alone_on_the_last_line(agent):
     assert ApiToken.objects.get().name == "crm sync"
 
 
+def test_create_api_token_is_audited_as_the_shell_operator_for_the_user(agent):
+    token = run("create_api_token", agent.username, "--name", "crm sync")[-1]
+
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.target_user, entry.subject) == (
+        AuditEntry.Action.API_TOKEN_ISSUED,
+        None,
+        agent,
+        f"API token {token[:12]}… “crm sync”",
+    )
+    assert entry.who == SYSTEM_ACTOR
+
+
 def test_create_api_token_refuses_unknown_user():
     with pytest.raises(CommandError, match="No user named 'ghost'"):
         run("create_api_token", "ghost")
 
     assert not ApiToken.objects.exists()
+    assert not AuditEntry.objects.exists()
 
 
 def test_create_api_token_refuses_inactive_user():

@@ -2,17 +2,21 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tokens import issue_api_token, revoke_api_token
+from blockdesk.display import format_when
 from contacts.audit_views import AUDIT_CSV_HEADER, BLOCKED_CSV_HEADER, safe_cell
 from contacts.blocking import block_contact, release_blocked_tickets, unblock_contact
-from contacts.models import AuditEntry, BlockReason, UnblockChoice
+from contacts.channels import create_channel, deactivate_channel
+from contacts.models import DELETED_USER, AuditEntry, BlockReason, Contact, UnblockChoice
+from settings_app.switches import update_switches
 from tests import factories
 from tests.inbound import deliver
 
@@ -138,7 +142,7 @@ def test_audit_csv_columns(client, administrator, history):
     rows = _csv(response)
     assert list(rows[0].keys()) == AUDIT_CSV_HEADER
     delete_all = next(row for row in rows if row["action"] == "delete_all")
-    assert delete_all["actor"] == "supervisor"
+    assert delete_all["actor"] == "Sari"  # named as the console names people: full name, else username
     assert delete_all["contact_name"] == "Spam King"
     assert delete_all["contact_phone"] == "'+6281111111"  # starts with +: quoted against formulas
     assert (delete_all["tickets"], delete_all["messages"]) == ("1", "2")
@@ -156,8 +160,8 @@ def test_blocked_contacts_csv(client, supervisor, blocking_on):
     assert list(row.keys()) == BLOCKED_CSV_HEADER
     assert row["name"] == "'" + hostile.name
     assert row["note"] == 'He said "hi",\nthen @SUM(A1)'  # quotes and newlines survive CSV escaping
-    assert row["blocked_by"] == "supervisor" and row["reason"] == "other"
-    assert row["blocked_at"].startswith(str(timezone.localdate().year))
+    assert row["blocked_by"] == "Sari" and row["reason"] == "other"
+    assert row["blocked_at"] == format_when(Contact.objects.get(pk=hostile.pk).blocked_at)
 
 
 @pytest.mark.parametrize(
@@ -176,3 +180,112 @@ def test_blocked_contacts_csv(client, supervisor, blocking_on):
 )
 def test_safe_cell(value, cell):
     assert safe_cell(value) == cell
+
+
+# Beyond blocking: switches, channels and personal API tokens
+
+
+@pytest.fixture
+def other_acts(administrator, agent):
+    """A switch change, a channel made from the shell and switched off, a token made by its owner and revoked."""
+    update_switches(actor=administrator, bot_enabled=True)
+    mail, _ = create_channel(actor=None, name="Support mail", kind="email")
+    deactivate_channel(actor=administrator, channel=mail)
+    token, raw = issue_api_token(actor=agent, owner=agent, name="crm")
+    revoke_api_token(actor=administrator, token=token)
+    return {"channel": mail, "raw": raw}
+
+
+def test_the_trail_shows_who_changed_what_beyond_blocking(client, administrator, other_acts):
+    client.force_login(administrator)
+
+    page = client.get(TRAIL).content.decode()
+
+    prefix = other_acts["raw"][:12]
+    for text in (
+        "Changed a system switch",
+        "System settings: BOT",
+        "off → on",
+        "Created channel",
+        "Channel “Support mail”",
+        "system (shell)",
+        "Switched channel off",
+        "on → off",
+        "Made personal API token",
+        "Revoked personal API token",
+        f'API token {prefix}… “crm” <span class="muted small">of Ana</span>',
+    ):
+        assert text in page, text
+    assert page.count("<tr>") == 1 + 5
+
+
+@pytest.mark.parametrize(
+    ("query", "actions"),
+    [
+        ({"action": "switch_changed"}, ["switch_changed"]),
+        ({"action": "channel_deactivated"}, ["channel_deactivated"]),
+        ({"action": "api_token_revoked"}, ["api_token_revoked"]),
+        ({"q": "support"}, ["channel_deactivated", "channel_created"]),
+        ({"q": "crm"}, ["api_token_revoked", "api_token_issued"]),
+        ({"actor": "system"}, ["channel_created"]),
+        ({"actor": "adi"}, ["api_token_revoked", "channel_deactivated", "switch_changed"]),
+    ],
+)
+def test_filters_find_the_new_acts(client, administrator, other_acts, query, actions):
+    client.force_login(administrator)
+    rows = _csv(client.get(TRAIL_CSV, query))
+    assert [row["action"] for row in rows] == actions
+    assert client.get(TRAIL, query).context["page"].paginator.count == len(actions)
+
+
+def test_audit_csv_rows_for_the_new_acts(client, administrator, other_acts):
+    client.force_login(administrator)
+
+    rows = {row["action"]: row for row in _csv(client.get(TRAIL_CSV))}
+
+    switch = rows["switch_changed"]
+    assert (switch["actor"], switch["subject"], switch["change"], switch["contact_id"]) == (
+        "Adi",
+        "BOT",
+        "off → on",
+        "",
+    )
+    created = rows["channel_created"]
+    channel = other_acts["channel"]
+    assert (created["actor"], created["channel_id"], created["channel_name"]) == (
+        "system (shell)",
+        str(channel.pk),
+        "Support mail",
+    )
+    revoked = rows["api_token_revoked"]
+    assert (revoked["actor"], revoked["person"]) == ("Adi", "Ana")
+    assert revoked["subject"] == f"API token {other_acts['raw'][:12]}… “crm”"
+
+
+def test_one_date_time_format_on_the_page_and_in_the_csv(client, administrator, other_acts, settings):
+    settings.TIME_ZONE = "Asia/Jakarta"
+    at = timezone.make_aware(datetime(2026, 11, 23, 3, 5), UTC)
+    AuditEntry.objects.filter(action=AuditEntry.Action.SWITCH_CHANGED).update(at=at)
+    client.force_login(administrator)
+
+    page = client.get(TRAIL, {"action": "switch_changed"}).content.decode()
+    (row,) = _csv(client.get(TRAIL_CSV, {"action": "switch_changed"}))
+
+    assert format_when(at) == "2026-11-23 10:05"  # the active time zone, Jakarta is UTC+7
+    assert ">2026-11-23 10:05</time>" in page
+    assert row["at"] == "2026-11-23 10:05"
+
+
+def test_a_contact_action_without_a_contact_is_refused_by_the_database(supervisor):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEntry.objects.create(action=AuditEntry.Action.BLOCKED, actor=supervisor, at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEntry.objects.create(action=AuditEntry.Action.CHANNEL_CREATED, actor=supervisor, at=timezone.now())
+
+
+def test_a_deleted_persons_acts_stay_with_a_clear_name(administrator, other_acts):
+    administrator.delete()
+
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SWITCH_CHANGED)
+
+    assert (entry.actor, entry.who) == (None, DELETED_USER)

@@ -91,6 +91,12 @@ CONSOLE = [
     Row("GET", "audit/", "/audit/", (L, 403, 403, 200)),
     Row("GET", "audit/export.csv", "/audit/export.csv", (L, 403, 403, 200)),
     Row("GET", "audit/blocked-contacts.csv", "/audit/blocked-contacts.csv", (L, 200, 200, 200)),
+    Row("GET", "account/tokens/", "/account/tokens/", (L, 200, 200, 200)),
+    Row("POST", "account/tokens/", "/account/tokens/", (L, 200, 200, 200), {"name": "matrix"}),
+    Row("GET", "account/tokens/<int:pk>/revoke/", "/account/tokens/{own_token}/revoke/", (L, 200, 200, 200)),
+    Row("POST", "account/tokens/<int:pk>/revoke/", "/account/tokens/{own_token}/revoke/", (L, 302, 302, 302)),
+    # Someone else's token: not found for everyone, administrators included (they revoke in Django admin).
+    Row("POST", "account/tokens/<int:pk>/revoke/", "/account/tokens/{outsiders_token}/revoke/", (L, 404, 404, 404)),
     Row("GET", "api/v1/docs", "/api/v1/docs", (L, 200, 200, 200)),
     Row("GET", "api/v1/openapi.json", "/api/v1/openapi.json", (200, 200, 200, 200)),
     Row("GET", "api/v1/", "/api/v1/", (OK_OR_REDIRECT,) * 4),
@@ -155,7 +161,9 @@ def world(request, blocking_on, channel, agent, supervisor, administrator):
     factories.MessageFactory(ticket=blocked)
     unassigned = factories.TicketFactory(channel=channel, status=TicketStatus.UNASSIGNED)
     bot = factories.TicketFactory(channel=channel, status=TicketStatus.BOT)
+    outsiders_token, _ = ApiToken.issue(user=factories.AgentFactory(username="outsider"))
     return {
+        "outsiders_token": outsiders_token.pk,
         "contact": contact.pk,
         "blocked_contact": blocked_contact.pk,
         "blocked": blocked.pk,
@@ -172,6 +180,12 @@ def _own_ticket(world, persona):
     return factories.TicketFactory(status=TicketStatus.ASSIGNED, assignee=user).pk
 
 
+def _own_token(world, persona):
+    """A personal API token of the acting person."""
+    user = world["users"].get(persona) or world["users"]["agent"]
+    return ApiToken.issue(user=user)[0].pk
+
+
 def _fill(value, values):
     if isinstance(value, str):
         return value.format(**values)
@@ -181,6 +195,7 @@ def _fill(value, values):
 def _request(client, row, world, persona, headers=None):
     values = {k: v for k, v in world.items() if k != "users"}
     values["own"] = _own_ticket(world, persona)
+    values["own_token"] = _own_token(world, persona)
     url = row.url.format(**values)
     data = {key: _fill(value, values) for key, value in row.data.items()}
     method = getattr(client, row.method.lower())

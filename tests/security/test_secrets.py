@@ -41,7 +41,7 @@ def test_channel_tokens_are_stored_only_as_hashes():
 
 def test_token_checks_compare_in_constant_time():
     assert "hmac.compare_digest" in inspect.getsource(ChannelQuerySet.for_token)
-    assert "hmac.compare_digest" in inspect.getsource(ApiTokenQuerySet.user_for_token)
+    assert "hmac.compare_digest" in inspect.getsource(ApiTokenQuerySet.active_for)
 
 
 # Built from parts so this file does not match its own patterns.

@@ -1,11 +1,15 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import ApiToken
+from accounts.tokens import issue_api_token
+from blockdesk import errors
 
 
 class Command(BaseCommand):
-    help = "Create a personal API token for a user and print it once, alone on the last line."
+    help = (
+        "Create a personal API token for a user and print it once, alone on the last line "
+        "(audited as the shell operator)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -18,7 +22,10 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {username!r}.")
         if not user.is_active:
             raise CommandError(f"User {username!r} is inactive; a token for it would not work.")
-        token, raw = ApiToken.issue(user=user, name=name)
+        try:
+            token, raw = issue_api_token(actor=None, owner=user, name=name)
+        except errors.DomainError as error:
+            raise CommandError(error.detail) from None
         self.stdout.write(f"Created API token {token.token_prefix}… for {username}; it acts with their permissions.")
         self.stdout.write("The token follows; it is shown only now, store it:")
         self.stdout.write(raw)

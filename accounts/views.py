@@ -1,0 +1,53 @@
+"""My API tokens: each person lists, makes and revokes their own personal API tokens."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from blockdesk import errors
+
+from .forms import NewTokenForm
+from .models import ApiToken
+from .tokens import issue_api_token, revoke_api_token
+
+TOKEN_REVOKED = "Revoked {token}: requests with it are refused from now on."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    """List my tokens; a POST makes one and shows its value once."""
+    form = NewTokenForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            token, raw = issue_api_token(actor=request.user, owner=request.user, name=form.cleaned_data["name"])
+        except errors.DomainError as error:
+            form.add_error(None, error.detail)
+        else:
+            response = render(request, "accounts/token_created.html", {"token": token, "raw": raw})
+            response["Cache-Control"] = "no-store"  # the raw token must not be kept by any cache
+            return response
+    mine = ApiToken.objects.filter(user=request.user).order_by("-created_at", "-id")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/tokens.html", {"form": form, "tokens": mine}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm (GET), then revoke (POST) one of my tokens; anyone else's is a 404 here."""
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    if request.method == "GET":
+        if token.revoked_at is not None:
+            messages.info(request, errors.API_TOKEN_ALREADY_REVOKED)
+            return redirect("accounts:tokens")
+        return render(request, "accounts/revoke_token.html", {"token": token})
+    try:
+        revoke_api_token(actor=request.user, token=token)
+    except errors.DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, TOKEN_REVOKED.format(token=f"{token.token_prefix}… “{token.name}”"))
+    return redirect("accounts:tokens")
