@@ -201,3 +201,6 @@ AXES_LOCKOUT_TEMPLATE = "429.html"
 
 # How long API clients are told to wait (Retry-After) while the database is down.
 DATABASE_OUTAGE_RETRY_AFTER = env.int("DATABASE_OUTAGE_RETRY_AFTER", default=5)
+
+# How often the dashboards and the ticket view ask for new rows and messages (browser tests shorten it).
+CONSOLE_REFRESH_SECONDS = 5

@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 
 from blockdesk import errors
 
+from .models import TicketStatus
+
 # Permissions come from ModelBackend; the other backend (login throttling) grants none.
 PERMISSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # More than a page of a list can hold; a bigger selection is a forged request.
@@ -57,3 +59,13 @@ class TicketSelectionForm(forms.Form):
 
     def first_error(self) -> str:
         return next(iter(self.errors.get("ticket", [errors.NO_TICKETS_SELECTED])))
+
+
+BAD_TIMELINE_POLL = "A timeline refresh needs after (the last message id shown, 0 or more) and seen (a ticket status)."
+
+
+class TimelinePollForm(forms.Form):
+    """What the ticket view already shows: its newest message id and the status it was opened in."""
+
+    after = forms.IntegerField(min_value=0, max_value=2**63 - 1)
+    seen = forms.ChoiceField(choices=TicketStatus.choices)

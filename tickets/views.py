@@ -11,13 +11,14 @@ capped at TAB_COUNT_CAP).
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,7 +37,14 @@ from tickets import queue
 
 from .access import get_ticket_for
 from .destination import next_message_destination
-from .forms import AssignForm, TextForm, TicketSelectionForm, people_who_work_tickets
+from .forms import (
+    BAD_TIMELINE_POLL,
+    AssignForm,
+    TextForm,
+    TicketSelectionForm,
+    TimelinePollForm,
+    people_who_work_tickets,
+)
 from .models import Message, Ticket, TicketStatus
 
 PAGE_SIZE = 25
@@ -49,6 +57,7 @@ class Queue:
     key: str
     label: str
     permission: str = ""
+    empty: str = "No tickets in this queue."
 
 
 SUPERVISOR_QUEUES = (
@@ -56,11 +65,16 @@ SUPERVISOR_QUEUES = (
     Queue(TicketStatus.UNASSIGNED, "Unassigned"),
     Queue(TicketStatus.ASSIGNED, "Assigned"),
     Queue(TicketStatus.RESOLVED, "Resolved"),
-    Queue(TicketStatus.BLOCKED, "Blocked", permission="tickets.view_blocked_ticket"),
+    Queue(
+        TicketStatus.BLOCKED,
+        "Blocked",
+        permission="tickets.view_blocked_ticket",
+        empty="No blocked tickets. Messages from blocked contacts will appear here.",
+    ),
 )
 AGENT_QUEUES = (
-    Queue("mine", "My tickets"),
-    Queue(TicketStatus.UNASSIGNED, "Unassigned"),
+    Queue("mine", "My tickets", empty="You have no open tickets. Take one from Unassigned."),
+    Queue(TicketStatus.UNASSIGNED, "Unassigned", empty="Nobody is waiting. New conversations appear here."),
 )
 BOARDS = {"supervisor": SUPERVISOR_QUEUES, "agent": AGENT_QUEUES}
 BOARD_PERMISSIONS = {"supervisor": "tickets.view_all_tickets", "agent": "tickets.work_ticket"}
@@ -143,11 +157,13 @@ def _queue_tickets(user, key: str):
     return Ticket.objects.in_queue(key).for_list().newest_first()
 
 
-def _dashboard(request: HttpRequest, board: str) -> HttpResponse:
+def _dashboard(request: HttpRequest, board: str, template: str) -> HttpResponse:
+    """The board's tabs and the chosen queue's page, read in one request so the badges and the table agree."""
     queues = _queues_for(request.user, board)
     chosen = _chosen_queue(request, queues, board)
     page = Paginator(_queue_tickets(request.user, chosen.key), PAGE_SIZE).get_page(request.GET.get("page"))
     can_assign = board == "supervisor" and request.user.has_perm("tickets.assign_ticket")
+    query = request.GET.urlencode()
     context = {
         **_tabs(request, board, chosen.key),
         "queue": chosen,
@@ -156,39 +172,44 @@ def _dashboard(request: HttpRequest, board: str) -> HttpResponse:
         "tickets": page.object_list,
         # One query for every row's select, not one per row.
         "workers": list(people_who_work_tickets()) if can_assign and chosen.key != TicketStatus.RESOLVED else [],
-        "here": request.get_full_path(),
+        # The dashboard's own address, also when the live refresh renders the rows: Take and Assign come back here.
+        "here": reverse(f"tickets:{board}") + (f"?{query}" if query else ""),
+        "live_url": reverse("tickets:queue_live", args=[board]) + (f"?{query}" if query else ""),
+        "refresh_seconds": settings.CONSOLE_REFRESH_SECONDS,
     }
-    return render(request, f"tickets/{board}.html", context)
+    return render(request, template, context)
 
 
 @login_required
 @permission_required("tickets.view_all_tickets", raise_exception=True)
 @require_GET
 def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "supervisor")
+    return _dashboard(request, "supervisor", "tickets/supervisor.html")
 
 
 @login_required
 @permission_required("tickets.work_ticket", raise_exception=True)
 @require_GET
 def agent_dashboard(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "agent")
+    return _dashboard(request, "agent", "tickets/agent.html")
+
+
+def _poll_after_logout(request: HttpRequest) -> HttpResponse:
+    """A poll after the session ended: send the whole page to the login form."""
+    login = reverse("login")
+    return HttpResponseClientRedirect(login) if request.htmx else redirect(login)
 
 
 @require_GET
-def queue_counts(request: HttpRequest) -> HttpResponse:
-    """The tabs with fresh counts, polled by the dashboards every few seconds."""
+def queue_live(request: HttpRequest, board: str) -> HttpResponse:
+    """The tabs and the open queue's rows, polled by the dashboards: the same reads and permissions as the page."""
     if not request.user.is_authenticated:
-        # A poll after the session ended: send the whole page to the login form.
-        login = reverse("login")
-        return HttpResponseClientRedirect(login) if request.htmx else redirect(login)
-    board = request.GET.get("board", "")
+        return _poll_after_logout(request)
     if board not in BOARDS:
         raise Http404("No such dashboard.")
     if not request.user.has_perm(BOARD_PERMISSIONS[board]):
         raise PermissionDenied
-    active = request.GET.get("queue", "")
-    return render(request, "tickets/_tabs.html", _tabs(request, board, active))
+    return _dashboard(request, board, "tickets/_queue_live.html")
 
 
 def _ticket_or_404(user, pk: int) -> Ticket:
@@ -227,8 +248,34 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reply_form": TextForm(prefix="reply"),
         "note_form": TextForm(prefix="note"),
         "here": request.get_full_path(),
+        "last_message_id": max((message.pk for message in timeline), default=0),
+        "seen": ticket.status,
+        "refresh_seconds": settings.CONSOLE_REFRESH_SECONDS,
     }
     return render(request, "tickets/detail.html", context)
+
+
+@require_GET
+def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Messages newer than the ticket view shows, to append, and its status line: polled by the ticket view."""
+    if not request.user.is_authenticated:
+        return _poll_after_logout(request)
+    ticket = _ticket_or_404(request.user, pk)
+    form = TimelinePollForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(BAD_TIMELINE_POLL, content_type="text/plain; charset=utf-8")
+    after = form.cleaned_data["after"]
+    # Oldest first and at most a view's worth: a long burst arrives over the next polls, none skipped.
+    new = list(ticket.messages.filter(pk__gt=after).select_related("author").order_by("pk")[:TIMELINE_LIMIT])
+    context = {
+        "ticket": ticket,
+        "contact": ticket.contact,
+        "new_messages": new,
+        "last_message_id": new[-1].pk if new else after,
+        "seen": form.cleaned_data["seen"],
+        "refresh_seconds": settings.CONSOLE_REFRESH_SECONDS,
+    }
+    return render(request, "tickets/_timeline_update.html", context)
 
 
 def _may_block_contact(user, ticket: Ticket) -> bool:

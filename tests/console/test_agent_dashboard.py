@@ -9,7 +9,7 @@ from tickets.models import TicketStatus
 pytestmark = pytest.mark.django_db
 
 URL = reverse("tickets:agent")
-COUNTS_URL = reverse("tickets:queue_counts")
+LIVE_URL = reverse("tickets:queue_live", args=["agent"])
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -80,14 +80,14 @@ def test_empty_lists_say_so(logged_in, agent):
 def test_counts_partial_for_agent(logged_in, agent):
     factories.TicketFactory(status=TicketStatus.ASSIGNED, assignee=agent)
 
-    response = logged_in(agent).get(COUNTS_URL, {"board": "agent", "queue": "mine"})
+    response = logged_in(agent).get(LIVE_URL, {"queue": "mine"})
 
     assert response.status_code == 200
     assert response.context["counts"] == {"mine": 1, "unassigned": 0}
 
 
 def test_counts_partial_refuses_a_user_without_a_role(logged_in, nobody):
-    assert logged_in(nobody).get(COUNTS_URL, {"board": "agent"}).status_code == 403
+    assert logged_in(nobody).get(LIVE_URL).status_code == 403
 
 
 def test_supervisor_may_use_the_agent_dashboard_too(logged_in, supervisor):

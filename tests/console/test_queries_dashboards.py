@@ -20,9 +20,10 @@ MAX_QUERIES = 10
 
 SUPERVISOR_PAGES = [f"{reverse('tickets:supervisor')}?queue={status.value}" for status in TicketStatus]
 AGENT_PAGES = [f"{reverse('tickets:agent')}?queue={queue}" for queue in ("mine", "unassigned")]
-COUNTS_PAGES = [
-    f"{reverse('tickets:queue_counts')}?board=supervisor&queue=blocked",
-    f"{reverse('tickets:queue_counts')}?board=agent&queue=mine",
+# The live refresh of each board: tabs and the open queue's rows.
+LIVE_PAGES = [
+    f"{reverse('tickets:queue_live', args=['supervisor'])}?queue=blocked",
+    f"{reverse('tickets:queue_live', args=['agent'])}?queue=mine",
 ]
 
 
@@ -68,10 +69,10 @@ def team(agent, other_agent, supervisor):
 def test_supervisor_pages_cost_the_same_for_5_and_100_tickets(logged_in, team, agent, channel):
     client = logged_in(team)
     make_tickets(1, agent=agent, channel=channel)
-    small = _costs(client, SUPERVISOR_PAGES + COUNTS_PAGES[:1])
+    small = _costs(client, SUPERVISOR_PAGES + LIVE_PAGES[:1])
 
     make_tickets(20, agent=agent, channel=factories.ChannelFactory())
-    large = _costs(client, SUPERVISOR_PAGES + COUNTS_PAGES[:1])
+    large = _costs(client, SUPERVISOR_PAGES + LIVE_PAGES[:1])
 
     assert Ticket.objects.count() == 5 + 100
     assert small == large
@@ -81,10 +82,10 @@ def test_supervisor_pages_cost_the_same_for_5_and_100_tickets(logged_in, team, a
 def test_agent_pages_cost_the_same_for_5_and_100_tickets(logged_in, agent, channel):
     client = logged_in(agent)
     make_tickets(1, agent=agent, channel=channel)
-    small = _costs(client, AGENT_PAGES + COUNTS_PAGES[1:])
+    small = _costs(client, AGENT_PAGES + LIVE_PAGES[1:])
 
     make_tickets(20, agent=agent, channel=factories.ChannelFactory())
-    large = _costs(client, AGENT_PAGES + COUNTS_PAGES[1:])
+    large = _costs(client, AGENT_PAGES + LIVE_PAGES[1:])
 
     assert small == large
     assert max(large.values()) <= MAX_QUERIES
@@ -93,11 +94,11 @@ def test_agent_pages_cost_the_same_for_5_and_100_tickets(logged_in, agent, chann
 def test_every_page_is_constant_with_2000_tickets(logged_in, team, agent, channel):
     supervisor_client = logged_in(team)
     make_tickets(1, agent=agent, channel=channel)
-    small = _costs(supervisor_client, SUPERVISOR_PAGES + COUNTS_PAGES[:1])
+    small = _costs(supervisor_client, SUPERVISOR_PAGES + LIVE_PAGES[:1])
 
     make_tickets(420, agent=agent, channel=factories.ChannelFactory())
     assert Ticket.objects.count() >= 2_000
-    large = _costs(supervisor_client, SUPERVISOR_PAGES + COUNTS_PAGES[:1])
+    large = _costs(supervisor_client, SUPERVISOR_PAGES + LIVE_PAGES[:1])
 
     assert small == large
     assert max(large.values()) <= MAX_QUERIES
@@ -151,3 +152,34 @@ def test_blocked_ticket_view_and_bulk_confirmation_are_constant(logged_in, super
 
     assert few == many
     assert detail <= MAX_QUERIES
+
+
+def test_timeline_poll_costs_the_same_for_1_and_150_new_messages(logged_in, team):
+    client = logged_in(team)
+    ticket = factories.TicketFactory(status=TicketStatus.BOT)
+    authors = factories.AgentFactory.create_batch(3)
+    now = timezone.now()
+
+    def add(n: int) -> int:
+        last = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        Message.objects.bulk_create(
+            Message(
+                ticket=ticket,
+                channel=ticket.channel,
+                direction=["in", "out", "note"][i % 3],
+                author=None if i % 3 == 0 else authors[i % len(authors)],
+                body=f"line {i}",
+                sent_at=now + timedelta(seconds=i),
+            )
+            for i in range(n)
+        )
+        return last
+
+    url = reverse("tickets:timeline", args=[ticket.pk])
+    client.get(f"{url}?after=0&seen=bot")  # warm the switches cache
+    one = count_queries(client, f"{url}?after={add(1)}&seen=bot")
+    many = count_queries(client, f"{url}?after={add(150)}&seen=bot")
+
+    assert one == many
+    assert many <= MAX_QUERIES
+    assert client.get(f"{url}?after=0&seen=bot").content.decode().count('class="message ') == 151

@@ -14,7 +14,7 @@ from tickets.views import PAGE_SIZE
 pytestmark = pytest.mark.django_db
 
 URL = reverse("tickets:supervisor")
-COUNTS_URL = reverse("tickets:queue_counts")
+LIVE_URL = reverse("tickets:queue_live", args=["supervisor"])
 
 
 def _ticket(status, *, minutes_ago=0, **fields):
@@ -59,8 +59,8 @@ def test_opens_on_unassigned_with_every_tab_and_its_count(logged_in, supervisor)
     assert tabs == {"BOT": 1, "Unassigned": 2, "Assigned": 3, "Resolved": 4, "Blocked": 5}
     assert len(response.context["tickets"]) == 2
     html = response.content.decode()
+    assert f'hx-get="{LIVE_URL}"' in html
     assert 'hx-trigger="every 5s"' in html
-    assert COUNTS_URL in html
 
 
 @pytest.mark.parametrize("status", [s.value for s in TicketStatus])
@@ -110,7 +110,7 @@ def test_blocked_list_shows_message_count_preview_and_checkboxes_newest_first(lo
     assert _ids_on(response) == [newer.pk, older.pk]
     html = response.content.decode()
     assert "buy cheap pills" in html and "win a prize" in html
-    assert '<td class="num">7</td>' in html
+    assert '<td class="num messages-cell" data-unit="messages">7</td>' in html
     assert f'name="ticket" value="{older.pk}"' in html
     assert reverse("tickets:bulk_confirm") in html
     assert "Unblock selected" in html and "Delete selected" in html
@@ -170,56 +170,91 @@ def test_contact_names_and_previews_are_escaped(logged_in, supervisor):
     assert "<img src=x" not in html
 
 
-# --- live counts -----------------------------------------------------------------------------------------------
+# --- live refresh: the tabs and the open queue's rows in one response ----------------------------------------------
 
 
-def test_counts_partial_for_supervisor(logged_in, supervisor):
-    _ticket("blocked")
+def test_live_refresh_sends_the_rows_and_the_tabs_out_of_band(logged_in, supervisor):
+    blocked = _ticket("blocked", last_message_preview="buy cheap pills")
     _ticket("bot")
 
-    response = logged_in(supervisor).get(COUNTS_URL, {"board": "supervisor", "queue": "bot"})
+    response = logged_in(supervisor).get(LIVE_URL, {"queue": "blocked"})
 
     assert response.status_code == 200
-    assert [t.name for t in response.templates] == ["tickets/_tabs.html"]
+    assert response.templates[0].name == "tickets/_queue_live.html"
     tabs = {tab["key"]: (tab["count"], tab["active"]) for tab in response.context["tabs"]}
-    assert tabs["bot"] == (1, True)
-    assert tabs["blocked"] == (1, False)
-    assert 'hx-trigger="every 5s"' in response.content.decode()
+    assert tabs["blocked"] == (1, True)
+    assert tabs["bot"] == (1, False)
+    assert _ids_on(response) == [blocked.pk]
+    html = response.content.decode()
+    assert html.count('id="queue-rows"') == 1
+    assert '<nav class="tabs" id="queue-tabs" aria-label="Queues" hx-swap-oob="true">' in html
+    assert "buy cheap pills" in html
+    # The next refresh asks for the same queue again; the page's own frame is not in the answer.
+    assert f'hx-get="{LIVE_URL}?queue=blocked"' in html
+    assert "<html" not in html
 
 
-def test_counts_follow_new_tickets(logged_in, supervisor):
+def test_live_refresh_shows_a_new_ticket_and_its_count_together(logged_in, supervisor):
     client = logged_in(supervisor)
-    before = client.get(COUNTS_URL, {"board": "supervisor"}).context["counts"]["unassigned"]
-    _ticket("unassigned")
+    before = client.get(LIVE_URL, {"queue": "unassigned"})
+    new = _ticket("unassigned", last_message_preview="Is anyone there?")
 
-    after = client.get(COUNTS_URL, {"board": "supervisor"}).context["counts"]["unassigned"]
+    after = client.get(LIVE_URL, {"queue": "unassigned"})
 
-    assert after == before + 1
-
-
-def test_counts_partial_refuses_an_agent_the_supervisor_board(logged_in, agent):
-    assert logged_in(agent).get(COUNTS_URL, {"board": "supervisor"}).status_code == 403
-
-
-def test_counts_partial_unknown_board_is_404(logged_in, supervisor):
-    assert logged_in(supervisor).get(COUNTS_URL, {"board": "admin"}).status_code == 404
+    assert before.context["counts"]["unassigned"] == 0
+    assert "No tickets in this queue." in before.content.decode()
+    assert after.context["counts"]["unassigned"] == 1
+    assert _ids_on(after) == [new.pk]
+    assert 'id="tab-unassigned" href=' in after.content.decode()
 
 
-def test_counts_partial_after_logout_sends_the_page_to_login(client):
-    plain = client.get(COUNTS_URL, {"board": "supervisor"})
-    polled = client.get(COUNTS_URL, {"board": "supervisor"}, headers={"HX-Request": "true"})
+def test_live_refresh_keeps_the_page_and_take_comes_back_to_it(logged_in, supervisor):
+    tickets = [_ticket("unassigned", minutes_ago=minutes) for minutes in range(PAGE_SIZE + 2)]
+
+    response = logged_in(supervisor).get(LIVE_URL, {"queue": "unassigned", "page": 2})
+
+    assert _ids_on(response) == [t.pk for t in tickets[PAGE_SIZE:]]
+    html = response.content.decode()
+    assert f'hx-get="{LIVE_URL}?queue=unassigned&amp;page=2"' in html
+    assert f'name="next" value="{URL}?queue=unassigned&amp;page=2"' in html
+    assert f'id="ticket-{tickets[-1].pk}-take"' in html
+
+
+def test_live_refresh_of_the_blocked_list_needs_view_blocked_ticket(logged_in):
+    watcher = factories.UserFactory(username="watcher")
+    watcher.user_permissions.add(Permission.objects.get(content_type__app_label="tickets", codename="view_all_tickets"))
+    _ticket("blocked", last_message_preview="buy cheap pills")
+    client = logged_in(watcher)
+
+    blocked = client.get(LIVE_URL, {"queue": "blocked"})
+    bot = client.get(LIVE_URL, {"queue": "bot"})
+
+    assert blocked.status_code == 403
+    assert "buy cheap pills" not in blocked.content.decode()
+    assert bot.status_code == 200
+    assert "blocked" not in [tab["key"] for tab in bot.context["tabs"]]
+    assert "Blocked" not in bot.content.decode()
+
+
+def test_live_refresh_refuses_an_agent_the_supervisor_board(logged_in, agent):
+    assert logged_in(agent).get(LIVE_URL).status_code == 403
+
+
+def test_live_refresh_of_an_unknown_board_or_queue_is_404(logged_in, supervisor):
+    client = logged_in(supervisor)
+
+    assert client.get(reverse("tickets:queue_live", args=["admin"])).status_code == 404
+    assert client.get(LIVE_URL, {"queue": "spam"}).status_code == 404
+
+
+def test_live_refresh_is_get_only(logged_in, supervisor):
+    assert logged_in(supervisor).post(LIVE_URL).status_code == 405
+
+
+def test_live_refresh_after_logout_sends_the_page_to_login(client):
+    plain = client.get(LIVE_URL)
+    polled = client.get(LIVE_URL, headers={"HX-Request": "true"})
 
     assert plain.status_code == 302
     assert plain.url == reverse("login")
     assert polled.headers["HX-Redirect"] == reverse("login")
-
-
-def test_counts_partial_hides_blocked_from_who_may_not_see_it(logged_in):
-    watcher = factories.UserFactory(username="watcher")
-    watcher.user_permissions.add(Permission.objects.get(content_type__app_label="tickets", codename="view_all_tickets"))
-    _ticket("blocked")
-
-    response = logged_in(watcher).get(COUNTS_URL, {"board": "supervisor"})
-
-    assert "blocked" not in [tab["key"] for tab in response.context["tabs"]]
-    assert "Blocked" not in response.content.decode()

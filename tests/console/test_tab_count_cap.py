@@ -24,7 +24,7 @@ def test_counts_over_the_cap_show_the_cap_and_a_plus(logged_in, supervisor, agen
     assert tabs == {"BOT": 2, "Unassigned": 1, "Assigned": "2+", "Resolved": "2+", "Blocked": 0}
     assert 'data-queue="resolved">Resolved <span class="count">2+</span>' in board.content.decode()
 
-    mine = logged_in(agent).get(reverse("tickets:queue_counts"), {"board": "agent"})
+    mine = logged_in(agent).get(reverse("tickets:queue_live", args=["agent"]))
     assert {tab["key"]: tab["count"] for tab in mine.context["tabs"]} == {"mine": "2+", "unassigned": 1}
 
 

@@ -56,8 +56,9 @@ def test_tab_counts_read_each_queue_through_an_index(client):
     for board, user in (("supervisor", User.objects.get(pk=data.supervisor_id)), ("agent", agent)):
         client.force_login(user)
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(reverse("tickets:queue_counts"), {"board": board}).status_code == 200
-        (counts,) = [q["sql"] for q in captured.captured_queries if "COUNT(*)" in q["sql"]]
+            assert client.get(reverse("tickets:queue_live", args=[board])).status_code == 200
+        # The tab counts are one statement of capped sub-counts (the page's own COUNT is the paginator's).
+        (counts,) = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT (SELECT COUNT(*)")]
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + counts)
             plans[board] = "\n".join(row[0] for row in cursor.fetchall())
