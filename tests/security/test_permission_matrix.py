@@ -65,7 +65,8 @@ CONSOLE = [
     ),
     Row("GET", "tickets/", "/tickets/", (L, 200, 200, 200)),
     Row("GET", "tickets/supervisor/", "/tickets/supervisor/", (L, 403, 200, 200)),
-    Row("GET", "tickets/counts/", "/tickets/counts/?board=supervisor", (L, 403, 200, 200)),
+    Row("GET", "tickets/live/<slug:board>/", "/tickets/live/supervisor/", (L, 403, 200, 200)),
+    Row("GET", "tickets/live/<slug:board>/", "/tickets/live/agent/", (L, 200, 200, 200)),
     Row(
         "GET",
         "tickets/blocked/confirm/",
@@ -75,6 +76,13 @@ CONSOLE = [
     Row("POST", "tickets/blocked/unblock/", "/tickets/blocked/unblock/", (L, 403, 302, 302), {"ticket": "{blocked}"}),
     Row("POST", "tickets/blocked/delete/", "/tickets/blocked/delete/", (L, 403, 302, 302), {"ticket": "{blocked}"}),
     Row("GET", "tickets/<int:pk>/", "/tickets/{unassigned}/", (L, 200, 200, 200)),
+    Row(
+        "GET",
+        "tickets/<int:pk>/timeline/",
+        "/tickets/{unassigned}/timeline/?after=0&seen=unassigned",
+        (L, 200, 200, 200),
+    ),
+    Row("GET", "tickets/<int:pk>/timeline/", "/tickets/{blocked}/timeline/?after=0&seen=blocked", (L, 404, 200, 200)),
     Row("POST", "tickets/<int:pk>/take/", "/tickets/{unassigned}/take/", (L, 302, 302, 302)),
     Row(
         "POST", "tickets/<int:pk>/assign/", "/tickets/{unassigned}/assign/", (L, 403, 302, 302), {"assignee": "{agent}"}
