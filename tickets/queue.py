@@ -36,6 +36,12 @@ def _require_own_or_supervisor(actor, ticket: Ticket) -> None:
         raise errors.Forbidden(errors.TICKET_NOT_YOURS)
 
 
+def require_may_write(actor, ticket: Ticket) -> None:
+    """Refuse an actor who may not reply or add notes in this ticket (views ask before reading the text)."""
+    _require_worker(actor)
+    _require_own_or_supervisor(actor, ticket)
+
+
 def assign_ticket(*, actor, ticket: Ticket, assignee) -> Ticket:
     """Give an open ticket to a person who can work on it."""
     if not actor.has_perm("tickets.assign_ticket"):

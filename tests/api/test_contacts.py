@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import ApiToken
 from blockdesk import errors
 from blockdesk.api_auth import BAD_PERSONAL_TOKEN, NO_PERSONAL_TOKEN
+from blockdesk.errors import NO_PERMISSION_VIEW_CONTACTS
 from contacts.access import CONTACT_NOT_FOUND
-from contacts.api import NO_PERMISSION_VIEW_CONTACTS
 from contacts.blocking import block_contact
 from contacts.models import AuditEntry, Block, Contact
 from tests import factories

@@ -5,10 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from blockdesk import errors
+from blockdesk.errors import NO_PERMISSION_VIEW_TICKETS
 from tests import factories
 from tickets import api as tickets_api
 from tickets.access import TICKET_NOT_FOUND
-from tickets.api import NO_PERMISSION_VIEW_BLOCKED, NO_PERMISSION_VIEW_TICKETS
+from tickets.api import NO_PERMISSION_VIEW_BLOCKED
 from tickets.models import Message, TicketStatus
 
 from .conftest import API

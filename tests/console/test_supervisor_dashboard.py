@@ -120,7 +120,9 @@ def test_blocked_tab_needs_view_blocked_ticket(logged_in):
     """Code checks the permission, not the group: a user who sees all queues but not blocked tickets is refused."""
     watcher = factories.UserFactory(username="watcher")
     watcher.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="tickets", codename__in=["view_all_tickets", "work_ticket"])
+        *Permission.objects.filter(
+            content_type__app_label="tickets", codename__in=["view_ticket", "view_all_tickets", "work_ticket"]
+        )
     )
     client = logged_in(watcher)
 
@@ -216,7 +218,9 @@ def test_counts_partial_after_logout_sends_the_page_to_login(client):
 
 def test_counts_partial_hides_blocked_from_who_may_not_see_it(logged_in):
     watcher = factories.UserFactory(username="watcher")
-    watcher.user_permissions.add(Permission.objects.get(content_type__app_label="tickets", codename="view_all_tickets"))
+    watcher.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="tickets", codename__in=["view_ticket", "view_all_tickets"])
+    )
     _ticket("blocked")
 
     response = logged_in(watcher).get(COUNTS_URL, {"board": "supervisor"})

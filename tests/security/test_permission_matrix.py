@@ -90,7 +90,7 @@ CONSOLE = [
     Row("POST", "settings/", "/settings/", (L, 403, 403, 302), {"block_contacts_enabled": "on"}),
     Row("GET", "audit/", "/audit/", (L, 403, 403, 200)),
     Row("GET", "audit/export.csv", "/audit/export.csv", (L, 403, 403, 200)),
-    Row("GET", "audit/blocked-contacts.csv", "/audit/blocked-contacts.csv", (L, 200, 200, 200)),
+    Row("GET", "audit/blocked-contacts.csv", "/audit/blocked-contacts.csv", (L, 403, 403, 200)),
     Row("GET", "api/v1/docs", "/api/v1/docs", (L, 200, 200, 200)),
     Row("GET", "api/v1/openapi.json", "/api/v1/openapi.json", (200, 200, 200, 200)),
     Row("GET", "api/v1/", "/api/v1/", (OK_OR_REDIRECT,) * 4),
