@@ -15,6 +15,7 @@ errors.Conflict and errors.Invalid into an error notification and a redirect.
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -73,8 +74,9 @@ def refusal(request: HttpRequest, status: int, detail: str = "") -> HttpResponse
 def _back_url(request: HttpRequest) -> str:
     """Where the refusal's Back button goes: the page the person came from, if it is ours, else home."""
     referer = safe_next(request, request.headers.get("referer", ""))
-    if referer and referer != request.build_absolute_uri():
-        return referer
+    back = urlsplit(referer)._replace(scheme="", netloc="").geturl()
+    if back and back != request.get_full_path():
+        return back
     return reverse("home")
 
 

@@ -403,3 +403,12 @@ def test_block_over_real_http(live_server, supervisor, token_for, blocking_on):
 
     assert response.status_code == 200
     assert response.json()["contact"]["is_blocked"] is True
+
+
+@pytest.mark.parametrize(("persona", "counts"), [("agent", None), ("supervisor", {"tickets": 1, "messages": 3})])
+def test_blocked_counts_only_for_who_may_see_the_blocked_list(request, as_user, spammer, persona, counts):
+    """Agents may see contacts but not blocked tickets: the detail gives them no counts."""
+    response = as_user(request.getfixturevalue(persona)).get(f"{API}/contacts/{spammer.pk}")
+
+    assert response.status_code == 200
+    assert response.json()["blocked_tickets"] == counts
