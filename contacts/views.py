@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from blockdesk import errors
-from blockdesk.console import console_view, render_page_or_dialog, require_permission, safe_next
+from blockdesk.console import console_view, fail, render_page_or_dialog, require_permission, safe_next
 from settings_app.switches import current_switches
 from tickets.access import visible_tickets
 from tickets.models import TicketStatus
@@ -134,8 +134,7 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error("reason", error.detail)
         return _render_block_form(request, contact, form)
     except errors.Conflict as error:
-        messages.error(request, f"{contact}: {error.detail}")
-        return redirect(next_url or reverse("contacts:detail", args=[contact.pk]))
+        return fail(request, f"{contact}: {error.detail}", next_url or reverse("contacts:detail", args=[contact.pk]))
     text = f"{contact} is blocked."
     if block_row.tickets_resolved:
         text += f" {_plural(block_row.tickets_resolved, 'open ticket')} resolved."
@@ -173,8 +172,7 @@ def unblock(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, error.detail)
         return _render_unblock_confirmation(request, contact, form)
     except errors.Conflict as error:
-        messages.error(request, f"{contact}: {error.detail}")
-        return redirect(next_url or reverse("contacts:detail", args=[contact.pk]))
+        return fail(request, f"{contact}: {error.detail}", next_url or reverse("contacts:detail", args=[contact.pk]))
     if choice == UnblockChoice.UNBLOCK_ALL:
         destination = TicketStatus(release_status()).label
         moved = block_row.tickets_released
