@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from blockdesk import errors
+from blockdesk.console import console_view
 
 from .forms import NewTokenForm
 from .models import ApiToken
@@ -16,6 +17,7 @@ TOKEN_REVOKED = "Revoked {token}: requests with it are refused from now on."
 
 
 @login_required
+@console_view
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
     """List my tokens; a POST makes one and shows its value once."""
@@ -35,10 +37,13 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@console_view
 @require_http_methods(["GET", "POST"])
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm (GET), then revoke (POST) one of my tokens; anyone else's is a 404 here."""
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = ApiToken.objects.filter(pk=pk, user=request.user).first()
+    if token is None:
+        raise errors.NotFound(errors.API_TOKEN_NOT_FOUND)
     if request.method == "GET":
         if token.revoked_at is not None:
             messages.info(request, errors.API_TOKEN_ALREADY_REVOKED)

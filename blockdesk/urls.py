@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .api import api
+from .console import forbidden, not_found
 from .health import healthz
 from .views import home
 
@@ -19,3 +20,7 @@ urlpatterns = [
     path("audit/", include("contacts.audit_urls")),
     path("account/", include("accounts.urls")),
 ]
+
+# Refusals raised outside a console view (and unknown URLs) get the console's own pages; 500.html needs no view.
+handler403 = forbidden
+handler404 = not_found

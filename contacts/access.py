@@ -2,6 +2,7 @@
 
 from blockdesk import errors
 
+from .blocking import BlockedTicketCounts, blocked_ticket_counts
 from .models import Contact
 
 CONTACT_NOT_FOUND = "No such contact."
@@ -15,3 +16,10 @@ def get_contact_for(user, pk) -> Contact:
     if contact is None:
         raise errors.NotFound(CONTACT_NOT_FOUND)
     return contact
+
+
+def visible_blocked_counts(user, contact: Contact) -> BlockedTicketCounts | None:
+    """The contact's blocked tickets and messages, for people who may see the Blocked list; else None."""
+    if not user.has_perm("tickets.view_blocked_ticket"):
+        return None
+    return blocked_ticket_counts(contact)

@@ -18,11 +18,9 @@ from blockdesk.api_schemas import (
     responses,
 )
 
-from .access import get_contact_for
-from .blocking import block_contact, blocked_ticket_counts, unblock_contact
+from .access import get_contact_for, visible_blocked_counts
+from .blocking import block_contact, unblock_contact
 from .models import BlockReason, Contact, UnblockChoice
-
-NO_PERMISSION_VIEW_CONTACTS = "You do not have permission to see contacts."
 
 router = Router(tags=["contacts"], auth=PersonalToken())
 
@@ -65,7 +63,10 @@ class BlockedTicketsOut(Schema):
 
 class ContactDetailOut(ContactOut):
     identities: list[IdentityOut]
-    blocked_tickets: BlockedTicketsOut = Field(description="What Unblock All would release or Delete All delete.")
+    blocked_tickets: BlockedTicketsOut | None = Field(
+        description="What Unblock All would release or Delete All delete; "
+        "null for people who may not see blocked tickets (tickets.view_blocked_ticket)."
+    )
 
 
 class ContactPage(Schema):
@@ -129,7 +130,7 @@ def contact_out(contact: Contact) -> dict:
 @router.get("", response=responses({200: ContactPage}, 401, 403, 422), summary="List contacts")
 def list_contacts(request, filters: Query[ContactFilters]):
     if not request.auth.has_perm("contacts.view_contact"):
-        raise errors.Forbidden(NO_PERMISSION_VIEW_CONTACTS)
+        raise errors.Forbidden(errors.NO_PERMISSION_VIEW_CONTACTS)
     contacts = Contact.objects.search(filters.q)
     if filters.blocked is not None:
         contacts = contacts.filter(is_blocked=filters.blocked)
@@ -141,7 +142,7 @@ def list_contacts(request, filters: Query[ContactFilters]):
 def show_contact(request, contact_id: int = ContactId):
     contact = get_contact_for(request.auth, contact_id)
     identities = contact.identities.select_related("channel").order_by("id")
-    counts = blocked_ticket_counts(contact)
+    counts = visible_blocked_counts(request.auth, contact)
     return {
         **contact_out(contact),
         "identities": [
@@ -151,7 +152,7 @@ def show_contact(request, contact_id: int = ContactId):
             }
             for i in identities
         ],
-        "blocked_tickets": {"tickets": counts.tickets, "messages": counts.messages},
+        "blocked_tickets": {"tickets": counts.tickets, "messages": counts.messages} if counts else None,
     }
 
 

@@ -8,11 +8,10 @@ in memory. Times and people read as on every page (blockdesk.display).
 
 import csv
 from collections.abc import Iterable, Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import StreamingHttpResponse
@@ -20,13 +19,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from blockdesk import errors
+from blockdesk.console import console_view, require_permission
 from blockdesk.display import format_when, person_name
 
 from .models import AuditEntry, Contact
 
 AUDIT_PAGE_SIZE = 50
-NO_PERMISSION_AUDIT = "Only administrators can see the audit trail."
-NO_PERMISSION_CONTACTS = "You do not have permission to see contacts."
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -67,6 +66,12 @@ class AuditFilterForm(forms.Form):
         return data
 
 
+# The first and last days whose midnights every time zone can turn into UTC: a filter beyond
+# them is no bound at all (or matches nothing) instead of an OverflowError.
+FIRST_DAY = date.min + timedelta(days=1)
+LAST_DAY = date.max - timedelta(days=1)
+
+
 def _start_of(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -98,23 +103,25 @@ def filtered_entries(form: AuditFilterForm):
             | Q(channel__name__icontains=text)
             | Q(subject__icontains=text)
         )
-    if data["since"]:
-        entries = entries.filter(at__gte=_start_of(data["since"]))
-    if data["until"]:
-        entries = entries.filter(at__lt=_start_of(data["until"] + timedelta(days=1)))
+    since, until = data["since"], data["until"]
+    if (since and since > LAST_DAY) or (until and until < FIRST_DAY):
+        return entries.none()
+    if since and since > FIRST_DAY:
+        entries = entries.filter(at__gte=_start_of(since))
+    if until and until < LAST_DAY:
+        entries = entries.filter(at__lt=_start_of(until + timedelta(days=1)))
     return entries
 
 
-def _require_audit_permission(request) -> None:
-    if not request.user.has_perm("contacts.view_audit_trail"):
-        raise PermissionDenied(NO_PERMISSION_AUDIT)
+audit_permission_required = require_permission("contacts.view_audit_trail", errors.NO_PERMISSION_AUDIT)
 
 
 @require_GET
 @login_required
+@console_view
+@audit_permission_required
 def audit_trail(request):
     """List every audited act (blocking, switches, channels, API tokens), filtered and paginated."""
-    _require_audit_permission(request)
     form = AuditFilterForm(request.GET or None)
     page = Paginator(filtered_entries(form), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -186,9 +193,10 @@ def _audit_rows(entries) -> Iterator[list]:
 
 @require_GET
 @login_required
+@console_view
+@audit_permission_required
 def audit_trail_csv(request):
     """Stream the filtered audit trail as CSV."""
-    _require_audit_permission(request)
     entries = filtered_entries(AuditFilterForm(request.GET or None))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _csv_response(f"blockdesk-audit-{stamp}.csv", _stream_csv(AUDIT_CSV_HEADER, _audit_rows(entries)))
@@ -209,10 +217,10 @@ def _blocked_rows(contacts) -> Iterator[list]:
 
 @require_GET
 @login_required
+@console_view
+@require_permission("contacts.view_audit_trail", errors.NO_PERMISSION_EXPORT_BLOCKED)
 def blocked_contacts_csv(request):
-    """Stream the blocked contacts (the Blocked tab) as CSV."""
-    if not request.user.has_perm("contacts.view_contact"):
-        raise PermissionDenied(NO_PERMISSION_CONTACTS)
+    """Stream the blocked contacts (the Blocked tab) as CSV, for administrators' audits."""
     contacts = Contact.objects.blocked().select_related("blocked_by").order_by("-blocked_at", "-id")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _csv_response(

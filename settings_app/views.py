@@ -4,12 +4,13 @@ from dataclasses import asdict
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from blockdesk import errors
+from blockdesk.console import console_view, require_permission
 
 from .models import SystemSettings
 from .switches import current_switches, update_switches
@@ -25,16 +26,14 @@ def _on_off(value: bool) -> str:
 
 
 @login_required
-@permission_required("settings_app.change_systemsettings", raise_exception=True)
+@console_view
+@require_permission("settings_app.change_systemsettings", errors.NO_PERMISSION_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SwitchesForm(request.POST)
         if form.is_valid():
-            try:
-                switches = update_switches(actor=request.user, **form.cleaned_data)
-            except errors.Forbidden as error:
-                return render(request, "settings_app/page.html", {"form": form, "refused": error.detail}, status=403)
+            switches = update_switches(actor=request.user, **form.cleaned_data)
             messages.success(
                 request,
                 f"System settings saved: blocking contacts is {_on_off(switches.block_contacts_enabled)}, "

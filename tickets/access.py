@@ -14,7 +14,12 @@ TICKET_NOT_FOUND = "No such ticket."
 
 
 def visible_tickets(user):
-    """Tickets the user may see: supervisors every queue, agents their own and the Unassigned queue."""
+    """Tickets the user may see: supervisors every queue, agents their own and the Unassigned queue.
+
+    Nobody without tickets.view_ticket sees any, the Unassigned queue included.
+    """
+    if not user.has_perm("tickets.view_ticket"):
+        return Ticket.objects.none()
     tickets = Ticket.objects.all()
     if not user.has_perm("tickets.view_blocked_ticket"):
         tickets = tickets.exclude(status=TicketStatus.BLOCKED)

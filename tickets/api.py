@@ -24,11 +24,10 @@ from blockdesk.api_schemas import (
 from contacts.blocking import unblock_ticket
 
 from .access import get_ticket_for, visible_tickets
-from .models import Message, Ticket, TicketStatus
+from .models import COUNT_CAP, Message, Ticket, TicketStatus
 from .queue import hand_over_from_bot
 from .routing import DELETED, InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
 
-NO_PERMISSION_VIEW_TICKETS = "You do not have permission to see tickets."
 NO_PERMISSION_VIEW_BLOCKED = "You do not have permission to see blocked tickets."
 # The detail view shows the latest messages; message_count says how many there are in all.
 DETAIL_MESSAGES = 500
@@ -182,11 +181,15 @@ class TicketDetailOut(TicketOut):
 
 class TicketPage(Schema):
     items: list[TicketOut]
-    count: int
+    count: int = Field(
+        description=f"How many tickets match, over all pages, counted up to {COUNT_CAP + 1}: "
+        f"{COUNT_CAP + 1} means more than {COUNT_CAP} (as the console's tabs show {COUNT_CAP:,}+)."
+    )
 
 
 class TicketFilters(Schema):
     status: TicketStatus | None = None
+    mine: bool = Field(False, description="true: only tickets assigned to you (with status=assigned: My tickets).")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
@@ -221,21 +224,22 @@ def message_out(message: Message) -> dict:
 def list_tickets(request, filters: Query[TicketFilters]):
     user = request.auth
     if not user.has_perm("tickets.view_ticket"):
-        raise errors.Forbidden(NO_PERMISSION_VIEW_TICKETS)
+        raise errors.Forbidden(errors.NO_PERMISSION_VIEW_TICKETS)
     if filters.status == TicketStatus.BLOCKED and not user.has_perm("tickets.view_blocked_ticket"):
         raise errors.Forbidden(NO_PERMISSION_VIEW_BLOCKED)
     tickets = visible_tickets(user)
     if filters.status is not None:
         tickets = tickets.in_queue(filters.status)
+    if filters.mine:
+        tickets = tickets.assigned_to(user)
     page = tickets.for_list().newest_first()[filters.offset : filters.offset + filters.limit]
-    return {"items": [ticket_out(t) for t in page], "count": tickets.count()}
+    return {"items": [ticket_out(t) for t in page], "count": tickets.capped_count()}
 
 
 @router.get("/{ticket_id}", response=responses({200: TicketDetailOut}, 401, 404, 422), summary="Show a ticket")
 def show_ticket(request, ticket_id: int = TicketId):
     ticket = get_ticket_for(request.auth, ticket_id)
-    latest = ticket.messages.select_related("author").order_by("-sent_at", "-id")[:DETAIL_MESSAGES]
-    return {**ticket_out(ticket), "messages": [message_out(m) for m in list(latest)[::-1]]}
+    return {**ticket_out(ticket), "messages": [message_out(m) for m in ticket.messages.timeline(DETAIL_MESSAGES)]}
 
 
 @router.post(

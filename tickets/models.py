@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from contacts.models import Channel, Contact
@@ -16,6 +16,9 @@ class TicketStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (TicketStatus.BOT, TicketStatus.UNASSIGNED, TicketStatus.ASSIGNED, TicketStatus.BLOCKED)
+# A count stops at this many tickets and then reads "10,000+": Resolved only grows, and a count
+# that stops early reads at most this many index entries however big the queue.
+COUNT_CAP = 10_000
 
 
 class TicketQuerySet(models.QuerySet):
@@ -31,6 +34,34 @@ class TicketQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-last_message_at", "-id")
+
+    def assigned_to(self, user):
+        """The tickets assigned to user (in the Assigned queue: their "My tickets")."""
+        return self.filter(assignee=user)
+
+    def _first(self, cap: int):
+        # Newest first, as the queue indexes are ordered, and limited: PostgreSQL counts it
+        # with an index-only scan of that queue that stops after cap + 1 entries.
+        return self.order_by("-last_message_at").values("status")[: cap + 1]
+
+    def capped_count(self, cap: int = COUNT_CAP) -> int:
+        """How many tickets, counted up to cap + 1 (more than cap reads as "cap+")."""
+        return self._first(cap).count()
+
+    def capped_counts(self, queues: dict[str, "TicketQuerySet"], cap: int = COUNT_CAP) -> dict[str, int]:
+        """Count each of queues (narrowed to these tickets) up to cap + 1, all in one statement.
+
+        SELECT (SELECT COUNT(*) FROM (… LIMIT cap + 1)), …: one GROUP BY over all
+        tickets read the whole table on every dashboard poll.
+        """
+        parts, params = [], []
+        for n, queue in enumerate(queues.values()):
+            sql, part_params = (self & queue)._first(cap).query.sql_with_params()
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) {connection.ops.quote_name(f'q{n}')})")
+            params += part_params
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+            return dict(zip(queues, cursor.fetchone(), strict=True))
 
 
 class Ticket(models.Model):
@@ -87,6 +118,12 @@ class Ticket(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class MessageQuerySet(models.QuerySet):
+    def timeline(self, limit: int) -> list["Message"]:
+        """The newest `limit` messages with their authors, oldest first (as a timeline reads)."""
+        return list(self.select_related("author").order_by("-sent_at", "-id")[:limit])[::-1]
+
+
 class Message(models.Model):
     """One line of a ticket's timeline: customer in, staff out, or a system note."""
 
@@ -105,6 +142,8 @@ class Message(models.Model):
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     sent_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["sent_at", "id"]

@@ -46,9 +46,10 @@ def take_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
 
 def write_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
     """Why the actor may not reply to, note or resolve the ticket now, or None: own tickets, or any for supervisors."""
-    refusal = _worker_refusal(actor) or _workable_refusal(ticket)
-    if refusal:
-        return refusal
+    return _worker_refusal(actor) or _workable_refusal(ticket) or _owner_refusal(actor, ticket)
+
+
+def _owner_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
     if ticket.assignee_id != actor.pk and not actor.has_perm("tickets.assign_ticket"):
         return errors.Forbidden(errors.TICKET_NOT_YOURS)
     return None
@@ -79,6 +80,11 @@ def can_hand_over(actor, ticket: Ticket) -> bool:
 def _raise_if(refusal: errors.DomainError | None) -> None:
     if refusal:
         raise refusal
+
+
+def require_may_write(actor, ticket: Ticket) -> None:
+    """Refuse an actor who may not reply or add notes in this ticket (views ask before reading the text)."""
+    _raise_if(_worker_refusal(actor) or _owner_refusal(actor, ticket))
 
 
 def assign_ticket(*, actor, ticket: Ticket, assignee) -> Ticket:

@@ -1,31 +1,36 @@
 """The dashboards, the ticket view and its actions.
 
-Views parse input, fetch-and-authorize with get_ticket_for, call one domain
-function and map its errors: Forbidden → 403, NotFound → 404, Conflict and
-Invalid → a notification and a redirect. Every page costs the same number of
-queries whatever the number of tickets: lists select_related what they show
-and the tab counts are one statement (a COUNT per queue, each on an index,
-capped at TAB_COUNT_CAP).
+Views check the permission first, parse input, fetch-and-authorize with
+get_ticket_for and call one domain function; blockdesk.console maps its errors
+(Forbidden → the 403 page, NotFound → the 404 page, Conflict and Invalid → a
+notification and a redirect). Every page costs the same number of queries
+whatever the number of tickets: lists select_related what they show and the
+tab counts are one statement (TicketQuerySet.capped_counts).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from blockdesk import errors
+from blockdesk.console import (
+    console_view,
+    fail,
+    perform,
+    render_page_or_dialog,
+    requested_next,
+    require_permission,
+)
 from contacts.blocking import (
     block_refusal,
     delete_blocked_ticket,
@@ -45,7 +50,7 @@ from .forms import (
     TimelinePollForm,
     people_who_work_tickets,
 )
-from .models import Message, Ticket, TicketStatus
+from .models import COUNT_CAP, Ticket, TicketStatus
 
 PAGE_SIZE = 25
 # The newest messages a ticket view shows; older ones are summarised in one line.
@@ -58,6 +63,7 @@ class Queue:
     label: str
     permission: str = ""
     empty: str = "No tickets in this queue."
+    refusal: str = ""
 
 
 SUPERVISOR_QUEUES = (
@@ -70,6 +76,7 @@ SUPERVISOR_QUEUES = (
         "Blocked",
         permission="tickets.view_blocked_ticket",
         empty="No blocked tickets. Messages from blocked contacts will appear here.",
+        refusal=errors.NO_PERMISSION_BLOCKED_LIST,
     ),
 )
 AGENT_QUEUES = (
@@ -77,10 +84,12 @@ AGENT_QUEUES = (
     Queue(TicketStatus.UNASSIGNED, "Unassigned", empty="Nobody is waiting. New conversations appear here."),
 )
 BOARDS = {"supervisor": SUPERVISOR_QUEUES, "agent": AGENT_QUEUES}
-BOARD_PERMISSIONS = {"supervisor": "tickets.view_all_tickets", "agent": "tickets.work_ticket"}
+BOARD_PERMISSIONS = {
+    "supervisor": ("tickets.view_all_tickets", errors.NO_PERMISSION_SUPERVISOR_DASHBOARD),
+    "agent": ("tickets.work_ticket", errors.NO_PERMISSION_WORK),
+}
 # Supervisors start where people are waiting; agents start with their own work.
 DEFAULT_QUEUES = {"supervisor": TicketStatus.UNASSIGNED, "agent": "mine"}
-NO_PERMISSION_QUEUE = "You do not have permission to see this queue."
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -95,40 +104,27 @@ def _chosen_queue(request: HttpRequest, queues: tuple[Queue, ...], board: str) -
     for candidate in queues:
         if candidate.key == key:
             return candidate
-    if any(q.key == key for q in BOARDS[board]):
-        raise PermissionDenied(NO_PERMISSION_QUEUE)
-    raise Http404("No such queue.")
+    for refused in BOARDS[board]:
+        if refused.key == key:
+            raise PermissionDenied(refused.refusal)
+    raise Http404(errors.NO_SUCH_QUEUE)
 
 
-# A tab counts at most this many tickets and then shows "10,000+": Resolved only grows, and a
-# count that stops early reads at most this many index entries per tab however big the queue.
-TAB_COUNT_CAP = 10_000
+# A tab shows "10,000+" past this many tickets.
+TAB_COUNT_CAP = COUNT_CAP
 
 
-def _count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
-    """Count each queryset up to TAB_COUNT_CAP + 1, all in one statement: SELECT (SELECT COUNT(*) …), ….
-
-    Each count is `status = X` (and the assignee for "mine") newest first, as
-    the queue indexes are ordered, and limited, so PostgreSQL reads it with an
-    index-only scan of that queue; one GROUP BY over all tickets read the whole table.
-    """
-    parts, params = [], []
-    for n, queryset in enumerate(querysets.values()):
-        rows = queryset.order_by("-last_message_at").values("status")[: TAB_COUNT_CAP + 1]
-        sql, part_params = rows.query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) {connection.ops.quote_name(f'q{n}')})")
-        params += part_params
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        return dict(zip(querysets, cursor.fetchone(), strict=True))
+def _my_tickets(user):
+    return Ticket.objects.in_queue(TicketStatus.ASSIGNED).assigned_to(user)
 
 
 def _counts(user, board: str) -> dict[str, int]:
     """Every tab's count in one query, each up to TAB_COUNT_CAP + 1."""
     if board == "supervisor":
-        return _count_each({status: Ticket.objects.in_queue(status) for status in TicketStatus.values})
-    mine = Ticket.objects.filter(status=TicketStatus.ASSIGNED, assignee=user)
-    return _count_each({"mine": mine, "unassigned": Ticket.objects.in_queue(TicketStatus.UNASSIGNED)})
+        queues = {status: Ticket.objects.in_queue(status) for status in TicketStatus.values}
+    else:
+        queues = {"mine": _my_tickets(user), "unassigned": Ticket.objects.in_queue(TicketStatus.UNASSIGNED)}
+    return Ticket.objects.capped_counts(queues, cap=TAB_COUNT_CAP)
 
 
 def _shown(count: int) -> int | str:
@@ -153,7 +149,7 @@ def _tabs(request: HttpRequest, board: str, active: str) -> dict:
 
 def _queue_tickets(user, key: str):
     if key == "mine":
-        return Ticket.objects.filter(status=TicketStatus.ASSIGNED, assignee=user).for_list().newest_first()
+        return _my_tickets(user).for_list().newest_first()
     return Ticket.objects.in_queue(key).for_list().newest_first()
 
 
@@ -181,14 +177,18 @@ def _dashboard(request: HttpRequest, board: str, template: str) -> HttpResponse:
 
 
 @login_required
-@permission_required("tickets.view_all_tickets", raise_exception=True)
+@console_view
+@require_permission("tickets.view_all_tickets", errors.NO_PERMISSION_SUPERVISOR_DASHBOARD)
+@require_permission("tickets.view_ticket", errors.NO_PERMISSION_VIEW_TICKETS)
 @require_GET
 def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, "supervisor", "tickets/supervisor.html")
 
 
 @login_required
-@permission_required("tickets.work_ticket", raise_exception=True)
+@console_view
+@require_permission("tickets.work_ticket", errors.NO_PERMISSION_WORK)
+@require_permission("tickets.view_ticket", errors.NO_PERMISSION_VIEW_TICKETS)
 @require_GET
 def agent_dashboard(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, "agent", "tickets/agent.html")
@@ -200,36 +200,29 @@ def _poll_after_logout(request: HttpRequest) -> HttpResponse:
     return HttpResponseClientRedirect(login) if request.htmx else redirect(login)
 
 
+@console_view
 @require_GET
 def queue_live(request: HttpRequest, board: str) -> HttpResponse:
     """The tabs and the open queue's rows, polled by the dashboards: the same reads and permissions as the page."""
     if not request.user.is_authenticated:
         return _poll_after_logout(request)
     if board not in BOARDS:
-        raise Http404("No such dashboard.")
-    if not request.user.has_perm(BOARD_PERMISSIONS[board]):
-        raise PermissionDenied
+        raise Http404(errors.NO_SUCH_DASHBOARD)
+    permission, refusal = BOARD_PERMISSIONS[board]
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(refusal)
+    if not request.user.has_perm("tickets.view_ticket"):
+        raise PermissionDenied(errors.NO_PERMISSION_VIEW_TICKETS)
     return _dashboard(request, board, "tickets/_queue_live.html")
 
 
-def _ticket_or_404(user, pk: int) -> Ticket:
-    try:
-        return get_ticket_for(user, pk)
-    except errors.NotFound as error:
-        raise Http404(error.detail) from error
-
-
-def _timeline(ticket: Ticket) -> list[Message]:
-    newest = ticket.messages.select_related("author").order_by("-sent_at", "-id")[:TIMELINE_LIMIT]
-    return list(reversed(newest))
-
-
 @login_required
+@console_view
 @require_GET
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    ticket = _ticket_or_404(user, pk)
-    timeline = _timeline(ticket)
+    ticket = get_ticket_for(user, pk)
+    timeline = ticket.messages.timeline(TIMELINE_LIMIT)
     may_assign = ticket.status in queue.WORKING_STATUSES and user.has_perm("tickets.assign_ticket")
     context = {
         "ticket": ticket,
@@ -255,12 +248,13 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tickets/detail.html", context)
 
 
+@console_view
 @require_GET
 def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """Messages newer than the ticket view shows, to append, and its status line: polled by the ticket view."""
     if not request.user.is_authenticated:
         return _poll_after_logout(request)
-    ticket = _ticket_or_404(request.user, pk)
+    ticket = get_ticket_for(request.user, pk)
     form = TimelinePollForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest(BAD_TIMELINE_POLL, content_type="text/plain; charset=utf-8")
@@ -288,30 +282,6 @@ def _may_block_contact(user, ticket: Ticket) -> bool:
 # --- acting --------------------------------------------------------------------------------------------------
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _perform(request: HttpRequest, action: Callable, *, done: Callable[..., str], success: str, failure: str):
-    """Run a domain function; tell the person what happened (or why not) and send them on."""
-    try:
-        result = action()
-    except errors.Forbidden as error:
-        raise PermissionDenied(error.detail) from error
-    except errors.NotFound as error:
-        raise Http404(error.detail) from error
-    except (errors.Conflict, errors.Invalid) as error:
-        messages.error(request, error.detail)
-        return redirect(failure)
-    messages.success(request, done(result))
-    return redirect(success)
-
-
 def _ticket_url(ticket: Ticket) -> str:
     return reverse("tickets:detail", args=[ticket.pk])
 
@@ -329,31 +299,32 @@ def _name(user) -> str:
 
 
 @login_required
+@console_view
 @require_POST
 def take(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket_or_404(request.user, pk)
-    return _perform(
+    ticket = get_ticket_for(request.user, pk)
+    return perform(
         request,
         lambda: queue.take_ticket(actor=request.user, ticket=ticket),
         done=lambda _: f"Ticket #{ticket.pk} is now assigned to you.",
         success=_ticket_url(ticket),
-        failure=_safe_next(request, reverse("home")),
+        failure=requested_next(request, reverse("home")),
     )
 
 
 @login_required
+@console_view
 @require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket_or_404(request.user, pk)
+    ticket = get_ticket_for(request.user, pk)
     if not request.user.has_perm("tickets.assign_ticket"):
         raise PermissionDenied(errors.NO_PERMISSION_ASSIGN)
-    back = _safe_next(request, _ticket_url(ticket))
+    back = requested_next(request, _ticket_url(ticket))
     form = AssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, errors.ASSIGNEE_CANNOT_WORK)
-        return redirect(back)
+        return fail(request, errors.ASSIGNEE_CANNOT_WORK, back)
     assignee = form.cleaned_data["assignee"]
-    return _perform(
+    return perform(
         request,
         lambda: queue.assign_ticket(actor=request.user, ticket=ticket, assignee=assignee),
         done=lambda _: f"Ticket #{ticket.pk} assigned to {_name(assignee)}.",
@@ -363,26 +334,27 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@console_view
 @require_POST
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket_or_404(request.user, pk)
-    return _perform(
+    ticket = get_ticket_for(request.user, pk)
+    return perform(
         request,
         lambda: queue.resolve_ticket(actor=request.user, ticket=ticket),
         done=lambda _: f"Ticket #{ticket.pk} resolved.",
-        success=_safe_next(request, reverse("home")),
+        success=requested_next(request, reverse("home")),
         failure=_ticket_url(ticket),
     )
 
 
 def _write(request: HttpRequest, pk: int, *, prefix: str, write: Callable, done: str) -> HttpResponse:
-    ticket = _ticket_or_404(request.user, pk)
+    ticket = get_ticket_for(request.user, pk)
+    queue.require_may_write(request.user, ticket)
     form = TextForm(request.POST, prefix=prefix)
     if not form.is_valid():
-        messages.error(request, next(iter(form.errors["text"])))
-        return redirect(_ticket_url(ticket))
+        return fail(request, next(iter(form.errors["text"])), _ticket_url(ticket))
     text = form.cleaned_data["text"]
-    return _perform(
+    return perform(
         request,
         lambda: write(actor=request.user, ticket=ticket, text=text),
         done=lambda _: done.format(pk=ticket.pk),
@@ -392,48 +364,53 @@ def _write(request: HttpRequest, pk: int, *, prefix: str, write: Callable, done:
 
 
 @login_required
+@console_view
 @require_POST
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     return _write(request, pk, prefix="reply", write=queue.reply_to_ticket, done="Reply sent on ticket #{pk}.")
 
 
 @login_required
+@console_view
 @require_POST
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     return _write(request, pk, prefix="note", write=queue.add_note, done="Note added to ticket #{pk}.")
 
 
 @login_required
+@console_view
 @require_POST
 def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket_or_404(request.user, pk)
-    return _perform(
+    ticket = get_ticket_for(request.user, pk)
+    return perform(
         request,
         lambda: queue.hand_over_from_bot(actor=request.user, ticket=ticket),
         done=lambda _: f"Ticket #{ticket.pk} moved to Unassigned.",
-        success=_safe_next(request, _ticket_url(ticket)),
+        success=requested_next(request, _ticket_url(ticket)),
         failure=_ticket_url(ticket),
     )
 
 
 @login_required
+@console_view
 @require_POST
 def unblock(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket_or_404(request.user, pk)
-    return _perform(
+    ticket = get_ticket_for(request.user, pk)
+    return perform(
         request,
         lambda: release_blocked_tickets(actor=request.user, ticket_ids=[ticket.pk]),
         done=lambda _: f"Ticket #{ticket.pk} moved to {_queue_label(release_status())}.",
-        success=_safe_next(request, _blocked_list_url()),
+        success=requested_next(request, _blocked_list_url()),
         failure=_ticket_url(ticket),
     )
 
 
 @login_required
+@console_view
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket_or_404(request.user, pk)
-    return _perform(
+    ticket = get_ticket_for(request.user, pk)
+    return perform(
         request,
         lambda: delete_blocked_ticket(actor=request.user, ticket=ticket),
         done=lambda counts: f"Ticket #{ticket.pk} and its {_plural(counts.messages, 'message')} deleted.",
@@ -447,10 +424,11 @@ def _plural(n: int, word: str) -> str:
 
 
 @login_required
+@console_view
 @require_GET
 def confirm_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask before deleting one blocked ticket (a dialog with htmx, a page without)."""
-    ticket = _ticket_or_404(request.user, pk)
+    ticket = get_ticket_for(request.user, pk)
     if not request.user.has_perm("tickets.delete_blocked_ticket"):
         raise PermissionDenied(errors.NO_PERMISSION_DELETE_TICKET)
     context = {
@@ -474,13 +452,14 @@ BULK_ACTIONS = {
 
 
 @login_required
-@permission_required("tickets.view_blocked_ticket", raise_exception=True)
+@console_view
+@require_permission("tickets.view_blocked_ticket", errors.NO_PERMISSION_BLOCKED_LIST)
 @require_GET
 def confirm_bulk(request: HttpRequest) -> HttpResponse:
     """Say how many tickets and messages a bulk unblock or delete would touch, and ask."""
     action = request.GET.get("action", "")
     if action not in BULK_ACTIONS:
-        raise Http404("No such action.")
+        raise Http404(errors.NO_SUCH_ACTION)
     permission, refusal = BULK_ACTIONS[action]
     if not request.user.has_perm(permission):
         raise PermissionDenied(refusal)
@@ -517,18 +496,15 @@ def confirm_bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _render_confirmation(request: HttpRequest, context: dict) -> HttpResponse:
-    if request.htmx:
-        return render(request, "tickets/_confirm.html", {**context, "in_dialog": True})
-    return render(request, "tickets/confirm.html", context)
+    return render_page_or_dialog(request, "tickets/confirm.html", "tickets/_confirm.html", context)
 
 
 def _bulk(request: HttpRequest, action: Callable, done: Callable[..., str]) -> HttpResponse:
     form = TicketSelectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.first_error())
-        return redirect(_blocked_list_url())
+        return fail(request, form.first_error(), _blocked_list_url())
     ids = form.cleaned_data["ticket"]
-    return _perform(
+    return perform(
         request,
         lambda: action(actor=request.user, ticket_ids=ids),
         done=done,
@@ -538,7 +514,9 @@ def _bulk(request: HttpRequest, action: Callable, done: Callable[..., str]) -> H
 
 
 @login_required
-@permission_required("tickets.view_blocked_ticket", raise_exception=True)
+@console_view
+@require_permission("tickets.view_blocked_ticket", errors.NO_PERMISSION_BLOCKED_LIST)
+@require_permission(*BULK_ACTIONS["unblock"])
 @require_POST
 def bulk_unblock(request: HttpRequest) -> HttpResponse:
     return _bulk(
@@ -549,7 +527,9 @@ def bulk_unblock(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required("tickets.view_blocked_ticket", raise_exception=True)
+@console_view
+@require_permission("tickets.view_blocked_ticket", errors.NO_PERMISSION_BLOCKED_LIST)
+@require_permission(*BULK_ACTIONS["delete"])
 @require_POST
 def bulk_delete(request: HttpRequest) -> HttpResponse:
     return _bulk(

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import ApiToken
 from blockdesk import errors
 from blockdesk.api_auth import BAD_PERSONAL_TOKEN, NO_PERSONAL_TOKEN
+from blockdesk.errors import NO_PERMISSION_VIEW_CONTACTS
 from contacts.access import CONTACT_NOT_FOUND
-from contacts.api import NO_PERMISSION_VIEW_CONTACTS
 from contacts.blocking import block_contact
 from contacts.models import AuditEntry, Block, Contact
 from tests import factories
@@ -404,3 +404,12 @@ def test_block_over_real_http(live_server, supervisor, token_for, blocking_on):
 
     assert response.status_code == 200
     assert response.json()["contact"]["is_blocked"] is True
+
+
+@pytest.mark.parametrize(("persona", "counts"), [("agent", None), ("supervisor", {"tickets": 1, "messages": 3})])
+def test_blocked_counts_only_for_who_may_see_the_blocked_list(request, as_user, spammer, persona, counts):
+    """Agents may see contacts but not blocked tickets: the detail gives them no counts."""
+    response = as_user(request.getfixturevalue(persona)).get(f"{API}/contacts/{spammer.pk}")
+
+    assert response.status_code == 200
+    assert response.json()["blocked_tickets"] == counts

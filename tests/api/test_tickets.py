@@ -5,10 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from blockdesk import errors
+from blockdesk.errors import NO_PERMISSION_VIEW_TICKETS
 from tests import factories
 from tickets import api as tickets_api
 from tickets.access import TICKET_NOT_FOUND
-from tickets.api import NO_PERMISSION_VIEW_BLOCKED, NO_PERMISSION_VIEW_TICKETS
+from tickets.api import NO_PERMISSION_VIEW_BLOCKED
 from tickets.models import Message, TicketStatus
 
 from .conftest import API
@@ -256,3 +257,27 @@ def test_handover_without_permission_answers_403(as_user, queues):
 
 def test_handover_unknown_ticket_answers_404(as_user, supervisor):
     assert as_user(supervisor).post(f"{API}/tickets/999999/handover").status_code == 404
+
+
+def test_without_view_ticket_no_ticket_is_read(as_user, queues):
+    """Working tickets is not seeing them: without tickets.view_ticket, not even the Unassigned queue."""
+    from django.contrib.auth.models import Permission
+
+    worker = factories.UserFactory(username="worker")
+    worker.user_permissions.add(Permission.objects.get(codename="work_ticket", content_type__app_label="tickets"))
+    client = as_user(worker)
+
+    assert client.get(f"{API}/tickets").status_code == 403
+    response = client.get(f"{API}/tickets/{queues['unassigned'].pk}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": TICKET_NOT_FOUND}
+
+
+def test_mine_lists_the_tickets_assigned_to_me(as_user, agent, queues):
+    resolved_mine = factories.TicketFactory(status=TicketStatus.RESOLVED, assignee=agent)
+
+    everything_mine = as_user(agent).get(f"{API}/tickets", {"mine": "true"})
+    my_queue = as_user(agent).get(f"{API}/tickets", {"mine": "true", "status": "assigned"})
+
+    assert ids(everything_mine) == sorted([queues["assigned"].pk, resolved_mine.pk])
+    assert ids(my_queue) == [queues["assigned"].pk] and my_queue.json()["count"] == 1

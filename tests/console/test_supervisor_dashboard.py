@@ -120,7 +120,9 @@ def test_blocked_tab_needs_view_blocked_ticket(logged_in):
     """Code checks the permission, not the group: a user who sees all queues but not blocked tickets is refused."""
     watcher = factories.UserFactory(username="watcher")
     watcher.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="tickets", codename__in=["view_all_tickets", "work_ticket"])
+        *Permission.objects.filter(
+            content_type__app_label="tickets", codename__in=["view_ticket", "view_all_tickets", "work_ticket"]
+        )
     )
     client = logged_in(watcher)
 
@@ -222,7 +224,9 @@ def test_live_refresh_keeps_the_page_and_take_comes_back_to_it(logged_in, superv
 
 def test_live_refresh_of_the_blocked_list_needs_view_blocked_ticket(logged_in):
     watcher = factories.UserFactory(username="watcher")
-    watcher.user_permissions.add(Permission.objects.get(content_type__app_label="tickets", codename="view_all_tickets"))
+    watcher.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="tickets", codename__in=["view_ticket", "view_all_tickets"])
+    )
     _ticket("blocked", last_message_preview="buy cheap pills")
     client = logged_in(watcher)
 
@@ -258,3 +262,16 @@ def test_live_refresh_after_logout_sends_the_page_to_login(client):
     assert plain.status_code == 302
     assert plain.url == reverse("login")
     assert polled.headers["HX-Redirect"] == reverse("login")
+
+
+def test_live_refresh_hides_blocked_from_who_may_not_see_it(logged_in):
+    watcher = factories.UserFactory(username="watcher")
+    watcher.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="tickets", codename__in=["view_ticket", "view_all_tickets"])
+    )
+    _ticket("blocked")
+
+    response = logged_in(watcher).get(LIVE_URL)
+
+    assert "blocked" not in [tab["key"] for tab in response.context["tabs"]]
+    assert "Blocked" not in response.content.decode()

@@ -346,7 +346,7 @@ def test_unblock_needs_the_permission(logged_in):
     reader = factories.UserFactory(username="reader")
     reader.user_permissions.add(
         *Permission.objects.filter(
-            content_type__app_label="tickets", codename__in=["view_all_tickets", "view_blocked_ticket"]
+            content_type__app_label="tickets", codename__in=["view_ticket", "view_all_tickets", "view_blocked_ticket"]
         )
     )
     ticket = _blocked()

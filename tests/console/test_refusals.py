@@ -1,0 +1,277 @@
+"""Every console refusal says why, in the console's own page (navigation, the refusal's text, a way back),
+or as a dialog when htmx asked for it; a refused form is refused before its input is read.
+
+The rows are written from DESIGN.md's roles: an agent is refused the supervisor's pages, the Blocked list
+and its actions, unblocking, settings and the audit pages, and sees no blocked, BOT or colleague's ticket;
+a signed-in user with no role is refused every page (test_nobody_has_a_row_for_every_console_page).
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.html import escape
+
+from blockdesk import errors
+from contacts.access import CONTACT_NOT_FOUND
+from contacts.blocking import block_contact
+from contacts.models import BlockReason
+from tests import factories
+from tickets.access import TICKET_NOT_FOUND
+from tickets.models import Ticket, TicketStatus
+
+pytestmark = pytest.mark.django_db
+
+NAVIGATION = '<nav class="nav" id="main-nav" aria-label="Main">'
+# Input no form accepts: a refused person gets the same refusal with it as with valid input.
+JUNK = {"choice": "explode", "reason": "nope", "ticket": "x", "text": "", "assignee": "x", "note": "\x00"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    method: str
+    url: str  # with {world} placeholders
+    status: int
+    text: str
+    data: dict = field(default_factory=dict)
+
+
+AGENT = [
+    Refusal("GET", "/tickets/supervisor/", 403, errors.NO_PERMISSION_SUPERVISOR_DASHBOARD),
+    Refusal("GET", "/tickets/supervisor/?queue=blocked", 403, errors.NO_PERMISSION_SUPERVISOR_DASHBOARD),
+    Refusal("GET", "/tickets/live/supervisor/", 403, errors.NO_PERMISSION_SUPERVISOR_DASHBOARD),
+    Refusal("GET", "/tickets/blocked/confirm/?action=unblock&ticket={blocked}", 403, errors.NO_PERMISSION_BLOCKED_LIST),
+    Refusal("POST", "/tickets/blocked/unblock/", 403, errors.NO_PERMISSION_BLOCKED_LIST, {"ticket": "{blocked}"}),
+    Refusal("POST", "/tickets/blocked/delete/", 403, errors.NO_PERMISSION_BLOCKED_LIST, {"ticket": "{blocked}"}),
+    Refusal("GET", "/tickets/{blocked}/", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/tickets/{bot}/", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/tickets/{colleagues}/", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/tickets/{blocked}/delete/confirm/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{blocked}/delete/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{blocked}/unblock/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{bot}/handover/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{unassigned}/assign/", 403, errors.NO_PERMISSION_ASSIGN, {"assignee": "{agent}"}),
+    Refusal("POST", "/tickets/{unassigned}/reply/", 403, errors.TICKET_NOT_YOURS, {"reply-text": "Hello"}),
+    Refusal("POST", "/tickets/{unassigned}/note/", 403, errors.TICKET_NOT_YOURS, {"note-text": "Hmm"}),
+    Refusal("POST", "/tickets/{unassigned}/resolve/", 403, errors.TICKET_NOT_YOURS),
+    Refusal("GET", "/contacts/{blocked_contact}/unblock/", 403, errors.NO_PERMISSION_UNBLOCK),
+    Refusal(
+        "POST", "/contacts/{blocked_contact}/unblock/", 403, errors.NO_PERMISSION_UNBLOCK, {"choice": "delete_all"}
+    ),
+    Refusal("GET", "/contacts/999999/", 404, CONTACT_NOT_FOUND),
+    Refusal("GET", "/settings/", 403, errors.NO_PERMISSION_SETTINGS),
+    Refusal("POST", "/settings/", 403, errors.NO_PERMISSION_SETTINGS, {"block_contacts_enabled": "on"}),
+    Refusal("GET", "/audit/", 403, errors.NO_PERMISSION_AUDIT),
+    Refusal("GET", "/audit/export.csv", 403, errors.NO_PERMISSION_AUDIT),
+    Refusal("GET", "/audit/blocked-contacts.csv", 403, errors.NO_PERMISSION_EXPORT_BLOCKED),
+]
+
+SUPERVISOR = [
+    Refusal("GET", "/settings/", 403, errors.NO_PERMISSION_SETTINGS),
+    Refusal("POST", "/settings/", 403, errors.NO_PERMISSION_SETTINGS, {"bot_enabled": "on"}),
+    Refusal("GET", "/audit/", 403, errors.NO_PERMISSION_AUDIT),
+    Refusal("GET", "/audit/export.csv", 403, errors.NO_PERMISSION_AUDIT),
+    Refusal("GET", "/audit/blocked-contacts.csv", 403, errors.NO_PERMISSION_EXPORT_BLOCKED),
+    Refusal("GET", "/tickets/supervisor/?queue=spam", 404, errors.NO_SUCH_QUEUE),
+    Refusal("GET", "/tickets/live/boss/", 404, errors.NO_SUCH_DASHBOARD),
+    Refusal("GET", "/tickets/blocked/confirm/?action=explode", 404, errors.NO_SUCH_ACTION),
+    Refusal("GET", "/tickets/999999/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/999999/take/", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/contacts/999999/", 404, CONTACT_NOT_FOUND),
+]
+
+NOBODY = [
+    Refusal("GET", "/", 403, errors.NO_ROLE),
+    Refusal("GET", "/tickets/", 403, errors.NO_PERMISSION_WORK),
+    Refusal("GET", "/tickets/supervisor/", 403, errors.NO_PERMISSION_SUPERVISOR_DASHBOARD),
+    Refusal("GET", "/tickets/live/agent/", 403, errors.NO_PERMISSION_WORK),
+    Refusal("GET", "/tickets/blocked/confirm/?action=delete&ticket={blocked}", 403, errors.NO_PERMISSION_BLOCKED_LIST),
+    Refusal("POST", "/tickets/blocked/unblock/", 403, errors.NO_PERMISSION_BLOCKED_LIST, {"ticket": "{blocked}"}),
+    Refusal("POST", "/tickets/blocked/delete/", 403, errors.NO_PERMISSION_BLOCKED_LIST, {"ticket": "{blocked}"}),
+    Refusal("GET", "/tickets/{unassigned}/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{unassigned}/take/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{unassigned}/assign/", 404, TICKET_NOT_FOUND, {"assignee": "{agent}"}),
+    Refusal("POST", "/tickets/{unassigned}/resolve/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{unassigned}/reply/", 404, TICKET_NOT_FOUND, {"reply-text": "Hello"}),
+    Refusal("POST", "/tickets/{unassigned}/note/", 404, TICKET_NOT_FOUND, {"note-text": "Hmm"}),
+    Refusal("POST", "/tickets/{bot}/handover/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{blocked}/unblock/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{blocked}/delete/", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/tickets/{blocked}/delete/confirm/", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/tickets/{unassigned}/timeline/?after=0&seen=unassigned", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/contacts/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
+    Refusal("GET", "/contacts/{contact}/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
+    Refusal("GET", "/contacts/{contact}/block/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
+    Refusal("POST", "/contacts/{contact}/block/", 403, errors.NO_PERMISSION_VIEW_CONTACTS, {"reason": "spam"}),
+    Refusal("GET", "/contacts/{blocked_contact}/unblock/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
+    Refusal(
+        "POST",
+        "/contacts/{blocked_contact}/unblock/",
+        403,
+        errors.NO_PERMISSION_VIEW_CONTACTS,
+        {"choice": "unblock_all"},
+    ),
+    Refusal("GET", "/settings/", 403, errors.NO_PERMISSION_SETTINGS),
+    Refusal("POST", "/settings/", 403, errors.NO_PERMISSION_SETTINGS, {"bot_enabled": "on"}),
+    Refusal("GET", "/audit/", 403, errors.NO_PERMISSION_AUDIT),
+    Refusal("GET", "/audit/export.csv", 403, errors.NO_PERMISSION_AUDIT),
+    Refusal("GET", "/audit/blocked-contacts.csv", 403, errors.NO_PERMISSION_EXPORT_BLOCKED),
+]
+
+CASES = [("agent", r) for r in AGENT] + [("supervisor", r) for r in SUPERVISOR] + [("nobody", r) for r in NOBODY]
+IDS = [f"{persona} {r.method} {r.url}" for persona, r in CASES]
+
+
+@pytest.fixture
+def world(blocking_on, channel, agent, other_agent, supervisor, administrator, nobody):
+    """One of each thing a refused URL can point at."""
+    contact = factories.ContactFactory()
+    blocked_contact = factories.ContactFactory()
+    block_contact(actor=supervisor, contact=blocked_contact, reason=BlockReason.SPAM)
+    blocked = factories.TicketFactory(contact=blocked_contact, channel=channel, status=TicketStatus.BLOCKED)
+    return {
+        "contact": contact.pk,
+        "blocked_contact": blocked_contact.pk,
+        "blocked": blocked.pk,
+        "unassigned": factories.TicketFactory(channel=channel, status=TicketStatus.UNASSIGNED).pk,
+        "bot": factories.TicketFactory(channel=channel, status=TicketStatus.BOT).pk,
+        "colleagues": factories.TicketFactory(channel=channel, status=TicketStatus.ASSIGNED, assignee=other_agent).pk,
+        "agent": agent.pk,
+    }
+
+
+def _send(client, refusal: Refusal, world: dict, data: dict, headers=None):
+    url = refusal.url.format(**world)
+    if refusal.method == "GET":
+        return client.get(url, headers=headers or {})
+    return client.post(url, {k: str(v).format(**world) for k, v in data.items()}, headers=headers or {})
+
+
+def _state() -> list:
+    return list(Ticket.objects.order_by("pk").values_list("pk", "status", "assignee", "message_count"))
+
+
+@pytest.mark.parametrize(("persona", "refusal"), CASES, ids=IDS)
+def test_the_refusal_is_a_console_page_that_says_why(request, client, world, persona, refusal):
+    client.force_login(request.getfixturevalue(persona))
+    before = _state()
+    response = _send(client, refusal, world, refusal.data)
+    page = response.content.decode()
+    assert response.status_code == refusal.status
+    assert response["Content-Type"].startswith("text/html")
+    assert escape(refusal.text) in page
+    assert NAVIGATION in page and "Log out" in page
+    assert 'class="button" href="/' in page  # Back: a link within the console
+    assert _state() == before
+
+
+@pytest.mark.parametrize(("persona", "refusal"), CASES, ids=IDS)
+def test_in_the_dialog_the_refusal_is_a_dialog(request, client, world, persona, refusal):
+    client.force_login(request.getfixturevalue(persona))
+    response = _send(client, refusal, world, refusal.data, headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert response.status_code == refusal.status
+    assert "<html" not in page and NAVIGATION not in page
+    assert 'id="dialog-title"' in page and "data-dialog-close" in page
+    assert escape(refusal.text) in page
+
+
+POSTS = [(persona, r) for persona, r in CASES if r.method == "POST"]
+
+
+@pytest.mark.parametrize(("persona", "refusal"), POSTS, ids=[f"{p} {r.url}" for p, r in POSTS])
+def test_a_form_is_refused_before_its_input_is_read(request, client, world, persona, refusal):
+    """Junk input gets the same refusal as valid input: the permission is checked first."""
+    client.force_login(request.getfixturevalue(persona))
+    before = _state()
+    response = _send(client, refusal, world, JUNK)
+    assert response.status_code == refusal.status
+    assert escape(refusal.text) in response.content.decode()
+    assert _state() == before
+
+
+def test_an_agent_posting_an_invalid_unblock_choice_sees_no_blocked_counts(logged_in, agent, world):
+    response = logged_in(agent).post(f"/contacts/{world['blocked_contact']}/unblock/", {"choice": "explode"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert escape(errors.NO_PERMISSION_UNBLOCK) in page
+    assert "blocked-tickets" not in page and "Unblock All" not in page
+
+
+def test_the_block_form_with_blocking_off_is_refused_before_its_input(logged_in, agent, set_switches):
+    set_switches(block_contacts_enabled=False)
+    contact = factories.ContactFactory()
+    for data in ({"reason": "spam"}, {"reason": "nope", "note": "x" * 3000}):
+        response = logged_in(agent).post(f"/contacts/{contact.pk}/block/", data)
+        assert response.status_code == 403
+        assert escape(errors.BLOCKING_DISABLED) in response.content.decode()
+    contact.refresh_from_db()
+    assert not contact.is_blocked
+
+
+# Pages every signed-in person may use, role or not: signing in and out, and their own API tokens
+# (a token acts with its owner's permissions, so a person without a role gets a token that can do nothing).
+NOT_REFUSED = ("login", "logout", "healthz", "tokens", "revoke_token")
+
+
+def _console_routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin" or str(pattern.pattern).startswith("api/"):
+                continue
+            yield from _console_routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name not in NOT_REFUSED:
+            yield prefix + str(pattern.pattern)
+
+
+def test_nobody_has_a_row_for_every_console_page():
+    """A new console page fails here until the matrix says what a user without a role gets."""
+    resolver = get_resolver()
+    any_pk = {key: 1 for key in ("contact", "blocked_contact", "blocked", "unassigned", "bot", "colleagues")}
+    covered = {resolver.resolve(r.url.split("?")[0].format(**any_pk)).route for r in NOBODY}
+    assert covered == set(_console_routes(resolver.url_patterns))
+
+
+# --- Outside the console's views: Django's handlers render the same pages ---------------------
+
+
+def test_an_unknown_url_is_the_console_404(logged_in, agent):
+    response = logged_in(agent).get("/no/such/page/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert escape(errors.PAGE_NOT_FOUND) in page and NAVIGATION in page
+
+
+def test_an_unknown_url_in_the_dialog_is_a_dialog(logged_in, agent):
+    response = logged_in(agent).get("/no/such/page/", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    assert "<html" not in response.content.decode() and escape(errors.PAGE_NOT_FOUND) in response.content.decode()
+
+
+def test_the_refusal_pages_hold_in_debug_too(logged_in, agent, world):
+    """The demo runs with DEBUG on: a console view's 404 is still the console's page, not Django's debug page."""
+    with override_settings(DEBUG=True):
+        response = logged_in(agent).get(f"/tickets/{world['blocked']}/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert escape(TICKET_NOT_FOUND) in page and NAVIGATION in page
+    assert "DEBUG = True" not in page and "URLconf" not in page
+
+
+def test_back_goes_to_the_page_the_person_came_from(logged_in, agent):
+    client = logged_in(agent)
+    came_from = reverse("contacts:list")
+    response = client.get("/settings/", headers={"referer": f"http://testserver{came_from}"})
+    assert f'class="button" href="{came_from}"' in response.content.decode()
+    elsewhere = client.get("/settings/", headers={"referer": "https://evil.example/"})
+    assert 'class="button" href="/"' in elsewhere.content.decode()
+
+
+def test_the_500_page_needs_no_context_and_says_what_to_do(client):
+    from django.views.defaults import server_error
+
+    response = server_error(client.get("/login/").wsgi_request)
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in page and 'href="/"' in page
