@@ -149,6 +149,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's default config gives its logger a console handler of its own
+        # that also propagates to the root: without this, each line shows twice.
+        "django": {"handlers": [], "propagate": True},
+        # django-axes announces its version in every process, twice under
+        # runserver's reloader; its warnings (lockouts) still show.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 # --- Security and reliability -------------------------------------------------
