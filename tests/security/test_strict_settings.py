@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +50,7 @@ PRINT_SETTINGS = (
 def start_settings(**variables):
     """Load the real settings in a fresh process with only these strict variables set."""
     env = {key: value for key, value in os.environ.items() if key not in STRICT_VARIABLES}
-    env.update(DJANGO_SETTINGS_MODULE="blockdesk.settings", SECRET_KEY="strict-settings-test-key", DEBUG="false")
+    env.update(DJANGO_SETTINGS_MODULE="blockdesk.settings", SECRET_KEY=secrets.token_urlsafe(50), DEBUG="false")
     env.pop("DATABASE_URL", None)
     env.update(variables)
     return subprocess.run(
