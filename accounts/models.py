@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from contacts.models import hash_token, new_token
+from blockdesk.tokens import hash_token, new_token
 
 
 class ApiTokenQuerySet(models.QuerySet):

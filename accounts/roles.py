@@ -1,7 +1,9 @@
 """The three staff roles and the permissions each group gets.
 
 Code checks permissions, never group names; these groups are the starting
-point an administrator can change in Django admin.
+point an administrator can change in Django admin. The accounts migrations
+made the groups with their own frozen copies of these lists; a change here
+needs a migration too (tests/test_migrations.py checks that they agree).
 """
 
 ADMINISTRATORS = "Administrators"
@@ -49,22 +51,6 @@ GROUP_PERMISSIONS = {
     SUPERVISORS: SUPERVISOR_PERMISSIONS,
     AGENTS: AGENT_PERMISSIONS,
 }
-
-
-def sync_groups(apps) -> None:
-    """Create the permissions now (data migrations run before post_migrate makes them), then the groups."""
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        # create_permissions skips apps without models_module, which is how a
-        # migration's state apps look, so lend one for the call.
-        models_module = getattr(app_config, "models_module", None)
-        app_config.models_module = models_module or True
-        try:
-            create_permissions(app_config, apps=apps, verbosity=0)
-        finally:
-            app_config.models_module = models_module
-    give_groups_their_permissions(apps)
 
 
 def give_groups_their_permissions(apps) -> None:

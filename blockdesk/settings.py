@@ -1,7 +1,9 @@
 """BlockDesk settings, read from the environment with django-environ.
 
 Every value comes from an environment variable (or a `.env` file beside
-manage.py); a bad value raises ImproperlyConfigured at start-up.
+manage.py); a bad value raises ImproperlyConfigured at start-up. Booleans and
+numbers go through blockdesk.strict_env, never env.bool/env.int, so a typo
+("flase") stops the start instead of reading as False.
 """
 
 from pathlib import Path
@@ -9,12 +11,14 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from blockdesk.strict_env import env_bool, env_float, env_int
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", default=False)
 
 # Only a DEBUG run may fall back to a throwaway key; production must set one.
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -41,10 +45,15 @@ INSTALLED_APPS = [
     "contacts",
     "tickets",
     "accounts",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so a database error anywhere below (session, auth, view) becomes a 503.
+    "blockdesk.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "blockdesk.urls"
@@ -90,7 +100,7 @@ def _database(url: str) -> dict:
             "timeout": 20,
         }
     else:
-        database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=60, minimum=0)
         database["CONN_HEALTH_CHECKS"] = True
     return database
 
@@ -101,13 +111,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://blockdesk")}
 # How long a process may serve the cached system switches before re-reading
 # them; a write clears the cache at once, other processes follow within this.
-SYSTEM_SETTINGS_CACHE_SECONDS = env.int("SYSTEM_SETTINGS_CACHE_SECONDS", default=5)
+SYSTEM_SETTINGS_CACHE_SECONDS = env_int("SYSTEM_SETTINGS_CACHE_SECONDS", default=5, minimum=0)
 # How long a process may keep a channel it found for a bearer token (no query
 # per inbound request): a deactivated channel, rotated token or changed signing
 # secret takes effect within this many seconds. 0 looks the token up every time.
-CHANNEL_TOKEN_CACHE_SECONDS = env.int("CHANNEL_TOKEN_CACHE_SECONDS", default=30)
-if CHANNEL_TOKEN_CACHE_SECONDS < 0:
-    raise ImproperlyConfigured("CHANNEL_TOKEN_CACHE_SECONDS must be 0 or more.")
+CHANNEL_TOKEN_CACHE_SECONDS = env_int("CHANNEL_TOKEN_CACHE_SECONDS", default=30, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -143,6 +151,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's default config gives its logger a console handler of its own
+        # that also propagates to the root: without this, each line shows twice.
+        "django": {"handlers": [], "propagate": True},
+        # django-axes announces its version in every process, twice under
+        # runserver's reloader; its warnings (lockouts) still show.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 # --- Security and reliability -------------------------------------------------
@@ -151,23 +167,17 @@ LOGGING = {
 # local runs. Behind a TLS-terminating proxy set TRUST_X_FORWARDED_PROTO=true
 # (and make sure the proxy sets or strips X-Forwarded-Proto).
 
-INSTALLED_APPS += ["csp", "axes"]
-# Outermost, so a database error anywhere below (session, auth, view) becomes a 503.
-MIDDLEWARE.insert(0, "blockdesk.middleware.DatabaseOutageMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
-
-if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Load balancers probe over plain http inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -192,15 +202,15 @@ CONTENT_SECURITY_POLICY = {
 # Login throttling: 5 failures for one username from one address lock that
 # pair out for 15 minutes; a successful login resets the count.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=0.25, minimum=0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
 
 # How long API clients are told to wait (Retry-After) while the database is down.
-DATABASE_OUTAGE_RETRY_AFTER = env.int("DATABASE_OUTAGE_RETRY_AFTER", default=5)
+DATABASE_OUTAGE_RETRY_AFTER = env_int("DATABASE_OUTAGE_RETRY_AFTER", default=5, minimum=0)
 
 # How often the dashboards and the ticket view ask for new rows and messages (browser tests shorten it).
 CONSOLE_REFRESH_SECONDS = 5

@@ -11,37 +11,12 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
 from blockdesk import errors
+from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from settings_app.switches import current_switches
 
 from .blocking import block_contact, blocked_ticket_counts, unblock_contact
 from .channels import create_channel, deactivate_channel, reactivate_channel, rotate_channel_token
 from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, UnblockChoice
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A history nobody edits by hand: it is written by the domain functions only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows shown beside their parent, never edited or deleted there."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Channel)

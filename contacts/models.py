@@ -1,6 +1,4 @@
-import hashlib
 import hmac
-import secrets
 import time
 
 from django.conf import settings
@@ -8,17 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from blockdesk.display import person_name
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def new_token(kind: str) -> tuple[str, str, str]:
-    """A fresh bearer token starting with `kind`: (raw value shown once, its hash, its shown prefix)."""
-    raw = kind + secrets.token_urlsafe(32)
-    return raw, hash_token(raw), raw[:12]
-
+from blockdesk.tokens import hash_token, new_token
 
 # token digest → (channel, monotonic time it was read); see ChannelQuerySet.for_token_cached.
 _channels_by_token: dict[str, tuple["Channel", float]] = {}

@@ -88,7 +88,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "contact": contact,
         "identities": contact.identities.select_related("channel").order_by("channel__name"),
-        "destinations": ContactChannels.load(contact).destinations(),
+        # Where the next message goes names open tickets: only for people who may see tickets.
+        "destinations": ContactChannels.load(contact).destinations() if user.has_perm("tickets.view_ticket") else None,
         "tickets": tickets,
         "current_block": current_block,
         "past_blocks": [block for block in blocks if not block.is_current],

@@ -1,10 +1,14 @@
+import itertools
 import re
+from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
 from accounts.models import ApiToken
 from blockdesk import errors
@@ -137,8 +141,10 @@ def test_seed_demo_fills_every_queue_is_rerunnable_and_resets_logins():
     assert first["channels"] == 2
     assert 45 <= first["contacts"] <= 55
     assert 190 <= sum(first["tickets"].values()) <= 210
-    assert set(first["tickets"]) == set(TicketStatus.values)
+    # Every queue but the BOT's, which stays empty while the BOT is off.
+    assert set(first["tickets"]) == set(TicketStatus.values) - {TicketStatus.BOT}
     assert all(count > 0 for count in first["tickets"].values())
+    assert not current_switches().bot_enabled
     blocked = Contact.objects.filter(is_blocked=True)
     assert blocked.count() == 5
     assert all(Ticket.objects.filter(contact=c, status=TicketStatus.BLOCKED).exists() for c in blocked)
@@ -163,3 +169,41 @@ def test_seed_demo_fills_every_queue_is_rerunnable_and_resets_logins():
     assert users.get(username="supervisor").has_perm("contacts.unblock_contact")
     agent = users.get(username="agent1")
     assert agent.has_perm("tickets.work_ticket") and not agent.has_perm("contacts.unblock_contact")
+
+
+def test_seed_demo_spreads_conversations_over_the_past_days_in_a_believable_order():
+    before = timezone.now()
+    run("seed_demo")
+
+    messages = list(Message.objects.order_by("sent_at", "id"))
+    assert min(m.sent_at for m in messages) >= before - timedelta(days=15)
+    assert max(m.sent_at for m in messages) <= before
+    opened_per_day = Counter(timezone.localdate(t.created_at) for t in Ticket.objects.all())
+    assert len(opened_per_day) >= 12
+    assert sorted(opened_per_day.values())[len(opened_per_day) // 2] >= 5  # several a day, not all at once
+    for ticket in Ticket.objects.prefetch_related("messages"):
+        timeline = list(ticket.messages.all())
+        to_or_from_customer = [m for m in timeline if m.direction != Message.Direction.NOTE]
+        assert timeline[0].direction == Message.Direction.IN  # the customer writes first
+        assert ticket.created_at == timeline[0].sent_at
+        assert ticket.last_message_at == to_or_from_customer[-1].sent_at
+        assert [m.sent_at for m in timeline] == sorted({m.sent_at for m in timeline})  # no two at one minute
+        if ticket.closed_at is not None:
+            assert ticket.closed_at >= timeline[-1].sent_at
+    # One open conversation per contact and channel at any moment: a contact's tickets follow each other.
+    for contact in Contact.objects.all():
+        spans = [(t.created_at, t.closed_at or before) for t in contact.tickets.order_by("created_at")]
+        assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
+    for block in Block.objects.select_related("contact"):
+        assert block.contact.blocked_at == block.blocked_at == AuditEntry.objects.get(block=block).at
+        blocked_ticket = block.contact.tickets.get(status=TicketStatus.BLOCKED)
+        assert blocked_ticket.created_at > block.blocked_at
+    unassigned = Ticket.objects.filter(status=TicketStatus.UNASSIGNED)
+    assert all(before - t.last_message_at < timedelta(days=1) for t in unassigned)
+
+
+def test_seed_demo_names_do_not_repeat():
+    run("seed_demo")
+
+    names = list(Contact.objects.values_list("name", flat=True))
+    assert len(names) == len(set(names)) == 50

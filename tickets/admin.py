@@ -9,7 +9,7 @@ supervisor dashboard.
 from django.contrib import admin, messages
 
 from blockdesk import errors
-from contacts.admin import ReadOnlyAdmin, ReadOnlyInline
+from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from contacts.blocking import release_blocked_tickets
 
 from .models import DeletedMessage, Message, Ticket

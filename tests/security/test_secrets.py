@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from accounts.models import ApiToken, ApiTokenQuerySet
-from contacts.models import Channel, ChannelQuerySet, hash_token
+from blockdesk.tokens import hash_token
+from contacts.models import Channel, ChannelQuerySet
 
 ROOT = Path(__file__).resolve().parents[2]
 

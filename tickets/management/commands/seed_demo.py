@@ -1,33 +1,39 @@
 """Fill the database with a demo: staff for each role, two channels, contacts and tickets in every queue.
 
 The data is made through the domain functions (routing, queue actions,
-blocking), so it looks like a real day: notes in the timelines, counters
-right, Block rows and audit entries for the blocked contacts.
+blocking), so it looks like two real weeks: notes in the timelines, counters
+right, Block rows and audit entries for the blocked contacts, conversations
+spread over the days, every contact's name different. The BOT stays off, so
+no ticket waits in the BOT queue.
 """
 
 import itertools
 import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from accounts import roles
 from contacts.blocking import block_contact
-from contacts.models import BlockReason, Channel, Contact
+from contacts.models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches, forget_switches, update_switches
-from tickets.models import Ticket, TicketStatus
+from tickets.models import Message, Ticket, TicketStatus
 from tickets.queue import assign_ticket, reply_to_ticket, resolve_ticket, take_ticket
 from tickets.routing import InboundMessage, route_inbound_message
 
 SEED = 2026
 CONTACTS = 50
-PAST_CONVERSATIONS = 145  # resolved ones before each contact's latest; with the latest ones: 200 tickets
+PAST_CONVERSATIONS = 145  # resolved ones before a regular contact's latest; with the latest ones: 200 tickets
 # What each contact's latest conversation is; 5 blocked contacts (each also gets a ticket resolved by the block).
-LATEST = {"blocked": 5, "bot": 10, "unassigned": 13, "assigned": 17, "resolved": 5}
+LATEST = {"blocked": 5, "unassigned": 18, "assigned": 22, "resolved": 5}
+DAYS_OF_HISTORY = 14
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,13 @@ class Command(BaseCommand):
 
 
 class DemoDay:
-    """Builds the demo conversations with a fixed random seed, so every fresh demo is the same."""
+    """Builds the demo conversations with a fixed random seed, so every fresh demo is the same.
+
+    The domain functions stamp everything with the present; each step then
+    dates the rows it made at its planned moment in the past two weeks
+    (customer first, a reply minutes later, the resolution after), and the end
+    sets each ticket's times from its messages, as live traffic would have.
+    """
 
     def __init__(self, *, admin, supervisor, agents):
         self.admin = admin
@@ -138,32 +150,66 @@ class DemoDay:
         self.agents = agents
         self.rng = random.Random(SEED)
         self.message_ids = itertools.count(1)
+        self.now = timezone.now().replace(second=0, microsecond=0)
+        self.dated_up_to = Message.objects.aggregate(last=Max("pk"))["last"] or 0
 
     def build(self, channels: list[Channel]) -> None:
+        # New tickets go to Unassigned: the demo has no BOT tickets because its BOT is off.
         self._switch(bot_enabled=False)
+        names = self.rng.sample([f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES], CONTACTS)
+        customers = [self._customer(n, name, channels[n % len(channels)]) for n, name in enumerate(names)]
         latest = [kind for kind, count in LATEST.items() for _ in range(count)]
         self.rng.shuffle(latest)
-        past = [PAST_CONVERSATIONS // CONTACTS] * CONTACTS
-        for _ in range(PAST_CONVERSATIONS - sum(past)):
-            past[self.rng.randrange(CONTACTS)] += 1
-        customers = [self._customer(n, channels[n % len(channels)]) for n in range(CONTACTS)]
-        for customer, conversations, kind in zip(customers, past, latest, strict=True):
-            for _ in range(conversations):
-                self._resolved_conversation(customer)
+        for customer, conversations, kind in zip(customers, self._past_conversations(latest), latest, strict=True):
+            start = self._latest_start(kind)
+            for begin in self._past_starts(conversations, before=start):
+                self._resolved_conversation(customer, begin)
             if kind == "blocked":
-                self._blocked(customer)
+                self._blocked(customer, start)
             elif kind == "unassigned":
-                self._deliver(customer, self.rng.choice(QUESTIONS))
+                self._deliver(customer, self.rng.choice(QUESTIONS), start)
             elif kind == "assigned":
-                self._worked_on(customer)
+                self._worked_on(customer, start)
             elif kind == "resolved":
-                self._resolved_conversation(customer)
-        # The BOT's queue fills only while the BOT is on; it is switched off again after.
-        self._switch(bot_enabled=True)
-        for customer, kind in zip(customers, latest, strict=True):
-            if kind == "bot":
-                self._deliver(customer, self.rng.choice(QUESTIONS))
-        self._switch(bot_enabled=False)
+                self._resolved_conversation(customer, start)
+        self._date_from_messages(channels)
+
+    def _past_conversations(self, latest: list[str]) -> list[int]:
+        """How many resolved conversations each contact had before its latest; spammers had none."""
+        regulars = [n for n, kind in enumerate(latest) if kind != "blocked"]
+        past = [0] * CONTACTS
+        for n in regulars:
+            past[n] = PAST_CONVERSATIONS // len(regulars)
+        for n in self.rng.sample(regulars, PAST_CONVERSATIONS % len(regulars)):
+            past[n] += 1
+        return past
+
+    def _latest_start(self, kind: str) -> datetime:
+        """When the contact's latest conversation began: waiting ones recently, finished ones days ago."""
+        minutes_ago = {
+            "unassigned": (5, 4 * 60),
+            "assigned": (3 * 60, 30 * 60),
+            "resolved": (24 * 60, 3 * 24 * 60),
+            "blocked": (2 * 24 * 60, 5 * 24 * 60),
+        }[kind]
+        return self.now - timedelta(minutes=self.rng.randint(*minutes_ago))
+
+    def _past_starts(self, count: int, *, before: datetime) -> list[datetime]:
+        """`count` daytime starts spread over the days from DAYS_OF_HISTORY ago until two days before `before`."""
+        first, last = self.now - timedelta(days=DAYS_OF_HISTORY), before - timedelta(days=2)
+        slot = (last - first) / max(count, 1)
+        starts = []
+        for n in range(count):
+            day = first + slot * n + timedelta(minutes=self.rng.randint(0, int(slot.total_seconds() // 60)))
+            starts.append(day.replace(hour=self.rng.randint(8, 19), minute=self.rng.randint(0, 59)))
+        starts.sort()
+        for n in range(1, count):
+            # The previous conversation (at most four hours) is over before the next begins.
+            starts[n] = max(starts[n], starts[n - 1] + timedelta(hours=5))
+        return starts
+
+    def _later(self, at: datetime, minutes: tuple[int, int]) -> datetime:
+        return at + timedelta(minutes=self.rng.randint(*minutes))
 
     def _switch(self, **switches) -> None:
         update_switches(actor=self.admin, **switches)
@@ -171,42 +217,88 @@ class DemoDay:
         # transaction that must see its own switch at once.
         forget_switches()
 
-    def _customer(self, n: int, channel: Channel) -> dict:
-        name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+    def _customer(self, n: int, name: str, channel: Channel) -> dict:
         email = f"{name.lower().replace(' ', '.')}{n}@example.com"
         if channel.kind == Channel.Kind.WHATSAPP:
             phone = f"+62812{n:07d}"
             return {"channel": channel, "contact_id": phone, "contact_name": name, "phone": phone}
         return {"channel": channel, "contact_id": f"web-{n:04d}", "contact_name": name, "email": email}
 
-    def _deliver(self, customer: dict, text: str) -> Ticket:
-        fields = {key: value for key, value in customer.items() if key != "channel"}
-        inbound = InboundMessage(message_id=f"demo-{next(self.message_ids)}", text=text, **fields)
-        return route_inbound_message(channel=customer["channel"], inbound=inbound).ticket
+    def _date(self, at: datetime) -> None:
+        """Date the messages made since the last call at `at`."""
+        fresh = Message.objects.filter(pk__gt=self.dated_up_to)
+        last = fresh.aggregate(last=Max("pk"))["last"]
+        if last is not None:
+            fresh.update(sent_at=at, created_at=at)
+            self.dated_up_to = last
 
-    def _worked_on(self, customer: dict) -> tuple[Ticket, object]:
-        ticket = self._deliver(customer, self.rng.choice(QUESTIONS))
+    def _deliver(self, customer: dict, text: str, at: datetime) -> Ticket:
+        fields = {key: value for key, value in customer.items() if key != "channel"}
+        inbound = InboundMessage(message_id=f"demo-{next(self.message_ids)}", text=text, sent_at=at, **fields)
+        ticket = route_inbound_message(channel=customer["channel"], inbound=inbound).ticket
+        self._date(at)
+        return ticket
+
+    def _worked_on(self, customer: dict, start: datetime) -> tuple[Ticket, object, datetime]:
+        """A question, taken or assigned, answered, maybe followed up; returns the time of its last message."""
+        ticket = self._deliver(customer, self.rng.choice(QUESTIONS), start)
         agent = self.rng.choice(self.agents)
         if self.rng.random() < 0.5:
             take_ticket(actor=agent, ticket=ticket)
         else:
             assign_ticket(actor=self.supervisor, ticket=ticket, assignee=agent)
+        at = self._later(start, (3, 45))
         reply_to_ticket(actor=agent, ticket=ticket, text=self.rng.choice(REPLIES))
+        self._date(at)
         if self.rng.random() < 0.5:
-            self._deliver(customer, self.rng.choice(FOLLOW_UPS))
-        return ticket, agent
+            at = self._later(at, (5, 90))
+            self._deliver(customer, self.rng.choice(FOLLOW_UPS), at)
+        return ticket, agent, at
 
-    def _resolved_conversation(self, customer: dict) -> None:
-        ticket, agent = self._worked_on(customer)
+    def _resolved_conversation(self, customer: dict, start: datetime) -> None:
+        ticket, agent, last_message = self._worked_on(customer, start)
         resolve_ticket(actor=agent, ticket=ticket)
+        Ticket.objects.filter(pk=ticket.pk).update(closed_at=self._later(last_message, (10, 90)))
 
-    def _blocked(self, customer: dict) -> None:
-        ticket = self._deliver(customer, self.rng.choice(SPAM))
-        block_contact(
+    def _blocked(self, customer: dict, start: datetime) -> None:
+        ticket = self._deliver(customer, self.rng.choice(SPAM), start)
+        at = self._later(start, (15, 120))
+        block = block_contact(
             actor=self.rng.choice([self.supervisor, *self.agents]),
             contact=ticket.contact,
             reason=self.rng.choice(BlockReason.values),
             note="Sends the same advert again and again.",
         )
-        for _ in range(self.rng.randint(1, 4)):
-            self._deliver(customer, self.rng.choice(SPAM))
+        self._date(at)  # the block's note in the resolved ticket
+        Ticket.objects.filter(pk=ticket.pk).update(closed_at=at)
+        Block.objects.filter(pk=block.pk).update(blocked_at=at)
+        Contact.objects.filter(pk=block.contact_id).update(blocked_at=at)
+        AuditEntry.objects.filter(block=block).update(at=at)
+        spam_minutes = (60, int((self.now - at).total_seconds() // 60) - 30)
+        for spam_at in sorted(self._later(at, spam_minutes) for _ in range(self.rng.randint(1, 4))):
+            self._deliver(customer, self.rng.choice(SPAM), spam_at)
+
+    def _date_from_messages(self, channels: list[Channel]) -> None:
+        """Give tickets, contacts and identities the times their messages say, as live traffic would."""
+        messages = Message.objects.filter(ticket=OuterRef("pk"))
+        first = Subquery(messages.order_by("sent_at").values("sent_at")[:1])
+        newest = Subquery(messages.order_by("-sent_at").values("sent_at")[:1])
+        newest_to_or_from_customer = Subquery(
+            messages.exclude(direction=Message.Direction.NOTE).order_by("-sent_at").values("sent_at")[:1]
+        )
+        tickets = Ticket.objects.filter(channel__in=channels)
+        tickets.update(created_at=first, last_message_at=newest_to_or_from_customer)
+        tickets.update(updated_at=Greatest(newest, Coalesce("closed_at", newest)))
+        first_contact = Subquery(
+            Message.objects.filter(ticket__contact=OuterRef("pk")).order_by("sent_at").values("sent_at")[:1]
+        )
+        contacts = Contact.objects.filter(identities__channel__in=channels)
+        contacts.update(created_at=first_contact, updated_at=Coalesce("blocked_at", first_contact))
+        ContactIdentity.objects.filter(channel__in=channels).update(
+            created_at=Subquery(
+                Message.objects.filter(ticket__contact=OuterRef("contact_id")).order_by("sent_at").values("sent_at")[:1]
+            )
+        )
+        Channel.objects.filter(pk__in=[channel.pk for channel in channels]).update(
+            created_at=self.now - timedelta(days=DAYS_OF_HISTORY + 1)
+        )

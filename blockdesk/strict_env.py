@@ -1,0 +1,62 @@
+"""Strict readers for boolean and number settings.
+
+django-environ's env.bool reads any unknown word ("flase") as False, which
+silently switches off whatever the setting guards. These readers accept only
+the words below and stop the start with ImproperlyConfigured otherwise.
+"""
+
+import math
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+
+NOT_A_BOOLEAN = "{name}={value!r} is not a boolean: use true or false (also 1/0, yes/no, on/off)."
+NOT_A_WHOLE_NUMBER = "{name}={value!r} is not a whole number."
+NOT_A_NUMBER = "{name}={value!r} is not a number."
+BELOW_MINIMUM = "{name}={value!r} is too small: it must be {minimum} or more."
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """The boolean in environment variable `name`, or `default` if it is unset."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(NOT_A_BOOLEAN.format(name=name, value=raw))
+
+
+def env_int(name: str, *, default: int, minimum: int) -> int:
+    """The whole number in environment variable `name` (at least `minimum`), or `default` if it is unset."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(NOT_A_WHOLE_NUMBER.format(name=name, value=raw)) from None
+    if value < minimum:
+        raise ImproperlyConfigured(BELOW_MINIMUM.format(name=name, value=raw, minimum=minimum))
+    return value
+
+
+def env_float(name: str, *, default: float, minimum: float) -> float:
+    """The finite number in environment variable `name` (at least `minimum`), or `default` if it is unset."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(NOT_A_NUMBER.format(name=name, value=raw)) from None
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(NOT_A_NUMBER.format(name=name, value=raw))
+    if value < minimum:
+        raise ImproperlyConfigured(BELOW_MINIMUM.format(name=name, value=raw, minimum=minimum))
+    return value
