@@ -68,7 +68,9 @@ def refusal(request: HttpRequest, status: int, detail: str = "") -> HttpResponse
         "detail": detail or DEFAULT_REFUSALS[status],
         "back_url": _back_url(request),
     }
-    return render_page_or_dialog(request, f"{status}.html", "_refusal.html", context, status=status)
+    response = render_page_or_dialog(request, f"{status}.html", "_refusal.html", context, status=status)
+    response.is_console_page = True
+    return response
 
 
 def _back_url(request: HttpRequest) -> str:
@@ -144,6 +146,11 @@ def perform(request: HttpRequest, action: Callable, *, done: Callable[..., str],
 def forbidden(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler403: PermissionDenied raised outside a console view."""
     return refusal(request, 403, _detail(exception))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a stale page or without its token gets the 403 page saying what to do."""
+    return refusal(request, 403, errors.CSRF_FAILED)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -81,3 +81,4 @@ API_TOKEN_OWNER_INACTIVE = "This account is inactive; a token for it would not w
 NO_PERMISSION_REVOKE_API_TOKEN = "Only its owner or an administrator can revoke this API token."
 API_TOKEN_NOT_FOUND = "No such API token among yours."
 API_TOKEN_ALREADY_REVOKED = "This API token is already revoked."
+CSRF_FAILED = "This form has expired or was sent from another page. Reload the page and try again."

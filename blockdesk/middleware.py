@@ -1,11 +1,16 @@
-"""Turn a database outage anywhere in a request into a 503 (see blockdesk.outage)."""
+"""Site-wide answers: a database outage anywhere in a request is a 503 (see blockdesk.outage); an unknown URL is
+the console's 404 page even with DEBUG on."""
 
 import logging
 import sys
 
+from django.conf import settings
 from django.core.signals import got_request_exception
 from django.dispatch import receiver
+from django.http import JsonResponse
 
+from . import errors
+from .console import refusal
 from .outage import is_database_outage, outage_response
 
 logger = logging.getLogger("blockdesk.outage")
@@ -42,3 +47,26 @@ class DatabaseOutageMiddleware:
 def _mark_database_outage(sender, request=None, **kwargs):
     if request is not None and is_database_outage(sys.exc_info()[1]):
         request._database_outage = True
+
+
+class ConsoleNotFoundMiddleware:
+    """With DEBUG on (the demo), answer an unknown URL with the console's 404 page, not Django's debug page.
+
+    Django turns a URL that resolves to nothing into its technical 404 before
+    any view or handler404 runs; this swaps that answer (and any other bare
+    404 that is not already one of ours) for the styled page, or a JSON
+    `detail` under /api/. With DEBUG off handler404 does the same.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not settings.DEBUG or response.status_code != 404 or getattr(response, "is_console_page", False):
+            return response
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": errors.PAGE_NOT_FOUND}, status=404)
+        return refusal(request, 404)

@@ -62,10 +62,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "blockdesk.middleware.ConsoleNotFoundMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "blockdesk.urls"
+CSRF_FAILURE_VIEW = "blockdesk.console.csrf_failure"
 
 TEMPLATES = [
     {

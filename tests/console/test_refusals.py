@@ -16,7 +16,7 @@ from django.utils.html import escape
 from blockdesk import errors
 from contacts.access import CONTACT_NOT_FOUND
 from contacts.blocking import block_contact
-from contacts.models import BlockReason
+from contacts.models import BlockReason, Contact
 from tests import factories
 from tickets.access import TICKET_NOT_FOUND
 from tickets.models import Ticket, TicketStatus
@@ -275,3 +275,23 @@ def test_the_500_page_needs_no_context_and_says_what_to_do(client):
     page = response.content.decode()
     assert response.status_code == 500
     assert "Something went wrong on our side" in page and 'href="/"' in page
+
+
+def test_an_unknown_url_in_debug_is_the_console_404_not_the_debug_page(logged_in, agent):
+    """The demo runs with DEBUG on; a mistyped address still gets the console's page."""
+    with override_settings(DEBUG=True):
+        response = logged_in(agent).get("/tickets/no-such-page/")
+        api = logged_in(agent).get("/api/v1/no-such-endpoint")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert escape(errors.PAGE_NOT_FOUND) in page and NAVIGATION in page
+    assert "DEBUG = True" not in page and "URLconf" not in page
+    assert api.status_code == 404 and api.json() == {"detail": errors.PAGE_NOT_FOUND}
+
+
+def test_a_form_without_its_csrf_token_is_refused_on_the_console_page(csrf_client, supervisor, world):
+    response = csrf_client(supervisor).post(f"/contacts/{world['contact']}/block/", {"reason": "spam"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert escape(errors.CSRF_FAILED) in page and NAVIGATION in page
+    assert not Contact.objects.get(pk=world["contact"]).is_blocked
