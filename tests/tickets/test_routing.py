@@ -1,10 +1,11 @@
 import pytest
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, OperationalError, transaction
 
 from contacts.blocking import block_contact, release_blocked_tickets, unblock_contact
 from contacts.models import Contact, ContactIdentity
 from tests import factories
 from tests.inbound import deliver
+from tickets import routing
 from tickets.models import OPEN_STATUSES, Message, Ticket, TicketStatus
 from tickets.queue import resolve_ticket
 from tickets.routing import DELETED, InboundMessage, _worth_retrying, route_inbound_batch, route_inbound_message
@@ -192,3 +193,129 @@ def test_races_and_deadlocks_are_retried_but_an_outage_is_not():
     assert _worth_retrying(IntegrityError("duplicate key value"))
     assert _worth_retrying(deadlock)
     assert not _worth_retrying(OperationalError("connection refused"))
+
+
+def _ticket_changes_after_the_lock_read(monkeypatch, **change):
+    """Make every open ticket change as a racing resolve or release would, right after routing read it."""
+    real = routing.lock_contacts_with_open_tickets
+
+    def lock_then_change(channel, addresses):
+        read = real(channel, addresses)
+        Ticket.objects.filter(pk__in=[t.pk for t in read[1].values()]).update(**change)
+        return read
+
+    monkeypatch.setattr(routing, "lock_contacts_with_open_tickets", lock_then_change)
+
+
+def test_message_to_a_ticket_resolved_after_the_lock_read_opens_a_new_ticket(channel, monkeypatch):
+    first = deliver(channel, "+628111")
+    _ticket_changes_after_the_lock_read(monkeypatch, status=TicketStatus.RESOLVED)
+
+    later = deliver(channel, "+628111", "still there?")
+
+    assert later.ticket.pk != first.ticket.pk
+    assert (later.ticket.status, later.ticket.message_count) == (TicketStatus.UNASSIGNED, 1)
+    assert Ticket.objects.get(pk=first.ticket.pk).message_count == 1
+    assert list(later.ticket.messages.values_list("body", flat=True)) == ["still there?"]
+
+
+def test_message_to_a_ticket_released_after_the_lock_read_joins_it_as_it_is_now(
+    channel, supervisor, blocking_on, monkeypatch
+):
+    contact = deliver(channel, "+628111").contact
+    block_contact(actor=supervisor, contact=contact, reason="spam")
+    blocked = deliver(channel, "+628111").ticket
+    _ticket_changes_after_the_lock_read(monkeypatch, status=TicketStatus.UNASSIGNED)
+
+    later = deliver(channel, "+628111", "sorry")
+
+    assert (later.ticket.pk, later.ticket.status, later.status) == (blocked.pk, "unassigned", "unassigned")
+    ticket = Ticket.objects.get(pk=blocked.pk)
+    assert (ticket.message_count, ticket.last_message_preview) == (2, "sorry")
+
+
+def test_batch_with_one_ticket_changed_after_the_lock_read_keeps_the_others(channel, agent, monkeypatch):
+    kept = deliver(channel, "+628111").ticket
+    resolved = deliver(channel, "+628222").ticket
+    real = routing.lock_contacts_with_open_tickets
+
+    def lock_then_resolve(channel, addresses):
+        read = real(channel, addresses)
+        Ticket.objects.filter(pk=resolved.pk).update(status=TicketStatus.RESOLVED)
+        return read
+
+    monkeypatch.setattr(routing, "lock_contacts_with_open_tickets", lock_then_resolve)
+    results = route_inbound_batch(
+        channel=channel,
+        inbounds=[InboundMessage(f"b-{n}", address, f"text {n}") for n, address in enumerate(["+628111", "+628222"])],
+    )
+
+    assert results[0].ticket.pk == kept.pk
+    assert results[1].ticket.pk not in (kept.pk, resolved.pk)
+    assert Ticket.objects.get(pk=kept.pk).message_count == 2
+    assert Ticket.objects.get(pk=resolved.pk).message_count == 1
+    assert Ticket.objects.get(pk=results[1].ticket.pk).message_count == 1
+
+
+class _Race:
+    """Raise `error` from the message insert the first `times` times: a racing delivery that won."""
+
+    def __init__(self, monkeypatch, error: Exception, times: int):
+        self.calls, self.error, self.times = 0, error, times
+        self.real = Message.objects.bulk_create
+        monkeypatch.setattr(Message.objects, "bulk_create", self)
+
+    def __call__(self, objs, *args, **kwargs):
+        self.calls += 1
+        if self.calls <= self.times:
+            raise self.error
+        return self.real(objs, *args, **kwargs)
+
+
+def test_a_lost_race_is_tried_again_from_a_clean_slate(channel, monkeypatch):
+    race = _Race(monkeypatch, IntegrityError("duplicate key value"), times=routing.ROUTE_ATTEMPTS - 1)
+
+    routed = deliver(channel, "+628111", "hi")
+
+    assert race.calls == routing.ROUTE_ATTEMPTS
+    assert not routed.duplicate and routed.message.body == "hi"
+    # The failed tries' contact, identity and ticket rolled back with them.
+    assert (Contact.objects.count(), ContactIdentity.objects.count(), Ticket.objects.count()) == (1, 1, 1)
+
+
+def test_routing_gives_up_after_its_attempts_and_never_retries_an_outage(channel, monkeypatch):
+    race = _Race(monkeypatch, IntegrityError("duplicate key value"), times=routing.ROUTE_ATTEMPTS)
+    with pytest.raises(IntegrityError):
+        deliver(channel, "+628111")
+    assert race.calls == routing.ROUTE_ATTEMPTS
+
+    outage = _Race(monkeypatch, OperationalError("connection refused"), times=1)
+    with pytest.raises(OperationalError):
+        deliver(channel, "+628111")
+    assert outage.calls == 1
+    assert not Contact.objects.exists()
+
+
+def test_batch_rolls_a_lost_race_back_to_its_savepoint_and_tries_again(channel, monkeypatch):
+    deliver(channel, "+628111", message_id="before")
+    race = _Race(monkeypatch, IntegrityError("duplicate key value"), times=1)
+    inbounds = [InboundMessage(f"b-{n}", f"+62822{n % 2}", f"text {n}") for n in range(4)]
+
+    with transaction.atomic():  # as the API's batch endpoint
+        results = route_inbound_batch(channel=channel, inbounds=inbounds)
+
+    assert race.calls == 2
+    assert [r.duplicate for r in results] == [False] * 4
+    assert Contact.objects.count() == 3 and Ticket.objects.count() == 3
+    assert sorted(Ticket.objects.values_list("message_count", flat=True)) == [1, 2, 2]
+
+
+def test_batch_still_in_the_way_is_routed_message_by_message(channel, monkeypatch):
+    race = _Race(monkeypatch, IntegrityError("duplicate key value"), times=routing.ROUTE_ATTEMPTS - 1)
+    inbounds = [InboundMessage(f"b-{n}", "+628111", f"text {n}") for n in range(3)]
+
+    results = route_inbound_batch(channel=channel, inbounds=inbounds)
+
+    assert race.calls == routing.ROUTE_ATTEMPTS - 1 + len(inbounds)  # then one insert per message
+    assert len({r.ticket.pk for r in results}) == 1
+    assert Ticket.objects.get().message_count == 3

@@ -1,13 +1,16 @@
-"""The hot path's hand-written reads return exactly what the ORM would load (both SQLite and PostgreSQL)."""
+"""Routing's hand-written SQL reads and writes exactly what the ORM would (both SQLite and PostgreSQL)."""
+
+from datetime import timedelta
 
 import pytest
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from contacts.blocking import block_contact
-from contacts.models import Contact
+from contacts.models import Contact, ContactIdentity
 from tests.inbound import deliver
-from tickets.models import DeletedMessage, Ticket
-from tickets.routing import InboundMessage, _lock_contact_with_open_ticket, _previous_delivery
+from tickets.models import DeletedMessage, Ticket, TicketStatus
+from tickets.routing_sql import TicketAddition, add_to_tickets, lock_contacts_with_open_tickets, previous_deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -16,33 +19,75 @@ def _fields(obj) -> dict:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
-def test_lock_returns_the_contact_and_open_ticket_as_the_orm_loads_them(channel, supervisor, blocking_on):
-    first = deliver(channel, "+628111")
-    block_contact(actor=supervisor, contact=first.contact, reason="spam")  # sets blocked_at, blocked_by, is_blocked
+def test_lock_returns_the_contacts_and_open_tickets_as_the_orm_loads_them(channel, supervisor, blocking_on):
+    blocked = deliver(channel, "+628111")
+    block_contact(actor=supervisor, contact=blocked.contact, reason="spam")  # sets blocked_at, blocked_by, is_blocked
     deliver(channel, "+628111")  # opens the blocked ticket
+    open_ = deliver(channel, "+628222")
 
-    contact, ticket = _lock_contact_with_open_ticket(channel, InboundMessage("m", "+628111", "hi"))
+    contacts, tickets = lock_contacts_with_open_tickets(channel, {"+628111", "+628222"})
 
-    assert _fields(contact) == _fields(Contact.objects.get(pk=first.contact.pk))
-    assert _fields(ticket) == _fields(Ticket.objects.get(contact=contact, status="blocked"))
+    assert set(contacts) == {"+628111", "+628222"}
+    for address, routed in (("+628111", blocked), ("+628222", open_)):
+        contact = contacts[address]
+        assert _fields(contact) == _fields(Contact.objects.get(pk=routed.contact.pk))
+        assert _fields(tickets[contact.pk]) == _fields(Ticket.objects.open().get(contact=contact))
+    contact = contacts["+628111"]
     assert contact.blocked_at.tzinfo is not None and contact.is_blocked is True
-    assert not contact._state.adding and model_to_dict(ticket)["status"] == "blocked"
+    assert not contact._state.adding and model_to_dict(tickets[contact.pk])["status"] == "blocked"
+    assert list(tickets) == sorted(tickets)  # locked in contact id order
 
 
 def test_lock_without_open_ticket_or_contact(channel):
     first = deliver(channel, "+628111")
-    Ticket.objects.filter(pk=first.ticket.pk).update(status="resolved")
+    Ticket.objects.filter(pk=first.ticket.pk).update(status=TicketStatus.RESOLVED)
 
-    assert _lock_contact_with_open_ticket(channel, InboundMessage("m", "+628111", "hi")) == (first.contact, None)
-    assert _lock_contact_with_open_ticket(channel, InboundMessage("m", "+628999", "hi")) == (None, None)
+    assert lock_contacts_with_open_tickets(channel, {"+628111", "+628999"}) == ({"+628111": first.contact}, {})
+    assert lock_contacts_with_open_tickets(channel, {"+628999"}) == ({}, {})
+    assert lock_contacts_with_open_tickets(channel, set()) == ({}, {})
 
 
-def test_previous_delivery_finds_stored_and_deleted_ids(channel):
+def test_lock_gives_each_address_of_a_contact_the_contacts_one_open_ticket(channel):
+    first = deliver(channel, "+628111")
+    ContactIdentity.objects.create(contact=first.contact, channel=channel, external_id="+628112")
+
+    contacts, tickets = lock_contacts_with_open_tickets(channel, {"+628111", "+628112"})
+
+    assert contacts == {"+628111": first.contact, "+628112": first.contact}
+    assert tickets == {first.contact.pk: first.ticket}
+
+
+def test_previous_deliveries_finds_stored_and_deleted_ids(channel):
     stored = deliver(channel, "+628111", message_id="wamid.1")
     DeletedMessage.objects.create(
         channel=channel, external_id="wamid.2", contact=stored.contact, deleted_at=stored.message.sent_at
     )
 
-    assert _previous_delivery(channel, "wamid.1") == (stored.message.pk, None)
-    assert _previous_delivery(channel, "wamid.2") == (None, stored.contact.pk)
-    assert _previous_delivery(channel, "wamid.3") == (None, None)
+    assert previous_deliveries(channel, ["wamid.1", "wamid.2", "wamid.3"]) == (
+        [stored.message.pk],
+        {"wamid.2": stored.contact.pk},
+    )
+    assert previous_deliveries(channel, ["wamid.1"]) == ([stored.message.pk], {})
+    assert previous_deliveries(channel, ["wamid.2"]) == ([], {"wamid.2": stored.contact.pk})
+    assert previous_deliveries(channel, ["wamid.3"]) == ([], {})
+
+
+def test_add_to_tickets_writes_what_an_orm_update_writes_where_the_status_is_still_the_one_read(channel):
+    kept, changed = deliver(channel, "+628111").ticket, deliver(channel, "+628222").ticket
+    Ticket.objects.filter(pk=changed.pk).update(status=TicketStatus.RESOLVED)  # after `changed` was read
+    before = _fields(Ticket.objects.get(pk=kept.pk))
+    now = timezone.now() + timedelta(minutes=5)
+
+    updated = add_to_tickets([TicketAddition(kept, 3, "last of three"), TicketAddition(changed, 1, "one")], now=now)
+
+    assert updated == {kept.pk}
+    after = _fields(Ticket.objects.get(pk=kept.pk))
+    assert after == before | {
+        "message_count": 4,
+        "last_message_preview": "last of three",
+        "last_message_at": now,
+        "updated_at": now,
+    }
+    resolved = Ticket.objects.get(pk=changed.pk)
+    assert (resolved.message_count, resolved.last_message_preview) == (1, changed.last_message_preview)
+    assert add_to_tickets([], now=now) == set()
