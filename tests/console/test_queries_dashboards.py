@@ -115,17 +115,7 @@ def test_ticket_view_costs_the_same_for_3_and_300_messages(logged_in, team):
     authors = factories.AgentFactory.create_batch(3)
     now = timezone.now()
     for ticket, n in [(short, 3), (long, 300)]:
-        Message.objects.bulk_create(
-            Message(
-                ticket=ticket,
-                channel=ticket.channel,
-                direction=["in", "out", "note"][i % 3],
-                author=None if i % 3 == 0 else authors[i % len(authors)],
-                body=f"line {i}",
-                sent_at=now + timedelta(seconds=i),
-            )
-            for i in range(n)
-        )
+        _add_lines(ticket, n, authors=authors, start=now)
         Ticket.objects.filter(pk=ticket.pk).update(message_count=n)
     client.get(reverse("tickets:detail", args=[short.pk]))  # warm the switches cache
 
@@ -162,17 +152,7 @@ def test_timeline_poll_costs_the_same_for_1_and_150_new_messages(logged_in, team
 
     def add(n: int) -> int:
         last = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        Message.objects.bulk_create(
-            Message(
-                ticket=ticket,
-                channel=ticket.channel,
-                direction=["in", "out", "note"][i % 3],
-                author=None if i % 3 == 0 else authors[i % len(authors)],
-                body=f"line {i}",
-                sent_at=now + timedelta(seconds=i),
-            )
-            for i in range(n)
-        )
+        _add_lines(ticket, n, authors=authors, start=now)
         return last
 
     url = reverse("tickets:timeline", args=[ticket.pk])
@@ -183,3 +163,18 @@ def test_timeline_poll_costs_the_same_for_1_and_150_new_messages(logged_in, team
     assert one == many
     assert many <= MAX_QUERIES
     assert client.get(f"{url}?after=0&seen=bot").content.decode().count('class="message ') == 151
+
+
+def _add_lines(ticket, n: int, *, authors, start) -> None:
+    """n timeline lines in one statement: customer, reply and note in turn, replies and notes by the authors."""
+    Message.objects.bulk_create(
+        Message(
+            ticket=ticket,
+            channel=ticket.channel,
+            direction=["in", "out", "note"][i % 3],
+            author=None if i % 3 == 0 else authors[i % len(authors)],
+            body=f"line {i}",
+            sent_at=start + timedelta(seconds=i),
+        )
+        for i in range(n)
+    )
