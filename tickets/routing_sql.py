@@ -1,5 +1,9 @@
 """Routing's hand-written SQL: the earlier-delivery look-up, the contact locks and the open-ticket update.
 
+Also the look-up of the person a new address belongs to (lock_people, after
+lock_addresses): it runs only for new addresses, and shares the contact lock's
+columns and open-ticket join.
+
 Why by hand: building and compiling them through the ORM (a FilteredRelation
 join over every contact and ticket column, a Channel annotated with two
 Subqueries, a Q and two Case/When per ticket) cost over 1 ms of Python per
