@@ -4,6 +4,7 @@ import time
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from blockdesk.display import person_name
 from blockdesk.tokens import hash_token, new_token
@@ -143,7 +144,12 @@ class Contact(models.Model):
                 name="contact_block_fields_match_is_blocked",
             ),
         ]
-        indexes = [models.Index(fields=["is_blocked", "-blocked_at"], name="contact_blocked_recent")]
+        indexes = [
+            models.Index(fields=["is_blocked", "-blocked_at"], name="contact_blocked_recent"),
+            # Routing's look-up of the person a new address belongs to (contacts.addresses.person_key).
+            models.Index(fields=["phone"], name="contact_phone"),
+            models.Index(Lower("email"), name="contact_email_lower"),
+        ]
 
     def __str__(self):
         return self.name or self.phone or self.email or f"Contact #{self.pk}"
@@ -162,6 +168,8 @@ class ContactIdentity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_channel_address")
         ]
+        # The same phone or e-mail on other channels: routing's look-up of the person a new address belongs to.
+        indexes = [models.Index(fields=["external_id"], name="identity_address")]
 
     def __str__(self):
         return f"{self.external_id} on {self.channel}"
