@@ -97,3 +97,5 @@ MERGE_WITH_ITSELF = "Choose another contact: a contact cannot be merged with its
 MERGE_ALREADY_MERGED = "One of the two contacts was merged into another one meanwhile; nothing was changed."
 INVALID_PHONE = "Enter a phone number with its country code, e.g. +62 812 3456 7890."
 INVALID_EMAIL = "Enter an e-mail address such as name@example.com."
+TOO_LONG = "{field}: at most {limit} characters."
+NOT_EDITABLE = "These fields cannot be edited: {fields}."

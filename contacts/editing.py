@@ -56,7 +56,7 @@ def clean_profile(values: dict[str, str]) -> dict[str, str]:
     for name, value in values.items():
         value = value.strip()
         if len(value) > MAX_LENGTHS[name]:
-            raise errors.Invalid(f"{EDITABLE[name]}: at most {MAX_LENGTHS[name]} characters.")
+            raise errors.Invalid(errors.TOO_LONG.format(field=EDITABLE[name], limit=MAX_LENGTHS[name]))
         if name == "phone":
             value = parse_phone(value)
         elif name == "email":
@@ -90,7 +90,7 @@ def edit_contact(*, actor, contact: Contact, **values: str) -> list[FieldChange]
         raise errors.Forbidden(refusal)
     unknown = set(values) - EDITABLE.keys()
     if unknown:
-        raise errors.Invalid(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+        raise errors.Invalid(errors.NOT_EDITABLE.format(fields=", ".join(sorted(unknown))))
     cleaned = clean_profile(values)
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
