@@ -93,6 +93,8 @@ def _domain_error(request, exc: errors.DomainError):
     status = next((code for kind, code in DOMAIN_STATUS if isinstance(exc, kind)), 400)
     if status == 422:
         return _error(request, 422, exc.detail, errors=[])
+    if isinstance(exc, errors.MergedAway):
+        return _error(request, status, exc.detail, merged_into=exc.merged_into)
     return _error(request, status, exc.detail)
 
 

@@ -199,8 +199,9 @@ def lock_addresses(keys: list[str]) -> None:
 def lock_people(channel: Channel, *, phones: list[str], emails: list[str]) -> list[tuple[str, Contact, Ticket | None]]:
     """Lock, in id order, every contact whose phone or e-mail is one of these; (address, contact, open ticket) rows.
 
-    A contact matches on its own phone / e-mail (case-insensitive), or on an
-    identity of the same address on a phone-like / e-mail channel. Its open
+    A contact matches on its own phone / e-mail (case-insensitive; merged-away
+    contacts never), or on an identity of the same address on a phone-like /
+    e-mail channel. Its open
     ticket on `channel` comes along, as with lock_contacts_with_open_tickets.
     """
     contact, identity, kind = Contact._meta, ContactIdentity._meta, Channel._meta
@@ -216,20 +217,24 @@ def lock_people(channel: Channel, *, phones: list[str], emails: list[str]) -> li
             f"AND i.{_column(identity, 'external_id')} IN {_placeholders(n)}"
         )
 
+    # A merged-away contact keeps its phone and e-mail for history; it is nobody to join.
+    live = f"{_column(contact, 'merged_into')} IS NULL"
     phone_kinds, email_kinds = sorted(PHONE_KINDS), sorted(EMAIL_KINDS)
     parts, params = [], []
     if phones:
         phone = _column(contact, "phone")
         parts += [
             on_identities(phone_kinds, len(phones)),
-            f"SELECT {qn(contact.pk.column)}, {phone} FROM {table} WHERE {phone} IN {_placeholders(len(phones))}",
+            f"SELECT {qn(contact.pk.column)}, {phone} FROM {table} "
+            f"WHERE {phone} IN {_placeholders(len(phones))} AND {live}",
         ]
         params += [*phone_kinds, *phones, *phones]
     if emails:
         email = f"LOWER({_column(contact, 'email')})"  # the expression of the index contact_email_lower
         parts += [
             on_identities(email_kinds, len(emails)),
-            f"SELECT {qn(contact.pk.column)}, {email} FROM {table} WHERE {email} IN {_placeholders(len(emails))}",
+            f"SELECT {qn(contact.pk.column)}, {email} FROM {table} "
+            f"WHERE {email} IN {_placeholders(len(emails))} AND {live}",
         ]
         params += [*email_kinds, *emails, *emails]
     if not parts:

@@ -212,3 +212,19 @@ def test_batch_matches_as_single_messages_do(spammer, second_whatsapp):
     assert other.contact.pk != spammer.pk
     assert Ticket.objects.get(pk=first.ticket.pk).message_count == 2
     assert ContactIdentity.objects.filter(channel=second_whatsapp, contact=spammer).count() == 1
+
+
+def test_a_merged_away_contact_is_nobody_to_join(channel, second_whatsapp, supervisor):
+    """A tombstone keeps its phone for history; a new address with that phone joins the survivor, not the tombstone."""
+    from contacts.merging import merge_contacts
+
+    merged = deliver(channel, PHONE, "hello").contact
+    Contact.objects.filter(pk=merged.pk).update(phone=PHONE)
+    survivor = factories.ContactFactory(name="Budi")  # younger: "the oldest" would pick the tombstone
+    merge_contacts(actor=supervisor, survivor=survivor, merged=Contact.objects.get(pk=merged.pk))
+    Contact.objects.filter(pk=survivor.pk).update(phone="")
+
+    routed = deliver(second_whatsapp, PHONE, "hello again")
+
+    assert routed.contact.pk == survivor.pk
+    assert Contact.objects.get(pk=merged.pk).merged_into_id == survivor.pk
