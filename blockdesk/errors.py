@@ -82,3 +82,4 @@ NO_PERMISSION_REVOKE_API_TOKEN = "Only its owner or an administrator can revoke 
 API_TOKEN_NOT_FOUND = "No such API token among yours."
 API_TOKEN_ALREADY_REVOKED = "This API token is already revoked."
 CSRF_FAILED = "This form has expired or was sent from another page. Reload the page and try again."
+NO_PERMISSION_SEARCH = "You do not have permission to search contacts or tickets."
