@@ -86,8 +86,7 @@ def search(user, text: str) -> SearchResults:
         results.contacts, results.more_contacts = contacts[:CONTACT_LIMIT], len(contacts) > CONTACT_LIMIT
     if user.has_perm("tickets.view_ticket"):
         results.tickets = _ticket_by_number(user, text)
-        ids = _message_ids(user, text)
-        results.message_ids, results.more_messages = ids[:MESSAGE_CANDIDATES], len(ids) > MESSAGE_CANDIDATES
+        results.message_ids, results.more_messages = _message_ids(user, text)
     return results
 
 
@@ -105,20 +104,26 @@ def _ticket_by_number(user, text: str) -> list[Ticket]:
     return list(visible_tickets(user).for_list().filter(pk=int(match[1])))
 
 
-def _message_ids(user, text: str) -> list[int]:
-    """Up to MESSAGE_CANDIDATES + 1 ids of visible messages that match, best first."""
+def _message_ids(user, text: str) -> tuple[list[int], bool]:
+    """The ids of the newest MESSAGE_CANDIDATES visible messages that match, best first; and whether more match."""
     visible = Message.objects.filter(visible_ticket_condition(user, through="ticket__"))
     if connection.vendor != "postgresql":
-        newest = visible.filter(body__icontains=text).order_by("-id")
-        return list(newest.values_list("id", flat=True)[: MESSAGE_CANDIDATES + 1])
+        newest = list(
+            visible.filter(body__icontains=text).order_by("-id").values_list("id", flat=True)[: MESSAGE_CANDIDATES + 1]
+        )
+        return newest[:MESSAGE_CANDIDATES], len(newest) > MESSAGE_CANDIDATES
     query = text_query(text)
+    # Rank only the newest matches: ranking reads each one's text, and a common word is in 250,000 of 1,000,000.
     newest = (
-        visible.alias(vector=body_vector()).filter(vector=query).order_by("-id").values("id")[: MESSAGE_CANDIDATES + 1]
+        visible.alias(vector=body_vector())
+        .filter(vector=query)
+        .annotate(rank=SearchRank(body_vector(), query))
+        .order_by("-id")
+        .values_list("id", "rank")[: MESSAGE_CANDIDATES + 1]
     )
-    ranked = (
-        Message.objects.filter(id__in=newest).annotate(rank=SearchRank(body_vector(), query)).order_by("-rank", "-id")
-    )
-    return list(ranked.values_list("id", flat=True))
+    candidates = list(newest)
+    ranked = sorted(candidates[:MESSAGE_CANDIDATES], key=lambda row: (-row[1], -row[0]))
+    return [pk for pk, _ in ranked], len(candidates) > MESSAGE_CANDIDATES
 
 
 def messages_in_order(results: SearchResults, ids: list[int]) -> list[Message]:
