@@ -22,6 +22,13 @@ def test_every_page_has_the_search_box_for_staff(logged_in, agent):
     assert NAV_SEARCH in page
 
 
+def test_the_search_page_has_one_search_box_its_own(logged_in, agent):
+    page = logged_in(agent).get("/search/", {"q": "parcel"}).content.decode()
+    assert NAV_SEARCH not in page
+    assert page.count('role="search"') == 1
+    assert 'name="q" value="parcel"' in page
+
+
 def test_someone_with_no_role_gets_no_search_box(logged_in, nobody):
     page = logged_in(nobody).get("/account/tokens/").content.decode()
     assert NAV_SEARCH not in page
