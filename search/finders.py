@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Func, Q
 from django.utils.safestring import SafeString, mark_safe
 
@@ -127,7 +127,10 @@ def _message_ids(user, text: str) -> tuple[list[int], bool]:
         .values_list("id", "rank")[:PLANNED_CANDIDATES]
     )
     sql, params = newest.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # Parallel workers each read ahead newest first and rank rows that are thrown away, after a start-up
+        # that a busy server pays dearly: 31 ms alone against 55 ms with two workers (two words, 1,000,000).
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         # MATERIALIZED: planned on its own, for PLANNED_CANDIDATES rows; the outer LIMIT stops the reading.
         cursor.execute(
             f"WITH newest AS MATERIALIZED ({sql}) SELECT * FROM newest LIMIT %s", [*params, MESSAGE_CANDIDATES + 1]
