@@ -18,6 +18,7 @@ from ninja.parser import Parser
 
 from blockdesk import errors, outage
 from contacts.api import router as contacts_router
+from search.api import router as search_router
 from settings_app.api import router as settings_router
 from tickets.api import inbound_router
 from tickets.api import router as tickets_router
@@ -67,6 +68,7 @@ api.add_router("/inbound", inbound_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/settings", settings_router)
+api.add_router("/search", search_router)
 
 DOMAIN_STATUS = (
     (errors.Forbidden, 403),

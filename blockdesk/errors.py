@@ -99,3 +99,4 @@ INVALID_PHONE = "Enter a phone number with its country code, e.g. +62 812 3456 7
 INVALID_EMAIL = "Enter an e-mail address such as name@example.com."
 TOO_LONG = "{field}: at most {limit} characters."
 NOT_EDITABLE = "These fields cannot be edited: {fields}."
+NO_PERMISSION_SEARCH = "You do not have permission to search contacts or tickets."

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "contacts",
     "tickets",
     "accounts",
+    "search",
     "csp",
     "axes",
 ]

@@ -129,6 +129,7 @@ NOBODY = [
     Refusal("GET", "/audit/", 403, errors.NO_PERMISSION_AUDIT),
     Refusal("GET", "/audit/export.csv", 403, errors.NO_PERMISSION_AUDIT),
     Refusal("GET", "/audit/blocked-contacts.csv", 403, errors.NO_PERMISSION_EXPORT_BLOCKED),
+    Refusal("GET", "/search/?q=spam", 403, errors.NO_PERMISSION_SEARCH),
 ]
 
 CASES = [("agent", r) for r in AGENT] + [("supervisor", r) for r in SUPERVISOR] + [("nobody", r) for r in NOBODY]

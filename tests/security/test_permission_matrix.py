@@ -120,6 +120,7 @@ CONSOLE = [
     Row("GET", "api/v1/docs", "/api/v1/docs", (L, 200, 200, 200)),
     Row("GET", "api/v1/openapi.json", "/api/v1/openapi.json", (200, 200, 200, 200)),
     Row("GET", "api/v1/", "/api/v1/", (OK_OR_REDIRECT,) * 4),
+    Row("GET", "search/", "/search/?q=hello", (L, 200, 200, 200)),
 ]
 
 API = [
@@ -176,6 +177,7 @@ API = [
     ),
     Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
     Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
+    Row("GET", "api/v1/search", "/api/v1/search?q=hello", (401, 200, 200, 200), api=True),
 ]
 
 ROWS = CONSOLE + API
