@@ -34,7 +34,7 @@ CONTACT_LIMIT = 10
 MESSAGE_CANDIDATES = 200
 # The plan is chosen as if this many were wanted, the reading stops at MESSAGE_CANDIDATES + 1. Planned for
 # 201 rows, PostgreSQL reads a word it has no statistics for (estimated in 0.5% of messages) newest first through
-# every message, computing each to_tsvector (6 s at 1,000,000); planned for 1,000 it takes the GIN index. A common
+# every message, computing each to_tsvector (seconds at 1,000,000); planned for 1,000 it takes the GIN index. A common
 # word is still read newest first, and stops after 201 matches.
 PLANNED_CANDIDATES = 1000
 MAX_QUERY_LENGTH = 200
