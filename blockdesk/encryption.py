@@ -34,6 +34,11 @@ def decrypt(token: str) -> str:
 class EncryptedTextField(models.TextField):
     """Text kept encrypted in the database and in clear on the model; empty stays empty."""
 
+    def deconstruct(self):
+        # Migrations record the column, a plain text field: history never imports this module.
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs
+
     def from_db_value(self, value, expression, connection):
         return value if value is None else decrypt(value)
 

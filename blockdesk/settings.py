@@ -163,6 +163,9 @@ LOGGING = {
         # django-axes announces its version in every process, twice under
         # runserver's reloader; its warnings (lockouts) still show.
         "axes.apps": {"level": "WARNING"},
+        # The worker would log every task it runs; failures still show (and each attempt is in the database).
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
     },
 }
 

@@ -63,7 +63,8 @@ def _queue(ticket: Ticket, *, author, text: str) -> Message:
 
 def send_reply(*, actor, ticket: Ticket, text: str) -> Message:
     """Reply to the customer: stored `queued` now, sent by a worker; own tickets, or any for supervisors."""
-    require_may_write(actor, ticket)
+    if not actor.has_perm("tickets.work_ticket"):
+        raise errors.Forbidden(errors.NO_PERMISSION_WORK)
     with transaction.atomic():
         ticket = lock_ticket(ticket)
         _raise_if(write_refusal(actor, ticket))
