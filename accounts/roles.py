@@ -42,6 +42,7 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "tickets.change_ticket",
     "tickets.view_message",
     "tickets.view_deletedmessage",
+    "tickets.view_deliveryattempt",
     "accounts.view_apitoken",
     "accounts.add_apitoken",
     "accounts.change_apitoken",

@@ -20,7 +20,7 @@ from blockdesk import errors, outage
 from contacts.api import router as contacts_router
 from search.api import router as search_router
 from settings_app.api import router as settings_router
-from tickets.api import inbound_router
+from tickets.api import inbound_router, messages_router, outbound_router
 from tickets.api import router as tickets_router
 
 from .api_auth import BODY_TOO_LARGE, ApiError
@@ -67,6 +67,8 @@ api = NinjaAPI(
 api.add_router("/inbound", inbound_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/tickets", tickets_router)
+api.add_router("/messages", messages_router)
+api.add_router("/outbound", outbound_router)
 api.add_router("/settings", settings_router)
 api.add_router("/search", search_router)
 

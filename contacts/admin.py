@@ -22,10 +22,28 @@ from .merging import merge_contacts, plan_merge
 from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, UnblockChoice
 
 
+class ChannelForm(forms.ModelForm):
+    """The outbound secret is write-only: never shown back; left empty, the stored one stays."""
+
+    outbound_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Signs replies sent to the outbound URL. Stored encrypted and never shown; leave empty to keep it.",
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["name", "kind", "is_active", "signing_secret", "outbound_url", "outbound_secret"]
+
+    def clean_outbound_secret(self):
+        return self.cleaned_data["outbound_secret"] or (self.instance.outbound_secret if self.instance.pk else "")
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
     """Channels are created, switched off and on and get new tokens through contacts.channels: all audited."""
 
+    form = ChannelForm
     list_display = ["name", "kind", "is_active", "token_prefix", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
@@ -35,7 +53,16 @@ class ChannelAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:  # a new channel starts switched on; switching it off is its own audited act
             return ["name", "kind", "signing_secret"]
-        return ["name", "kind", "is_active", "signing_secret", "token_prefix", "created_at"]
+        return [
+            "name",
+            "kind",
+            "is_active",
+            "signing_secret",
+            "outbound_url",
+            "outbound_secret",
+            "token_prefix",
+            "created_at",
+        ]
 
     def save_model(self, request, obj, form, change):
         if not change:

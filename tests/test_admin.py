@@ -15,7 +15,7 @@ from settings_app.models import SystemSettings
 from settings_app.switches import current_switches
 from tests import factories
 from tests.inbound import deliver
-from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
+from tickets.models import DeletedMessage, DeliveryAttempt, Message, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,10 @@ def test_every_changelist_and_change_page_loads(persona, client, request, blocke
     ApiToken.issue(user=agent, name="crm")
     DeletedMessage.objects.create(
         channel=factories.ChannelFactory(), external_id="gone-1", contact=blocked, deleted_at=timezone.now()
+    )
+    reply = factories.MessageFactory(direction="out", delivery_state="sent", external_id=None)
+    DeliveryAttempt.objects.create(
+        message=reply, number=1, started_at=timezone.now(), finished_at=timezone.now(), outcome="sent"
     )
     models = [model for label in OUR_APPS for model in apps.get_app_config(label).get_models()]
     assert [model for model in models if not admin.site.is_registered(model)] == []

@@ -22,7 +22,10 @@ from accounts.roles import GROUP_PERMISSIONS
 from settings_app.models import SystemSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_APPS = ("accounts", "contacts", "settings_app", "tickets")
+PROJECT_APPS = ("accounts", "blockdesk", "contacts", "settings_app", "tickets")
+# django-tasks-db's own history cannot be undone (an irreversible data step) and refers to none of our
+# tables: it stays migrated while ours go back to zero.
+KEPT_MIGRATED = {"django_tasks_database"}
 
 
 def _project_nodes() -> list[tuple[str, str]]:
@@ -38,7 +41,7 @@ def _migrate(targets) -> None:
 
 def _to_zero() -> None:
     graph = MigrationExecutor(connection).loader.graph
-    _migrate([(app_label, None) for app_label in sorted({node[0] for node in graph.nodes})])
+    _migrate([(app_label, None) for app_label in sorted({node[0] for node in graph.nodes} - KEPT_MIGRATED)])
 
 
 def _to_latest() -> None:
@@ -66,11 +69,12 @@ def migrations_database(transactional_db):
 @pytest.mark.parametrize("start", [None, *_project_nodes()], ids=lambda node: ".".join(node) if node else "zero")
 def test_migrates_to_the_latest_state(migrations_database, start):
     _to_zero()
-    assert not MigrationExecutor(connection).loader.applied_migrations
+    assert {app for app, _ in MigrationExecutor(connection).loader.applied_migrations} <= KEPT_MIGRATED
     if start is not None:
         _migrate([start])
         loader = MigrationExecutor(connection).loader
-        assert set(loader.applied_migrations) == set(loader.graph.forwards_plan(start))
+        applied = {node for node in loader.applied_migrations if node[0] not in KEPT_MIGRATED}
+        assert applied == {node for node in loader.graph.forwards_plan(start) if node[0] not in KEPT_MIGRATED}
     _to_latest()
     _assert_migrated_rows()
 

@@ -12,7 +12,7 @@ from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from contacts.blocking import release_blocked_tickets
 
-from .models import DeletedMessage, Message, Ticket
+from .models import DeletedMessage, DeliveryAttempt, Message, Ticket
 
 
 class MessageInline(ReadOnlyInline):
@@ -59,3 +59,12 @@ class DeletedMessageAdmin(ReadOnlyAdmin):
     list_filter = ["channel"]
     search_fields = ["=external_id"]
     list_select_related = ["channel", "contact"]
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(ReadOnlyAdmin):
+    """Each try at sending a reply, as the worker recorded it."""
+
+    list_display = ["message", "number", "outcome", "started_at", "error"]
+    list_filter = ["outcome"]
+    raw_id_fields = ["message"]

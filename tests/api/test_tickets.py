@@ -124,7 +124,13 @@ def test_detail_adds_messages_oldest_first(as_user, supervisor, channel):
     ticket = factories.TicketFactory(channel=channel, message_count=2)
     first = factories.MessageFactory(ticket=ticket, body="Hello", external_id="wamid.1")
     reply = factories.MessageFactory(
-        ticket=ticket, body="Hi!", direction=Message.Direction.OUT, author=supervisor, external_id=None
+        ticket=ticket,
+        body="Hi!",
+        direction=Message.Direction.OUT,
+        author=supervisor,
+        external_id=None,
+        delivery_state="delivered",
+        attempts=1,
     )
 
     response = as_user(supervisor).get(f"{API}/tickets/{ticket.pk}")
@@ -140,6 +146,9 @@ def test_detail_adds_messages_oldest_first(as_user, supervisor, channel):
             "sent_at": body["messages"][0]["sent_at"],
             "author": None,
             "message_id": "wamid.1",
+            "state": None,
+            "attempts": 0,
+            "last_error": "",
         },
         {
             "id": reply.pk,
@@ -148,6 +157,9 @@ def test_detail_adds_messages_oldest_first(as_user, supervisor, channel):
             "sent_at": body["messages"][1]["sent_at"],
             "author": {"id": supervisor.pk, "username": "supervisor", "name": "Sari"},
             "message_id": None,
+            "state": "delivered",
+            "attempts": 1,
+            "last_error": "",
         },
     ]
 

@@ -20,7 +20,7 @@ from blockdesk.api import api
 from contacts.blocking import block_contact
 from contacts.models import BlockReason
 from tests import factories
-from tickets.models import TicketStatus
+from tickets.models import Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +106,13 @@ CONSOLE = [
     Row("POST", "tickets/<int:pk>/unblock/", "/tickets/{blocked}/unblock/", (L, 404, 302, 302)),
     Row("POST", "tickets/<int:pk>/delete/", "/tickets/{blocked}/delete/", (L, 404, 302, 302)),
     Row("GET", "tickets/<int:pk>/delete/confirm/", "/tickets/{blocked}/delete/confirm/", (L, 404, 200, 200)),
+    Row("GET", "tickets/failed/", "/tickets/failed/", (L, 403, 200, 200)),
+    Row(
+        "POST",
+        "tickets/<int:pk>/messages/<int:message_pk>/retry/",
+        "/tickets/{own}/messages/{own_failed}/retry/",
+        (L, 302, 302, 302),
+    ),
     Row("GET", "settings/", "/settings/", (L, 403, 403, 200)),
     Row("POST", "settings/", "/settings/", (L, 403, 403, 302), {"block_contacts_enabled": "on"}),
     Row("GET", "audit/", "/audit/", (L, 403, 403, 200)),
@@ -175,6 +182,15 @@ API = [
     Row(
         "POST", "api/v1/tickets/<ticket_id>/handover", "/api/v1/tickets/{bot}/handover", (401, 404, 200, 200), api=True
     ),
+    Row(
+        "POST",
+        "api/v1/messages/<message_id>/retry",
+        "/api/v1/messages/{own_failed}/retry",
+        (401, 200, 200, 200),
+        api=True,
+    ),
+    # Receipts are for channel tokens only, like inbound messages.
+    Row("POST", "api/v1/outbound/receipts", "/api/v1/outbound/receipts", (401,) * 4, api=True),
     Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
     Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
     Row("GET", "api/v1/search", "/api/v1/search?q=hello", (401, 200, 200, 200), api=True),
@@ -235,6 +251,9 @@ def _request(client, row, world, persona, headers=None):
     values = {k: v for k, v in world.items() if k != "users"}
     values["own"] = _own_ticket(world, persona)
     values["own_token"] = _own_token(world, persona)
+    values["own_failed"] = factories.MessageFactory(
+        ticket=Ticket.objects.get(pk=values["own"]), direction="out", delivery_state="failed", external_id=None
+    ).pk
     url = row.url.format(**values)
     data = {key: _fill(value, values) for key, value in row.data.items()}
     method = getattr(client, row.method.lower())

@@ -40,6 +40,12 @@ STRICT_VARIABLES = {
     "AXES_FAILURE_LIMIT",
     "AXES_COOLOFF_HOURS",
     "DATABASE_OUTAGE_RETRY_AFTER",
+    "DELIVERY_MAX_ATTEMPTS",
+    "DELIVERY_BACKOFF_BASE_SECONDS",
+    "DELIVERY_BACKOFF_MAX_SECONDS",
+    "DELIVERY_TIMEOUT_SECONDS",
+    "DELIVERY_CLAIM_SECONDS",
+    "PERIODIC_JOBS_EVERY_SECONDS",
 }
 PRINT_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
@@ -65,6 +71,8 @@ def start_settings(**variables):
     [
         ({"SECURE_SSL_REDIRECT": "flase"}, NOT_A_BOOLEAN.format(name="SECURE_SSL_REDIRECT", value="flase")),
         ({"DEBUG": "ture"}, NOT_A_BOOLEAN.format(name="DEBUG", value="ture")),
+        ({"TASKS_BACKEND": "redis"}, "TASKS_BACKEND='redis' is not a tasks backend: use db or rq."),
+        ({"FIELD_ENCRYPTION_KEY": ""}, "Set FIELD_ENCRYPTION_KEY (or DEBUG=true for local development)."),
         ({"SECURE_COOKIES": ""}, NOT_A_BOOLEAN.format(name="SECURE_COOKIES", value="")),
         ({"AXES_FAILURE_LIMIT": "five"}, NOT_A_WHOLE_NUMBER.format(name="AXES_FAILURE_LIMIT", value="five")),
         ({"SECURE_HSTS_SECONDS": "1.5"}, NOT_A_WHOLE_NUMBER.format(name="SECURE_HSTS_SECONDS", value="1.5")),
