@@ -2,6 +2,12 @@ from django.conf import settings
 from django.db import models
 
 
+class BotAnswerer(models.TextChoices):
+    NOBODY = "nobody", "Nobody (tickets wait in the BOT queue)"
+    WEBHOOK = "webhook", "Bot webhook"
+    BUILTIN = "builtin", "Built-in bot"
+
+
 class SystemSettings(models.Model):
     """The one row of switches an administrator controls (pk is always 1)."""
 
@@ -17,6 +23,16 @@ class SystemSettings(models.Model):
         default=False,
         help_text="New and released tickets go to the BOT first instead of the Unassigned queue.",
     )
+    bot_answerer = models.CharField(
+        "who answers BOT tickets",
+        max_length=10,
+        choices=BotAnswerer.choices,
+        default=BotAnswerer.NOBODY,
+        help_text="Each customer message in a BOT ticket goes to the bot webhook, or to the built-in bot.",
+    )
+    bot_webhook_url = models.URLField("bot webhook URL", max_length=500, blank=True)
+    # Kept in clear: BlockDesk signs each POST to the bot with it, and the bot sends it back as its bearer token.
+    bot_webhook_secret = models.CharField("bot webhook secret", max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches
 
+from .bot import reach_bot_on_commit
 from .models import OPEN_STATUSES, DeletedMessage, Message, Ticket, TicketStatus, preview_of
 
 
@@ -281,7 +282,9 @@ def _store(channel: Channel, contact: Contact, ticket: Ticket | None, inbound: I
         external_id=inbound.message_id,
         sent_at=sent_at,
     )
-    return RoutedMessage(message=message, ticket=ticket, contact=contact, duplicate=False)
+    routed = RoutedMessage(message=message, ticket=ticket, contact=contact, duplicate=False)
+    reach_bot_on_commit([routed])  # the BOT hears each customer message of its tickets (tickets/bot.py)
+    return routed
 
 
 class _TicketChanged(Exception):
@@ -371,6 +374,7 @@ def _route_batch(channel: Channel, inbounds: list[InboundMessage]) -> list[Route
         m.external_id: RoutedMessage(message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False)
         for m, i in zip(messages, fresh, strict=True)
     }
+    reach_bot_on_commit(routed.values())  # the BOT hears each customer message of its tickets (tickets/bot.py)
     results, answered = [], set()
     for inbound in inbounds:
         first = stored.get(inbound.message_id)
