@@ -19,6 +19,7 @@ open); no orphan rows and no broken counters. Exit status 1 if any check fails.
 """
 
 import argparse
+import base64
 import json
 import os
 import random
@@ -100,6 +101,7 @@ def app_env(database_url: str) -> dict:
         DATABASE_URL=database_url,
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         SECURE_COOKIES="false",

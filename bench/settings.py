@@ -6,6 +6,7 @@ bench.run sets DATABASE_URL (its own throwaway database) before Django reads thi
 import os
 
 os.environ.setdefault("SECRET_KEY", "bench-only-key-not-for-any-deployment")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "YmVuY2gtb25seS1rZXktbm90LWZvci1kZXBsb3ltbnQ=")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Plain HTTP on loopback: in production a TLS proxy sits in front.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")

@@ -82,3 +82,12 @@ NO_PERMISSION_REVOKE_API_TOKEN = "Only its owner or an administrator can revoke 
 API_TOKEN_NOT_FOUND = "No such API token among yours."
 API_TOKEN_ALREADY_REVOKED = "This API token is already revoked."
 CSRF_FAILED = "This form has expired or was sent from another page. Reload the page and try again."
+# Delivery of replies (tickets.outbox): the reasons a reply shows when it was not sent, and refusals.
+DELIVERY_CONTACT_BLOCKED = "Not sent: the contact is blocked."
+DELIVERY_NO_SENDER = "Not sent: replies cannot be sent on {kind} channels yet."
+DELIVERY_ATTEMPTS_USED_UP = "Gave up after {attempts} attempts. Last error: {reason}"
+DELIVERY_SENDER_CRASHED = "The sender failed unexpectedly: {error}"
+NOT_A_FAILED_DELIVERY = "Only a reply whose delivery failed can be retried."
+RETRY_CONTACT_BLOCKED = "This contact is blocked; nothing is sent to them."
+UNKNOWN_RECEIPT_STATE = "Unknown receipt state {state!r}; send delivered or read."
+NO_SUCH_MESSAGE = "There is no such message."

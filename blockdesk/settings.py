@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "contacts",
     "tickets",
     "accounts",
+    "channels",
+    "django_tasks",
+    "django_tasks_db",
     "csp",
     "axes",
 ]
@@ -213,6 +216,42 @@ AXES_LOCKOUT_TEMPLATE = "429.html"
 
 # How long API clients are told to wait (Retry-After) while the database is down.
 DATABASE_OUTAGE_RETRY_AFTER = env_int("DATABASE_OUTAGE_RETRY_AFTER", default=5, minimum=0)
+
+# --- Background work and delivery ---------------------------------------------
+# TASKS_BACKEND=db (default: the app's own database, SQLite or PostgreSQL) or
+# rq (Redis at TASKS_REDIS_URL). `manage.py run_worker` serves either.
+TASKS_BACKENDS = {
+    "db": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="db").strip().lower()
+if TASKS_BACKEND not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND={TASKS_BACKEND!r} is not a tasks backend: use db or rq.")
+TASKS = {"default": TASKS_BACKENDS[TASKS_BACKEND]}
+RQ_QUEUES = {"default": {"URL": env.str("TASKS_REDIS_URL", default="redis://127.0.0.1:6379/0")}}
+
+# A reply that cannot be sent for a passing reason (timeout, 5xx, 429) is tried
+# again after BASE * 2^(attempt-1) seconds (at most MAX, with ±25% jitter; a
+# 429's Retry-After wins), up to DELIVERY_MAX_ATTEMPTS attempts; then it fails.
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", default=8, minimum=1)
+DELIVERY_BACKOFF_BASE_SECONDS = env_float("DELIVERY_BACKOFF_BASE_SECONDS", default=5, minimum=0)
+DELIVERY_BACKOFF_MAX_SECONDS = env_float("DELIVERY_BACKOFF_MAX_SECONDS", default=3600, minimum=0)
+# How long one attempt may wait for the receiver.
+DELIVERY_TIMEOUT_SECONDS = env_float("DELIVERY_TIMEOUT_SECONDS", default=10, minimum=0.1)
+# A worker that took a reply owns it this long; if it dies mid-send, the
+# periodic sweep hands the reply to another worker after it (the receiver may
+# then see it twice: the X-BlockDesk-Delivery id lets it drop the copy).
+DELIVERY_CLAIM_SECONDS = env_float("DELIVERY_CLAIM_SECONDS", default=30, minimum=1)
+# How often the worker's periodic jobs look for work (retry due deliveries, …).
+PERIODIC_JOBS_EVERY_SECONDS = env_float("PERIODIC_JOBS_EVERY_SECONDS", default=5, minimum=0.1)
+
+# Channel secrets BlockDesk needs in clear (an outbound webhook secret) are
+# stored encrypted with this Fernet key (`python -c "from cryptography.fernet
+# import Fernet; print(Fernet.generate_key().decode())"`). A DEBUG run without
+# one derives a key from SECRET_KEY; production must set it, and keep it.
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+if not FIELD_ENCRYPTION_KEY and not DEBUG:
+    raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEY (or DEBUG=true for local development).")
 
 # How often the dashboards and the ticket view ask for new rows and messages (browser tests shorten it).
 CONSOLE_REFRESH_SECONDS = 5

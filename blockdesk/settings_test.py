@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-for-any-deployment")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLWRlcGxveW1lbnQ=")
 
 from blockdesk.settings import *  # noqa: F403
 

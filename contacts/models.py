@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from blockdesk.display import person_name
+from blockdesk.encryption import EncryptedTextField
 from blockdesk.tokens import hash_token, new_token
 
 # token digest → (channel, monotonic time it was read); see ChannelQuerySet.for_token_cached.
@@ -64,6 +65,7 @@ class Channel(models.Model):
         EMAIL = "email", "E-mail"
         WEBCHAT = "webchat", "Web chat"
         SMS = "sms", "SMS"
+        API = "api", "API (webhook)"
         OTHER = "other", "Other"
 
     name = models.CharField(max_length=100, unique=True)
@@ -77,6 +79,12 @@ class Channel(models.Model):
         max_length=128,
         blank=True,
         help_text="If set, inbound requests must carry an HMAC-SHA256 signature made with it.",
+    )
+    outbound_url = models.URLField(
+        max_length=500, blank=True, help_text="Where replies go (the api kind: a signed webhook POST to this URL)."
+    )
+    outbound_secret = EncryptedTextField(
+        blank=True, help_text="Signs replies sent to the outbound URL; stored encrypted, never shown back."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -124,6 +124,16 @@ class MessageQuerySet(models.QuerySet):
         return list(self.select_related("author").order_by("-sent_at", "-id")[:limit])[::-1]
 
 
+class DeliveryState(models.TextChoices):
+    """Where an outbound message is on its way to the customer; receipts only move it forward."""
+
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+
+
 class Message(models.Model):
     """One line of a ticket's timeline: customer in, staff out, or a system note."""
 
@@ -142,6 +152,15 @@ class Message(models.Model):
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     sent_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Outbound messages only (blank for customer messages and notes): see tickets.outbox.
+    delivery_state = models.CharField(max_length=10, choices=DeliveryState.choices, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # When a queued message is next due to be tried (a worker that takes it pushes this out by its claim).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -153,11 +172,43 @@ class Message(models.Model):
                 condition=Q(external_id__isnull=False),
                 name="one_message_per_channel_external_id",
             ),
+            models.CheckConstraint(
+                condition=Q(direction="out") | Q(delivery_state=""), name="only_replies_have_delivery_state"
+            ),
         ]
-        indexes = [models.Index(fields=["ticket", "sent_at", "id"], name="message_ticket_timeline")]
+        indexes = [
+            models.Index(fields=["ticket", "sent_at", "id"], name="message_ticket_timeline"),
+            # The sweep's "queued and due" and the Failed deliveries list read only these rows.
+            models.Index(fields=["next_attempt_at"], condition=Q(delivery_state="queued"), name="message_delivery_due"),
+            models.Index(
+                fields=["-sent_at", "-id"], condition=Q(delivery_state="failed"), name="message_delivery_failed"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_direction_display()}: {self.body[:40]}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending an outbound message, and how it ended."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent"
+        RETRY = "retry", "Will retry"
+        FAILED = "failed", "Failed"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="delivery_attempts")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=6, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["message", "started_at", "id"]
+
+    def __str__(self):
+        return f"Attempt {self.number} of message {self.message_id}: {self.outcome}"
 
 
 def preview_of(text: str) -> str:

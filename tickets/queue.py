@@ -15,7 +15,8 @@ from .models import Message, Ticket, TicketStatus, preview_of
 WORKING_STATUSES = (TicketStatus.BOT, TicketStatus.UNASSIGNED, TicketStatus.ASSIGNED)
 
 
-def _lock(ticket: Ticket) -> Ticket:
+def lock_ticket(ticket: Ticket) -> Ticket:
+    """Reload the ticket locked for this transaction: the one way to change an open ticket."""
     return Ticket.objects.select_for_update().select_related("contact", "channel").get(pk=ticket.pk)
 
 
@@ -94,7 +95,7 @@ def assign_ticket(*, actor, ticket: Ticket, assignee) -> Ticket:
     if not assignee.is_active or not assignee.has_perm("tickets.work_ticket"):
         raise errors.Invalid(errors.ASSIGNEE_CANNOT_WORK)
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_ticket(ticket)
         _raise_if(_workable_refusal(ticket))
         ticket.status = TicketStatus.ASSIGNED
         ticket.assignee = assignee
@@ -106,7 +107,7 @@ def take_ticket(*, actor, ticket: Ticket) -> Ticket:
     """Take an unassigned ticket; supervisors may also take one over from the BOT."""
     _raise_if(_worker_refusal(actor))
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_ticket(ticket)
         _raise_if(take_refusal(actor, ticket))
         ticket.status = TicketStatus.ASSIGNED
         ticket.assignee = actor
@@ -119,20 +120,27 @@ def hand_over_from_bot(*, actor, ticket: Ticket) -> Ticket:
     if actor is not None:
         _raise_if(_worker_refusal(actor))
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_ticket(ticket)
         _raise_if(hand_over_refusal(actor, ticket))
         ticket.status = TicketStatus.UNASSIGNED
         ticket.save(update_fields=["status", "updated_at"])
     return ticket
 
 
-def _append(ticket: Ticket, *, actor, text: str, direction: str) -> Message:
+def append_message(ticket: Ticket, *, actor, text: str, direction: str, **fields) -> Message:
+    """Add a message to a locked ticket; fields are extra Message values (a reply's delivery state)."""
     text = text.strip()
     if not text:
         raise errors.Invalid(errors.EMPTY_TEXT)
     now = timezone.now()
     message = Message.objects.create(
-        ticket=ticket, channel_id=ticket.channel_id, direction=direction, body=text, author=actor, sent_at=now
+        ticket=ticket,
+        channel_id=ticket.channel_id,
+        direction=direction,
+        body=text,
+        author=actor,
+        sent_at=now,
+        **fields,
     )
     changes = {"message_count": F("message_count") + 1, "updated_at": now}
     if direction == Message.Direction.OUT:
@@ -141,29 +149,20 @@ def _append(ticket: Ticket, *, actor, text: str, direction: str) -> Message:
     return message
 
 
-def reply_to_ticket(*, actor, ticket: Ticket, text: str) -> Message:
-    """Send a reply to the customer; the ticket must be the actor's (or the actor a supervisor)."""
-    _raise_if(_worker_refusal(actor))
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        _raise_if(write_refusal(actor, ticket))
-        return _append(ticket, actor=actor, text=text, direction=Message.Direction.OUT)
-
-
 def add_note(*, actor, ticket: Ticket, text: str) -> Message:
     """Write an internal note in the ticket's timeline (customers never see it)."""
     _raise_if(_worker_refusal(actor))
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_ticket(ticket)
         _raise_if(write_refusal(actor, ticket))
-        return _append(ticket, actor=actor, text=text, direction=Message.Direction.NOTE)
+        return append_message(ticket, actor=actor, text=text, direction=Message.Direction.NOTE)
 
 
 def resolve_ticket(*, actor, ticket: Ticket) -> Ticket:
     """Close the conversation; the contact's next message opens a new ticket."""
     _raise_if(_worker_refusal(actor))
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_ticket(ticket)
         _raise_if(write_refusal(actor, ticket))
         now = timezone.now()
         ticket.status = TicketStatus.RESOLVED

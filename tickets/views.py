@@ -38,7 +38,7 @@ from contacts.blocking import (
     release_blocked_tickets,
     release_status,
 )
-from tickets import queue
+from tickets import outbox, queue
 
 from .access import get_ticket_for
 from .destination import next_message_destination
@@ -55,6 +55,8 @@ from .models import COUNT_CAP, Ticket, TicketStatus
 PAGE_SIZE = 25
 # The newest messages a ticket view shows; older ones are summarised in one line.
 TIMELINE_LIMIT = 200
+# A reply is queued at once and sent by a worker; the timeline shows how far it got.
+REPLY_QUEUED = "Reply queued on ticket #{pk}; its delivery shows in the timeline."
 
 
 @dataclass(frozen=True)
@@ -367,7 +369,7 @@ def _write(request: HttpRequest, pk: int, *, prefix: str, write: Callable, done:
 @console_view
 @require_POST
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    return _write(request, pk, prefix="reply", write=queue.reply_to_ticket, done="Reply sent on ticket #{pk}.")
+    return _write(request, pk, prefix="reply", write=outbox.send_reply, done=REPLY_QUEUED)
 
 
 @login_required

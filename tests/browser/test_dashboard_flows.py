@@ -143,7 +143,7 @@ def test_agent_takes_replies_and_resolves(page, live_server, login, screenshot, 
     page.get_by_label("Reply to Budi").fill("Sorry about that, Budi. The courier delivers it tomorrow.")
     page.get_by_role("button", name="Send reply").click()
     expect(page.locator(".message.out")).to_contain_text("The courier delivers it tomorrow.")
-    expect(page.locator("#notifications")).to_contain_text("Reply sent")
+    expect(page.locator("#notifications")).to_contain_text("Reply queued")
     screenshot(page, "ticket-view")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "ticket-view-390")

@@ -9,7 +9,7 @@ import pytest
 from contacts.blocking import block_contact
 from contacts.models import BlockReason
 from tests.inbound import deliver
-from tickets import queue
+from tickets import outbox, queue
 from tickets.models import TicketStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +32,7 @@ def console(supervisor, agent, administrator, channel, blocking_on, set_switches
     waiting = deliver(channel, "+6281200000001", f"My parcel is late {LONG_WORD}", name="Maria Fernanda de la Cruz")
     mine = deliver(channel, "+6281200000002", "Can I change my address?", name="Budi Santoso")
     queue.take_ticket(actor=agent, ticket=mine.ticket)
-    queue.reply_to_ticket(actor=agent, ticket=mine.ticket, text="Of course, which address?")
+    outbox.send_reply(actor=agent, ticket=mine.ticket, text="Of course, which address?")
     done = deliver(channel, "+6281200000003", "Thanks, all good", name="Citra")
     queue.take_ticket(actor=agent, ticket=done.ticket)
     queue.resolve_ticket(actor=agent, ticket=done.ticket)

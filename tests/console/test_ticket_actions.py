@@ -9,6 +9,7 @@ from blockdesk import errors
 from contacts.models import AuditEntry
 from tests import factories
 from tickets.models import Message, Ticket, TicketStatus
+from tickets.views import REPLY_QUEUED
 
 pytestmark = pytest.mark.django_db
 
@@ -250,7 +251,7 @@ def test_agent_replies_on_their_ticket(logged_in, agent):
     ticket.refresh_from_db()
     assert ticket.message_count == 2
     assert ticket.last_message_preview == "We are on it."
-    assert _notices(response) == [f"Reply sent on ticket #{ticket.pk}."]
+    assert _notices(response) == [REPLY_QUEUED.format(pk=ticket.pk)]
 
 
 def test_empty_reply_is_refused(logged_in, agent):

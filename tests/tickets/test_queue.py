@@ -7,6 +7,7 @@ from contacts.blocking import block_contact
 from tests import factories
 from tests.inbound import deliver
 from tickets.models import Message, Ticket, TicketStatus
+from tickets.outbox import send_reply as reply_to_ticket
 from tickets.queue import (
     add_note,
     assign_ticket,
@@ -14,7 +15,6 @@ from tickets.queue import (
     can_take,
     can_write,
     hand_over_from_bot,
-    reply_to_ticket,
     resolve_ticket,
     take_ticket,
 )

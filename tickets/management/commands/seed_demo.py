@@ -25,7 +25,8 @@ from contacts.blocking import block_contact
 from contacts.models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches, forget_switches, update_switches
 from tickets.models import Message, Ticket, TicketStatus
-from tickets.queue import assign_ticket, reply_to_ticket, resolve_ticket, take_ticket
+from tickets.outbox import record_receipt, send_reply
+from tickets.queue import assign_ticket, resolve_ticket, take_ticket
 from tickets.routing import InboundMessage, route_inbound_message
 
 SEED = 2026
@@ -248,7 +249,9 @@ class DemoDay:
         else:
             assign_ticket(actor=self.supervisor, ticket=ticket, assignee=agent)
         at = self._later(start, (3, 45))
-        reply_to_ticket(actor=agent, ticket=ticket, text=self.rng.choice(REPLIES))
+        reply = send_reply(actor=agent, ticket=ticket, text=self.rng.choice(REPLIES))
+        # Past conversations: the customer read the answer long ago.
+        record_receipt(message=reply, state="read")
         self._date(at)
         if self.rng.random() < 0.5:
             at = self._later(at, (5, 90))

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    """Each channel kind's sender (and, later, its webhook doors), registered with the outbox at start."""
+
+    name = "channels"
+
+    def ready(self):
+        from tickets.outbox import register_sender
+
+        from .api_webhook import send_api_webhook
+
+        register_sender("api", send_api_webhook)
