@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from blockdesk.encryption import EncryptedTextField
+
 
 class BotAnswerer(models.TextChoices):
     NOBODY = "nobody", "Nobody (tickets wait in the BOT queue)"
@@ -31,8 +33,9 @@ class SystemSettings(models.Model):
         help_text="Each customer message in a BOT ticket goes to the bot webhook, or to the built-in bot.",
     )
     bot_webhook_url = models.URLField("bot webhook URL", max_length=500, blank=True)
-    # Kept in clear: BlockDesk signs each POST to the bot with it, and the bot sends it back as its bearer token.
-    bot_webhook_secret = models.CharField("bot webhook secret", max_length=200, blank=True)
+    # Needed in clear (BlockDesk signs each POST to the bot with it, and the bot sends it back as its bearer
+    # token), so stored encrypted with FIELD_ENCRYPTION_KEY and never shown back.
+    bot_webhook_secret = EncryptedTextField("bot webhook secret", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -78,7 +78,7 @@ def answer_message(message_id: int, attempt: int = 1) -> None:
         return
     config = bot_config()
     if config.answerer == BotAnswerer.BUILTIN:
-        _answer_builtin(message)
+        answer_with_builtin_bot(message)
     elif config.answerer == BotAnswerer.WEBHOOK:
         _post_to_webhook(config, message, attempt)
 
@@ -88,14 +88,17 @@ def bot_hand_over(*, ticket: Ticket) -> Ticket:
     return hand_over_from_bot(actor=None, ticket=ticket)
 
 
-def _answer_builtin(message: Message) -> None:
+def answer_with_builtin_bot(message: Message) -> Message | None:
+    """The built-in bot's reply to a customer message (handing over when asked); None if the ticket left the BOT."""
     said = builtin_bot.answer(message.body)
     try:
-        send_bot_reply(ticket=message.ticket, text=said.text)
-        if said.hand_over:
-            bot_hand_over(ticket=message.ticket)
+        with transaction.atomic():
+            reply = send_bot_reply(ticket=message.ticket, text=said.text)
+            if said.hand_over:
+                bot_hand_over(ticket=message.ticket)
     except errors.Conflict:
-        pass  # the ticket left the BOT (taken over, resolved, blocked) while the bot was thinking: it keeps quiet
+        return None  # the ticket left the BOT (taken over, resolved, blocked) while the bot was thinking
+    return reply
 
 
 def webhook_payload(message: Message) -> dict:
@@ -164,7 +167,10 @@ def _post_to_webhook(config: BotConfig, message: Message, attempt: int) -> None:
         return
     delay = retry_after or FIRST_RETRY_SECONDS * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
     logger.info("The bot webhook failed for message %s (%s); trying again in %.0f s.", message.pk, reason, delay)
-    answer_message.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(message.pk, attempt + 1)
+    later = answer_message
+    if later.get_backend().supports_defer:
+        later = later.using(run_after=timezone.now() + timedelta(seconds=delay))
+    later.enqueue(message.pk, attempt + 1)
 
 
 def _seconds(value: str | None) -> float | None:

@@ -146,6 +146,15 @@ API = [
     Row(
         "POST", "api/v1/tickets/<ticket_id>/handover", "/api/v1/tickets/{bot}/handover", (401, 404, 200, 200), api=True
     ),
+    # Only the bot webhook's bot, with its secret: a personal token, anyone's, is not the bot's.
+    Row(
+        "POST",
+        "api/v1/tickets/<ticket_id>/bot-reply",
+        "/api/v1/tickets/{bot}/bot-reply",
+        (401, 401, 401, 401),
+        {"text": "Hello from the bot"},
+        api=True,
+    ),
     Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
     Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
 ]
