@@ -14,8 +14,7 @@ from accounts.models import ApiToken
 from blockdesk import errors
 from contacts.audit import SYSTEM_ACTOR
 from contacts.models import AuditEntry, Block, Channel, Contact
-from settings_app.bot import current_answerer
-from settings_app.models import BotAnswerer
+from settings_app.models import BotAnswerer, SystemSettings
 from settings_app.switches import current_switches
 from tests import factories
 from tickets import builtin_bot
@@ -149,7 +148,7 @@ def test_seed_demo_fills_every_queue_is_rerunnable_and_resets_logins():
     assert all(count > 0 for count in first["tickets"].values())
     assert first["tickets"][TicketStatus.BOT] == 3
     assert current_switches().bot_enabled
-    assert current_answerer() == BotAnswerer.BUILTIN
+    assert SystemSettings.objects.get().bot_answerer == BotAnswerer.BUILTIN
     for ticket in Ticket.objects.filter(status=TicketStatus.BOT):
         question, answer = ticket.messages.order_by("sent_at")
         assert (question.direction, answer.direction, answer.author) == ("in", "out", None)
