@@ -17,6 +17,8 @@ from ninja.security import HttpBearer
 from accounts.models import ApiToken
 from accounts.tokens import note_token_used
 from contacts.models import Channel
+from settings_app.bot import bot_config
+from settings_app.models import BotAnswerer
 
 INBOUND_MAX_BYTES = 64 * 1024
 BATCH_MAX_BYTES = 1024 * 1024
@@ -36,6 +38,8 @@ MISSING_SIGNATURE = (
 )
 BAD_SIGNATURE = f"{SIGNATURE_HEADER} does not match the timestamp and body (HMAC-SHA256 with the channel's secret)."
 BODY_TOO_LARGE = "The request body is larger than {limit} KiB."
+NO_BOT_SECRET = "Send the bot webhook's secret as 'Authorization: Bearer <secret>'."
+BAD_BOT_SECRET = "The bot secret is wrong, or the bot webhook is not what answers BOT tickets (System settings)."
 
 
 class ApiError(Exception):
@@ -154,6 +158,51 @@ class PersonalToken(HttpBearer):
             raise Unauthorized(BAD_PERSONAL_TOKEN)
         note_token_used(token)
         return token.user
+
+    def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
+        raise NotImplementedError
+
+
+class BotCaller:
+    """The bot webhook's bot, calling back with its secret; it acts as the BOT, not as a person."""
+
+    def __repr__(self):
+        return "BOT"
+
+
+BOT = BotCaller()
+
+
+class BotSecret(HttpBearer):
+    """The bot webhook's secret as a bearer token, accepted while the bot webhook answers BOT tickets.
+
+    With `or_personal_token`, a token that is not the bot's is tried as a personal API token instead.
+    """
+
+    openapi_description = (
+        "The bot webhook's secret (System settings), the same one BlockDesk signs its POSTs to the bot with; "
+        "accepted while the bot webhook is what answers BOT tickets."
+    )
+
+    def __init__(self, *, or_personal_token: bool = False):
+        self.or_personal_token = or_personal_token
+        super().__init__()
+
+    def __call__(self, request: HttpRequest):
+        raw = _bearer_token(request)
+        if raw is None and not self.or_personal_token:
+            raise Unauthorized(NO_BOT_SECRET)
+        config = bot_config()
+        if (
+            raw is not None
+            and config.answerer == BotAnswerer.WEBHOOK
+            and config.webhook_secret
+            and hmac.compare_digest(raw.encode(), config.webhook_secret.encode())
+        ):
+            return BOT
+        if self.or_personal_token:
+            return None  # the next authenticator (a personal token) decides
+        raise Unauthorized(BAD_BOT_SECRET)
 
     def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
         raise NotImplementedError

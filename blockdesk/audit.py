@@ -21,6 +21,19 @@ def register_switch_recorder(recorder: Callable[..., object]) -> None:
     _recorders["switch"] = recorder
 
 
+def register_setting_recorder(recorder: Callable[..., object]) -> None:
+    """Called once at start-up by the app that owns the audit trail."""
+    _recorders["setting"] = recorder
+
+
+def record_setting_change(*, actor, setting: str, change: str, at: datetime) -> None:
+    """Write the audit row of one setting that is not an on/off switch; `change` never holds a secret."""
+    recorder = _recorders.get("setting")
+    if recorder is None:
+        raise ImproperlyConfigured(NO_SWITCH_RECORDER)
+    recorder(actor=actor, setting=setting, change=change, at=at)
+
+
 def record_switch_change(*, actor, switch: str, before: bool, after: bool, at: datetime) -> None:
     """Write the audit row of one switch that changed (inside the caller's transaction)."""
     recorder = _recorders.get("switch")

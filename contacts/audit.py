@@ -38,3 +38,8 @@ def record_switch_change(*, actor, switch: str, before: bool, after: bool, at: d
         subject=switch,
         change=f"{on_off(before)} → {on_off(after)}",
     )
+
+
+def record_setting_change(*, actor, setting: str, change: str, at: datetime) -> AuditEntry:
+    """The row for one other system setting that changed: "Who answers BOT tickets: nobody → built-in bot"."""
+    return record(AuditEntry.Action.SWITCH_CHANGED, actor=actor, at=at, subject=setting[:200], change=change[:50])

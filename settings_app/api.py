@@ -1,11 +1,15 @@
-"""Staff API for the system switches: anyone signed in reads them, administrators change them."""
+"""Staff API for the system switches and who answers BOT tickets: anyone signed in reads them, administrators
+change them (the bot webhook's URL and secret too; the secret is never read back)."""
 
+from django.db import transaction
 from ninja import Router, Schema
 from pydantic import Field
 
 from blockdesk.api_auth import PersonalToken
 from blockdesk.api_schemas import responses
 
+from .bot import current_answerer, update_bot
+from .models import BotAnswerer
 from .switches import current_switches, update_switches
 
 router = Router(tags=["settings"], auth=PersonalToken())
@@ -14,20 +18,32 @@ router = Router(tags=["settings"], auth=PersonalToken())
 class SwitchesOut(Schema):
     block_contacts_enabled: bool = Field(description="Agents and supervisors may block contacts.")
     bot_enabled: bool = Field(description="New and released tickets go to the BOT first.")
+    bot_answerer: BotAnswerer = Field(
+        description="Who answers BOT tickets: nobody (they wait), the bot webhook, or the built-in bot."
+    )
 
 
 class SwitchesPatch(Schema):
     block_contacts_enabled: bool | None = Field(None, description="Leave out (or null) to keep it as it is.")
     bot_enabled: bool | None = None
+    bot_answerer: BotAnswerer | None = None
+    bot_webhook_url: str | None = Field(None, max_length=500, description='"" removes it.')
+    bot_webhook_secret: str | None = Field(
+        None, max_length=200, description="16 to 200 characters; write-only, never read back."
+    )
 
 
-def _out(switches) -> dict:
-    return {"block_contacts_enabled": switches.block_contacts_enabled, "bot_enabled": switches.bot_enabled}
+def _out(switches, answerer: str) -> dict:
+    return {
+        "block_contacts_enabled": switches.block_contacts_enabled,
+        "bot_enabled": switches.bot_enabled,
+        "bot_answerer": answerer,
+    }
 
 
 @router.get("", response=responses({200: SwitchesOut}, 401), summary="Read the system switches")
 def show_settings(request):
-    return _out(current_switches())
+    return _out(current_switches(), current_answerer())
 
 
 @router.patch(
@@ -37,7 +53,14 @@ def show_settings(request):
     description="Administrators only (settings_app.change_systemsettings); others get 403.",
 )
 def change_settings(request, payload: SwitchesPatch):
-    switches = update_switches(
-        actor=request.auth, block_contacts_enabled=payload.block_contacts_enabled, bot_enabled=payload.bot_enabled
-    )
-    return _out(switches)
+    with transaction.atomic():
+        switches = update_switches(
+            actor=request.auth, block_contacts_enabled=payload.block_contacts_enabled, bot_enabled=payload.bot_enabled
+        )
+        bot = update_bot(
+            actor=request.auth,
+            answerer=payload.bot_answerer,
+            webhook_url=payload.bot_webhook_url,
+            webhook_secret=payload.bot_webhook_secret,
+        )
+    return _out(switches, bot.answerer)

@@ -1,6 +1,14 @@
 from django.conf import settings
 from django.db import models
 
+from blockdesk.encryption import EncryptedTextField
+
+
+class BotAnswerer(models.TextChoices):
+    NOBODY = "nobody", "Nobody (tickets wait in the BOT queue)"
+    WEBHOOK = "webhook", "Bot webhook"
+    BUILTIN = "builtin", "Built-in bot"
+
 
 class SystemSettings(models.Model):
     """The one row of switches an administrator controls (pk is always 1)."""
@@ -17,6 +25,17 @@ class SystemSettings(models.Model):
         default=False,
         help_text="New and released tickets go to the BOT first instead of the Unassigned queue.",
     )
+    bot_answerer = models.CharField(
+        "who answers BOT tickets",
+        max_length=10,
+        choices=BotAnswerer.choices,
+        default=BotAnswerer.NOBODY,
+        help_text="Each customer message in a BOT ticket goes to the bot webhook, or to the built-in bot.",
+    )
+    bot_webhook_url = models.URLField("bot webhook URL", max_length=500, blank=True)
+    # Needed in clear (BlockDesk signs each POST to the bot with it, and the bot sends it back as its bearer
+    # token), so stored encrypted with FIELD_ENCRYPTION_KEY and never shown back.
+    bot_webhook_secret = EncryptedTextField("bot webhook secret", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

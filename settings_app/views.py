@@ -1,10 +1,11 @@
-"""The System settings page: administrators switch blocking and the BOT on or off."""
+"""The System settings page: administrators switch blocking and the BOT on or off, and say who answers BOT tickets."""
 
 from dataclasses import asdict
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -12,13 +13,33 @@ from django.views.decorators.http import require_http_methods
 from blockdesk import errors
 from blockdesk.console import console_view, require_permission
 
-from .models import SystemSettings
+from .bot import SECRET_MAX_LENGTH, bot_config, update_bot
+from .models import BotAnswerer, SystemSettings
 from .switches import current_switches, update_switches
 
 
 class SwitchesForm(forms.Form):
     block_contacts_enabled = forms.BooleanField(label="Block contacts", required=False)
     bot_enabled = forms.BooleanField(label="BOT", required=False)
+    bot_answerer = forms.ChoiceField(
+        label="Who answers BOT tickets", choices=BotAnswerer.choices, widget=forms.RadioSelect, required=False
+    )
+    bot_webhook_url = forms.CharField(label="Bot webhook URL", required=False, max_length=500)
+    # Write-only: left empty, the stored secret stays; it is never shown back.
+    bot_webhook_secret = forms.CharField(
+        label="Bot webhook secret",
+        required=False,
+        max_length=SECRET_MAX_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+ANSWERED_BY = {
+    BotAnswerer.NOBODY: "nobody (they wait for a supervisor)",
+    BotAnswerer.WEBHOOK: "the bot webhook",
+    BotAnswerer.BUILTIN: "the built-in bot",
+}
 
 
 def _on_off(value: bool) -> str:
@@ -30,17 +51,43 @@ def _on_off(value: bool) -> str:
 @require_permission("settings_app.change_systemsettings", errors.NO_PERMISSION_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
+    bot = bot_config()
     if request.method == "POST":
         form = SwitchesForm(request.POST)
-        if form.is_valid():
-            switches = update_switches(actor=request.user, **form.cleaned_data)
-            messages.success(
-                request,
-                f"System settings saved: blocking contacts is {_on_off(switches.block_contacts_enabled)}, "
-                f"the BOT is {_on_off(switches.bot_enabled)}.",
-            )
+        if form.is_valid() and _save(request, form):
             return redirect("settings_app:page")
     else:
-        form = SwitchesForm(initial=asdict(current_switches()))
+        form = SwitchesForm(
+            initial={**asdict(current_switches()), "bot_answerer": bot.answerer, "bot_webhook_url": bot.webhook_url}
+        )
     last_change = SystemSettings.objects.select_related("updated_by").filter(pk=SystemSettings.SINGLETON_PK).first()
-    return render(request, "settings_app/page.html", {"form": form, "last_change": last_change})
+    context = {"form": form, "last_change": last_change, "bot_secret_set": bot.has_secret}
+    return render(request, "settings_app/page.html", context)
+
+
+def _save(request: HttpRequest, form: SwitchesForm) -> bool:
+    """Save the switches and the bot together, or nothing: a value the bot refuses becomes a form error."""
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            switches = update_switches(
+                actor=request.user,
+                block_contacts_enabled=data["block_contacts_enabled"],
+                bot_enabled=data["bot_enabled"],
+            )
+            bot = update_bot(
+                actor=request.user,
+                answerer=data["bot_answerer"] or None,
+                webhook_url=data["bot_webhook_url"].strip(),
+                webhook_secret=data["bot_webhook_secret"] or None,
+            )
+    except errors.Invalid as exc:
+        form.add_error(None, exc.detail)
+        return False
+    messages.success(
+        request,
+        f"System settings saved: blocking contacts is {_on_off(switches.block_contacts_enabled)}, "
+        f"the BOT is {_on_off(switches.bot_enabled)}, BOT tickets are answered by "
+        f"{ANSWERED_BY[bot.answerer]}.",
+    )
+    return True

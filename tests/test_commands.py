@@ -14,8 +14,10 @@ from accounts.models import ApiToken
 from blockdesk import errors
 from contacts.audit import SYSTEM_ACTOR
 from contacts.models import AuditEntry, Block, Channel, Contact
+from settings_app.models import BotAnswerer, SystemSettings
 from settings_app.switches import current_switches
 from tests import factories
+from tickets import builtin_bot
 from tickets.models import Message, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
@@ -141,10 +143,19 @@ def test_seed_demo_fills_every_queue_is_rerunnable_and_resets_logins():
     assert first["channels"] == 2
     assert 45 <= first["contacts"] <= 55
     assert 190 <= sum(first["tickets"].values()) <= 210
-    # Every queue but the BOT's, which stays empty while the BOT is off.
-    assert set(first["tickets"]) == set(TicketStatus.values) - {TicketStatus.BOT}
+    # Every queue, the BOT's too: the BOT is on, the built-in bot answers, and one customer asked for a person.
+    assert set(first["tickets"]) == set(TicketStatus.values)
     assert all(count > 0 for count in first["tickets"].values())
-    assert not current_switches().bot_enabled
+    assert first["tickets"][TicketStatus.BOT] == 3
+    assert current_switches().bot_enabled
+    assert SystemSettings.objects.get().bot_answerer == BotAnswerer.BUILTIN
+    for ticket in Ticket.objects.filter(status=TicketStatus.BOT):
+        question, answer = ticket.messages.order_by("sent_at")
+        assert (question.direction, answer.direction, answer.author) == ("in", "out", None)
+        assert answer.body == builtin_bot.answer(question.body).text
+    handed_over = Message.objects.get(body="Can I talk to a human?").ticket
+    assert handed_over.status == TicketStatus.UNASSIGNED
+    assert handed_over.messages.last().body == builtin_bot.HAND_OVER_TEXT
     blocked = Contact.objects.filter(is_blocked=True)
     assert blocked.count() == 5
     assert all(Ticket.objects.filter(contact=c, status=TicketStatus.BLOCKED).exists() for c in blocked)

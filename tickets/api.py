@@ -8,7 +8,7 @@ from ninja import Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, BaseModel, Field
 
 from blockdesk import errors
-from blockdesk.api_auth import BATCH_MAX_BYTES, INBOUND_MAX_BYTES, ChannelToken, PersonalToken
+from blockdesk.api_auth import BATCH_MAX_BYTES, INBOUND_MAX_BYTES, BotCaller, BotSecret, ChannelToken, PersonalToken
 from blockdesk.api_schemas import (
     DEFAULT_LIMIT,
     MAX_ID,
@@ -24,9 +24,10 @@ from blockdesk.api_schemas import (
 from contacts.addresses import EMPTY_ADDRESS, clean
 from contacts.blocking import unblock_ticket
 
-from .access import get_ticket_for, visible_tickets
+from .access import TICKET_NOT_FOUND, get_ticket_for, visible_tickets
+from .bot import bot_hand_over
 from .models import COUNT_CAP, DeliveryState, Message, Ticket, TicketStatus
-from .outbox import RECEIPT_STATES, record_receipt, retry_delivery
+from .outbox import RECEIPT_STATES, record_receipt, retry_delivery, send_bot_reply
 from .queue import hand_over_from_bot
 from .routing import DELETED, InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
 
@@ -278,14 +279,45 @@ def unblock(request, ticket_id: int = TicketId):
 
 @router.post(
     "/{ticket_id}/handover",
+    auth=[BotSecret(or_personal_token=True), PersonalToken()],
     response=responses({200: TicketOut}, 401, 403, 404, 409, 422),
     summary="Hand a ticket over from the BOT",
-    description="BOT → Unassigned, for a BOT integration. 409 if the ticket is not with the BOT.",
+    description="BOT → Unassigned, for a BOT integration: the bot webhook's bot with its secret, or a person "
+    "(tickets.work_ticket) with a personal token. 409 if the ticket is not with the BOT.",
 )
 def handover(request, ticket_id: int = TicketId):
+    if isinstance(request.auth, BotCaller):
+        return ticket_out(bot_hand_over(ticket=_ticket(ticket_id)))
     ticket = get_ticket_for(request.auth, ticket_id)
     hand_over_from_bot(actor=request.auth, ticket=ticket)
     return ticket_out(get_ticket_for(request.auth, ticket_id))
+
+
+class BotReplyIn(Schema):
+    text: bounded_text(min_length=1, max_length=10_000)
+
+
+@router.post(
+    "/{ticket_id}/bot-reply",
+    url_name="bot_reply",
+    auth=BotSecret(),
+    response=responses({201: MessageOut}, 400, 401, 404, 409, 422),
+    summary="Answer as the BOT",
+    description="For the bot webhook's bot, with the bot secret as its bearer token: the text goes to the customer "
+    "as the BOT's reply, through the same delivery as an agent's. 409 unless the ticket is with the BOT and its "
+    "contact is not blocked.",
+)
+def bot_answer(request, payload: BotReplyIn, ticket_id: int = TicketId):
+    message = send_bot_reply(ticket=_ticket(ticket_id), text=payload.text)
+    return Status(201, message_out(message))
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    """Any ticket by id, for the bot (it acts on no person's behalf): 404 if there is none."""
+    ticket = Ticket.objects.for_list().filter(pk=ticket_id).first()
+    if ticket is None:
+        raise errors.NotFound(TICKET_NOT_FOUND)
+    return ticket
 
 
 # Delivery ----------------------------------------------------------------------------------------

@@ -57,8 +57,8 @@ def _owner_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
 
 
 def hand_over_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
-    """Why the actor may not move the ticket from the BOT to Unassigned now, or None."""
-    refusal = _worker_refusal(actor)
+    """Why the actor (None: the bot itself) may not move the ticket from the BOT to Unassigned now, or None."""
+    refusal = _worker_refusal(actor) if actor is not None else None
     if refusal:
         return refusal
     if ticket.status != TicketStatus.BOT:
@@ -116,8 +116,9 @@ def take_ticket(*, actor, ticket: Ticket) -> Ticket:
 
 
 def hand_over_from_bot(*, actor, ticket: Ticket) -> Ticket:
-    """Move a BOT ticket to the Unassigned queue (the BOT asks for a person)."""
-    _raise_if(_worker_refusal(actor))
+    """Move a BOT ticket to the Unassigned queue (the BOT asks for a person); actor None is the bot itself."""
+    if actor is not None:
+        _raise_if(_worker_refusal(actor))
     with transaction.atomic():
         ticket = lock_ticket(ticket)
         _raise_if(hand_over_refusal(actor, ticket))

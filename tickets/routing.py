@@ -33,6 +33,7 @@ from contacts.addresses import (
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches
 
+from .bot import reach_bot_on_commit
 from .models import Message, Ticket, TicketStatus, preview_of
 from .routing_sql import (
     TicketAddition,
@@ -278,10 +279,12 @@ def _store(
         )
         for i in fresh
     )
-    return {
+    routed = {
         m.external_id: RoutedMessage(message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False)
         for m, i in zip(messages, fresh, strict=True)
     }
+    reach_bot_on_commit(routed.values())  # the BOT hears each customer message of its tickets (tickets/bot.py)
+    return routed
 
 
 def _add_to_open_tickets(

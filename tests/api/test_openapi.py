@@ -20,19 +20,23 @@ def test_openapi_document_is_public_and_describes_both_token_kinds(client):
     inbound = document["paths"][f"{API}/inbound/messages"]["post"]
     assert inbound["security"] == [{"ChannelToken": []}]
     assert document["paths"][f"{API}/contacts"]["get"]["security"] == [{"PersonalToken": []}]
+    assert document["paths"][f"{API}/tickets/{{ticket_id}}/bot-reply"]["post"]["security"] == [{"BotSecret": []}]
+    handover = document["paths"][f"{API}/tickets/{{ticket_id}}/handover"]["post"]
+    assert handover["security"] == [{"BotSecret": []}, {"PersonalToken": []}]
 
 
 def test_every_operation_documents_its_answers_with_a_schema(client):
     document = client.get(f"{API}/openapi.json").json()
 
     operations = [(path, method, op) for path, item in document["paths"].items() for method, op in item.items()]
-    assert len(operations) == 17
+    assert len(operations) == 18
     assert {(path, method) for path, method, _ in operations} >= {
         (f"{API}/contacts/{{contact_id}}", "patch"),
         (f"{API}/contacts/{{contact_id}}/merge", "post"),
         (f"{API}/search", "get"),
         (f"{API}/messages/{{message_id}}/retry", "post"),
         (f"{API}/outbound/receipts", "post"),
+        (f"{API}/tickets/{{ticket_id}}/bot-reply", "post"),
     }
     for path, method, operation in operations:
         codes = set(operation["responses"])

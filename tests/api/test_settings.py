@@ -25,21 +25,21 @@ def test_anyone_signed_in_reads_the_switches(as_user, agent, blocking_on):
     response = as_user(agent).get(f"{API}/settings")
 
     assert response.status_code == 200
-    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": False}
+    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": False, "bot_answerer": "nobody"}
 
 
 def test_administrator_changes_one_switch(as_user, administrator):
     response = patch(as_user(administrator), {"block_contacts_enabled": True})
 
     assert response.status_code == 200
-    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": False}
+    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": False, "bot_answerer": "nobody"}
     assert current_switches().block_contacts_enabled is True
 
 
 def test_null_or_missing_keeps_a_switch(as_user, administrator, bot_on):
     response = patch(as_user(administrator), {"block_contacts_enabled": True, "bot_enabled": None})
 
-    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": True}
+    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": True, "bot_answerer": "nobody"}
 
 
 @pytest.mark.parametrize("persona", ["agent", "supervisor"])

@@ -39,7 +39,8 @@ def test_saving_switches_both_on(logged_in, administrator, django_capture_on_com
         response = logged_in(administrator).post(PAGE, {"block_contacts_enabled": "on", "bot_enabled": "on"})
     assert response.status_code == 302 and response["Location"] == PAGE
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "System settings saved: blocking contacts is on, the BOT is on."
+        "System settings saved: blocking contacts is on, the BOT is on, "
+        "BOT tickets are answered by nobody (they wait for a supervisor)."
     ]
     row = SystemSettings.objects.get()
     assert (row.block_contacts_enabled, row.bot_enabled, row.updated_by) == (True, True, administrator)

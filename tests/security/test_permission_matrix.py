@@ -191,6 +191,15 @@ API = [
     ),
     # Receipts are for channel tokens only, like inbound messages.
     Row("POST", "api/v1/outbound/receipts", "/api/v1/outbound/receipts", (401,) * 4, api=True),
+    # Only the bot webhook's bot, with its secret: a personal token, anyone's, is not the bot's.
+    Row(
+        "POST",
+        "api/v1/tickets/<ticket_id>/bot-reply",
+        "/api/v1/tickets/{bot}/bot-reply",
+        (401, 401, 401, 401),
+        {"text": "Hello from the bot"},
+        api=True,
+    ),
     Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
     Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
     Row("GET", "api/v1/search", "/api/v1/search?q=hello", (401, 200, 200, 200), api=True),

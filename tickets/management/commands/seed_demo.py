@@ -3,8 +3,10 @@
 The data is made through the domain functions (routing, queue actions,
 blocking), so it looks like two real weeks: notes in the timelines, counters
 right, Block rows and audit entries for the blocked contacts, conversations
-spread over the days, every contact's name different. The BOT stays off, so
-no ticket waits in the BOT queue.
+spread over the days, every contact's name different. The history is made
+with the BOT off; then the BOT is switched on with the built-in bot answering,
+and the latest customers talk to it: its answers are in their tickets, and
+one who asked for a person waits in Unassigned.
 """
 
 import itertools
@@ -23,7 +25,10 @@ from django.utils import timezone
 from accounts import roles
 from contacts.blocking import block_contact
 from contacts.models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity
+from settings_app.bot import current_answerer, update_bot
+from settings_app.models import BotAnswerer
 from settings_app.switches import current_switches, forget_switches, update_switches
+from tickets.bot import answer_with_builtin_bot
 from tickets.models import Message, Ticket, TicketStatus
 from tickets.outbox import record_receipt, send_reply
 from tickets.queue import assign_ticket, resolve_ticket, take_ticket
@@ -33,7 +38,7 @@ SEED = 2026
 CONTACTS = 50
 PAST_CONVERSATIONS = 145  # resolved ones before a regular contact's latest; with the latest ones: 200 tickets
 # What each contact's latest conversation is; 5 blocked contacts (each also gets a ticket resolved by the block).
-LATEST = {"blocked": 5, "unassigned": 18, "assigned": 22, "resolved": 5}
+LATEST = {"blocked": 5, "bot": 4, "unassigned": 14, "assigned": 22, "resolved": 5}
 DAYS_OF_HISTORY = 14
 
 
@@ -73,6 +78,8 @@ REPLIES = [
     "The refund is on its way; it takes 3–5 working days.",
     "Your parcel is with the courier and arrives tomorrow.",
 ]
+# What the latest customers ask the built-in bot; the last one asks for a person.
+BOT_QUESTIONS = ["Hello!", "What are your opening hours?", "How long does shipping take?", "Can I talk to a human?"]
 SPAM = ["WIN A FREE PHONE!!! click bit.ly/xx", "Cheap followers, 1000 for $1", "Crypto doubling, DM now", "FREE GIFT"]
 
 
@@ -91,6 +98,9 @@ class Command(BaseCommand):
                 DemoDay(admin=admin, supervisor=users["supervisor"], agents=[users["agent1"], users["agent2"]]).build(
                     channels
                 )
+        # The BOT on, answered by the built-in bot: new conversations (the chat page's too) meet it first.
+        update_switches(actor=admin, bot_enabled=True)
+        update_bot(actor=admin, answerer=BotAnswerer.BUILTIN)
         self._report(channels)
 
     def _user(self, person: DemoUser):
@@ -125,7 +135,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Block contacts: {'on' if switches.block_contacts_enabled else 'off'}. "
-            f"BOT: {'on' if switches.bot_enabled else 'off'}."
+            f"BOT: {'on' if switches.bot_enabled else 'off'}, answered by "
+            f'{dict(BotAnswerer.choices)[current_answerer()].lower()} (customers write "agent" for a person).'
         )
         self.stdout.write(
             "Channel tokens are not printed: create a channel with `manage.py create_channel NAME --kind KIND`, "
@@ -155,12 +166,13 @@ class DemoDay:
         self.dated_up_to = Message.objects.aggregate(last=Max("pk"))["last"] or 0
 
     def build(self, channels: list[Channel]) -> None:
-        # New tickets go to Unassigned: the demo has no BOT tickets because its BOT is off.
+        # The history is made with the BOT off: its tickets went to Unassigned.
         self._switch(bot_enabled=False)
         names = self.rng.sample([f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES], CONTACTS)
         customers = [self._customer(n, name, channels[n % len(channels)]) for n, name in enumerate(names)]
         latest = [kind for kind, count in LATEST.items() for _ in range(count)]
         self.rng.shuffle(latest)
+        with_bot = []
         for customer, conversations, kind in zip(customers, self._past_conversations(latest), latest, strict=True):
             start = self._latest_start(kind)
             for begin in self._past_starts(conversations, before=start):
@@ -173,6 +185,11 @@ class DemoDay:
                 self._worked_on(customer, start)
             elif kind == "resolved":
                 self._resolved_conversation(customer, start)
+            elif kind == "bot":
+                with_bot.append((customer, start))
+        self._switch(bot_enabled=True)
+        for (customer, start), question in zip(sorted(with_bot, key=lambda pair: pair[1]), BOT_QUESTIONS, strict=True):
+            self._talk_to_bot(customer, question, start)
         self._date_from_messages(channels)
 
     def _past_conversations(self, latest: list[str]) -> list[int]:
@@ -188,6 +205,7 @@ class DemoDay:
     def _latest_start(self, kind: str) -> datetime:
         """When the contact's latest conversation began: waiting ones recently, finished ones days ago."""
         minutes_ago = {
+            "bot": (2, 3 * 60),
             "unassigned": (5, 4 * 60),
             "assigned": (3 * 60, 30 * 60),
             "resolved": (24 * 60, 3 * 24 * 60),
@@ -245,9 +263,9 @@ class DemoDay:
         ticket = self._deliver(customer, self.rng.choice(QUESTIONS), start)
         agent = self.rng.choice(self.agents)
         if self.rng.random() < 0.5:
-            take_ticket(actor=agent, ticket=ticket)
+            ticket = take_ticket(actor=agent, ticket=ticket)
         else:
-            assign_ticket(actor=self.supervisor, ticket=ticket, assignee=agent)
+            ticket = assign_ticket(actor=self.supervisor, ticket=ticket, assignee=agent)
         at = self._later(start, (3, 45))
         reply = send_reply(actor=agent, ticket=ticket, text=self.rng.choice(REPLIES))
         # Past conversations: the customer read the answer long ago.
@@ -257,6 +275,13 @@ class DemoDay:
             at = self._later(at, (5, 90))
             self._deliver(customer, self.rng.choice(FOLLOW_UPS), at)
         return ticket, agent, at
+
+    def _talk_to_bot(self, customer: dict, question: str, start: datetime) -> None:
+        """A question the built-in bot answers a minute later, as the worker would (it hands over if asked)."""
+        ticket = self._deliver(customer, question, start)
+        answer = answer_with_builtin_bot(ticket.messages.get(direction=Message.Direction.IN))
+        record_receipt(message=answer, state="read")
+        self._date(start + timedelta(minutes=1))
 
     def _resolved_conversation(self, customer: dict, start: datetime) -> None:
         ticket, agent, last_message = self._worked_on(customer, start)
