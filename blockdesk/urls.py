@@ -19,6 +19,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("audit/", include("contacts.audit_urls")),
     path("account/", include("accounts.urls")),
+    # Public: the web chat's hosted page and its POSTs (visitors, not console users).
+    path("chat/", include("channels.webchat_urls")),
 ]
 
 # Refusals raised outside a console view (and unknown URLs) get the console's own pages; 500.html needs no view.

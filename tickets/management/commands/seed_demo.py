@@ -8,6 +8,7 @@ no ticket waits in the BOT queue.
 """
 
 import itertools
+import os
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts import roles
+from channels.webchat_models import WebchatChannel
 from contacts.blocking import block_contact
 from contacts.models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches, forget_switches, update_switches
@@ -53,6 +55,8 @@ STAFF = [
     DemoUser("agent2", "Ben", roles.AGENTS, "agent2-demo-pass"),
 ]
 CHANNELS = [("WhatsApp", Channel.Kind.WHATSAPP), ("Web chat", Channel.Kind.WEBCHAT)]
+# The demo's chat page may be framed by a page served beside the console (scripts/start's address).
+DEMO_CHAT_ORIGINS = "http://127.0.0.1:{port}\nhttp://localhost:{port}"
 
 FIRST_NAMES = ["Budi", "Siti", "Agus", "Dewi", "Rina", "Joko", "Putri", "Eko", "Wati", "Andi", "Maya", "Hendra"]
 LAST_NAMES = ["Santoso", "Wijaya", "Pratama", "Lestari", "Hidayat", "Kusuma", "Saputra", "Nugroho"]
@@ -84,6 +88,7 @@ class Command(BaseCommand):
         admin = users["admin"]
         update_switches(actor=admin, block_contacts_enabled=True)
         channels = [self._channel(name, kind) for name, kind in CHANNELS]
+        chat = self._webchat(next(channel for channel in channels if channel.kind == Channel.Kind.WEBCHAT))
         if Ticket.objects.filter(channel__in=channels).exists():
             self.stdout.write("Demo data is already there; left as it is.")
         else:
@@ -91,7 +96,7 @@ class Command(BaseCommand):
                 DemoDay(admin=admin, supervisor=users["supervisor"], agents=[users["agent1"], users["agent2"]]).build(
                     channels
                 )
-        self._report(channels)
+        self._report(channels, chat)
 
     def _user(self, person: DemoUser):
         user, _ = get_user_model().objects.get_or_create(username=person.username)
@@ -113,7 +118,14 @@ class Command(BaseCommand):
             channel.save()
         return channel
 
-    def _report(self, channels: list[Channel]) -> None:
+    def _webchat(self, channel: Channel) -> WebchatChannel:
+        port = os.environ.get("PORT", "8000")
+        chat, _ = WebchatChannel.objects.get_or_create(
+            channel=channel, defaults={"allowed_origins": DEMO_CHAT_ORIGINS.format(port=port)}
+        )
+        return chat
+
+    def _report(self, channels: list[Channel], chat: WebchatChannel) -> None:
         tickets = Ticket.objects.filter(channel__in=channels)
         per_status = dict(tickets.values_list("status").annotate(n=Count("id")).order_by())
         queues = ", ".join(f"{status.label} {per_status.get(status.value, 0)}" for status in TicketStatus)
@@ -131,6 +143,8 @@ class Command(BaseCommand):
             "Channel tokens are not printed: create a channel with `manage.py create_channel NAME --kind KIND`, "
             "or rotate a demo channel's token in Django admin."
         )
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(f"Demo web chat (write as a customer): http://127.0.0.1:{port}/chat/{chat.public_id}/")
         self.stdout.write("Demo logins (the administrator also reaches Django admin at /admin/):")
         for person in STAFF:
             self.stdout.write(f"  {person.group:<15} {person.username} / {person.password}")
