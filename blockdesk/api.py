@@ -19,7 +19,7 @@ from ninja.parser import Parser
 from blockdesk import errors, outage
 from contacts.api import router as contacts_router
 from settings_app.api import router as settings_router
-from tickets.api import inbound_router
+from tickets.api import inbound_router, messages_router, outbound_router
 from tickets.api import router as tickets_router
 
 from .api_auth import BODY_TOO_LARGE, ApiError
@@ -66,6 +66,8 @@ api = NinjaAPI(
 api.add_router("/inbound", inbound_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/tickets", tickets_router)
+api.add_router("/messages", messages_router)
+api.add_router("/outbound", outbound_router)
 api.add_router("/settings", settings_router)
 
 DOMAIN_STATUS = (

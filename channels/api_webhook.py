@@ -1,7 +1,7 @@
 """The `api` channel's sender: a signed webhook POST of each reply to the channel's outbound URL.
 
 Headers: X-BlockDesk-Timestamp (Unix seconds), X-BlockDesk-Signature
-(hex HMAC-SHA256 of `timestamp + "." + body` with the channel's outbound
+(`sha256=` + hex HMAC-SHA256 of `timestamp + "." + body` with the channel's outbound
 secret) and X-BlockDesk-Delivery (the message id: the same on every attempt,
 so a receiver drops a copy it already has). 2xx is sent; 429 and 5xx,
 timeouts and connection errors are tried again; other answers fail at once.
@@ -84,7 +84,7 @@ def send_api_webhook(message: Message) -> SendResult:
         "X-BlockDesk-Delivery": str(message.pk),
     }
     if channel.outbound_secret:
-        headers["X-BlockDesk-Signature"] = sign(channel.outbound_secret, timestamp, body)
+        headers["X-BlockDesk-Signature"] = "sha256=" + sign(channel.outbound_secret, timestamp, body)
     timeout = settings.DELIVERY_TIMEOUT_SECONDS
     try:
         response = _session().post(channel.outbound_url, data=body, headers=headers, timeout=timeout)

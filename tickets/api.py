@@ -24,7 +24,8 @@ from blockdesk.api_schemas import (
 from contacts.blocking import unblock_ticket
 
 from .access import get_ticket_for, visible_tickets
-from .models import COUNT_CAP, Message, Ticket, TicketStatus
+from .models import COUNT_CAP, DeliveryState, Message, Ticket, TicketStatus
+from .outbox import RECEIPT_STATES, record_receipt, retry_delivery
 from .queue import hand_over_from_bot
 from .routing import DELETED, InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
 
@@ -34,6 +35,8 @@ DETAIL_MESSAGES = 500
 
 inbound_router = Router(tags=["inbound"])
 router = Router(tags=["tickets"], auth=PersonalToken())
+messages_router = Router(tags=["messages"], auth=PersonalToken())
+outbound_router = Router(tags=["outbound"])
 
 TicketId = Path(..., ge=1, le=MAX_ID, description="The ticket's id.")
 
@@ -171,6 +174,9 @@ class MessageOut(Schema):
     sent_at: datetime
     author: PersonOut | None = Field(description="Who wrote a reply or note; null for customer messages.")
     message_id: str | None = Field(description="The channel's id for a customer message.")
+    state: DeliveryState | None = Field(description="A reply's delivery state; null for customer messages and notes.")
+    attempts: int = Field(description="How many times sending a reply was tried (since its last Retry).")
+    last_error: str = Field(description="Why the last attempt failed; empty if it did not.")
 
 
 class TicketDetailOut(TicketOut):
@@ -217,6 +223,9 @@ def message_out(message: Message) -> dict:
         "sent_at": message.sent_at,
         "author": person(message.author),
         "message_id": message.external_id,
+        "state": message.delivery_state or None,
+        "attempts": message.attempts,
+        "last_error": message.last_error,
     }
 
 
@@ -265,3 +274,55 @@ def handover(request, ticket_id: int = TicketId):
     ticket = get_ticket_for(request.auth, ticket_id)
     hand_over_from_bot(actor=request.auth, ticket=ticket)
     return ticket_out(get_ticket_for(request.auth, ticket_id))
+
+
+# Delivery ----------------------------------------------------------------------------------------
+
+MessageId = Path(..., ge=1, le=MAX_ID, description="The message's id.")
+
+
+@messages_router.post(
+    "/{message_id}/retry",
+    response=responses({200: MessageOut}, 401, 403, 404, 409, 422),
+    summary="Retry a failed reply",
+    description="Queues a failed reply again with a fresh set of attempts. Needs the permission to reply in its "
+    "ticket; 409 if the reply has not failed or its contact is blocked.",
+)
+def retry(request, message_id: int = MessageId):
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        raise errors.NotFound(errors.NO_SUCH_MESSAGE)
+    get_ticket_for(request.auth, message.ticket_id)  # 404 for a ticket the person may not see
+    retry_delivery(actor=request.auth, message=message)
+    return message_out(Message.objects.select_related("author").get(pk=message_id))
+
+
+class ReceiptIn(Schema):
+    message_id: int = Field(ge=1, le=MAX_ID, description="The X-BlockDesk-Delivery id of the reply.")
+    state: Literal[tuple(s.value for s in RECEIPT_STATES)]
+    provider_message_id: bounded_text(max_length=255) | None = None
+
+
+class ReceiptOut(Schema):
+    message_id: int
+    state: DeliveryState
+    changed: bool = Field(description="false for a receipt that does not move the reply forward (repeat, late).")
+
+
+@outbound_router.post(
+    "/receipts",
+    auth=ChannelToken(max_bytes=INBOUND_MAX_BYTES),
+    response=responses({200: ReceiptOut}, 400, 401, 404, 413, 422),
+    summary="Report that a reply was delivered or read",
+    description="States only move forward (sent → delivered → read): a repeat or late receipt answers "
+    "`changed: false`. 404 for a message that is not a reply on this channel.",
+)
+def receipt(request, payload: ReceiptIn):
+    message = Message.objects.filter(
+        pk=payload.message_id, channel=request.auth, direction=Message.Direction.OUT
+    ).first()
+    if message is None:
+        raise errors.NotFound(errors.NO_SUCH_MESSAGE)
+    changed = record_receipt(message=message, state=payload.state, provider_message_id=payload.provider_message_id)
+    state = Message.objects.values_list("delivery_state", flat=True).get(pk=message.pk)
+    return {"message_id": message.pk, "state": state, "changed": changed}

@@ -123,6 +123,10 @@ class MessageQuerySet(models.QuerySet):
         """The newest `limit` messages with their authors, oldest first (as a timeline reads)."""
         return list(self.select_related("author").order_by("-sent_at", "-id")[:limit])[::-1]
 
+    def failed_deliveries(self):
+        """Replies whose delivery failed, newest first (the supervisors' Failed deliveries list)."""
+        return self.filter(delivery_state="failed").order_by("-sent_at", "-id")
+
 
 class DeliveryState(models.TextChoices):
     """Where an outbound message is on its way to the customer; receipts only move it forward."""

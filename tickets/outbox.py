@@ -25,6 +25,7 @@ __all__ = [
     "record_receipt",
     "register_sender",
     "retry_delivery",
+    "can_retry_in",
     "retry_refusal",
     "send_bot_reply",
     "send_reply",
@@ -80,21 +81,29 @@ def send_bot_reply(*, ticket: Ticket, text: str) -> Message:
         return _queue(ticket, author=None, text=text)
 
 
-def retry_refusal(actor, message: Message) -> errors.DomainError | None:
-    """Why the actor may not retry this message's delivery now, or None (the reply permission, on a failed reply)."""
+def _retry_in_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
     try:
-        require_may_write(actor, message.ticket)
+        require_may_write(actor, ticket)
     except errors.DomainError as refusal:
         return refusal
-    if message.delivery_state != DeliveryState.FAILED:
-        return errors.Conflict(errors.NOT_A_FAILED_DELIVERY)
-    if message.ticket.contact.is_blocked:
+    if ticket.contact.is_blocked:
         return errors.Conflict(errors.RETRY_CONTACT_BLOCKED)
     return None
 
 
-def can_retry(actor, message: Message) -> bool:
-    return retry_refusal(actor, message) is None
+def retry_refusal(actor, message: Message) -> errors.DomainError | None:
+    """Why the actor may not retry this message's delivery now, or None (the reply permission, on a failed reply)."""
+    refusal = _retry_in_refusal(actor, message.ticket)
+    if refusal:
+        return refusal
+    if message.delivery_state != DeliveryState.FAILED:
+        return errors.Conflict(errors.NOT_A_FAILED_DELIVERY)
+    return None
+
+
+def can_retry_in(actor, ticket: Ticket) -> bool:
+    """Whether the actor may retry the ticket's failed replies (the timeline shows Retry on them)."""
+    return _retry_in_refusal(actor, ticket) is None
 
 
 def retry_delivery(*, actor, message: Message) -> Message:

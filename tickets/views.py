@@ -50,13 +50,14 @@ from .forms import (
     TimelinePollForm,
     people_who_work_tickets,
 )
-from .models import COUNT_CAP, Ticket, TicketStatus
+from .models import COUNT_CAP, Message, Ticket, TicketStatus
 
 PAGE_SIZE = 25
 # The newest messages a ticket view shows; older ones are summarised in one line.
 TIMELINE_LIMIT = 200
 # A reply is queued at once and sent by a worker; the timeline shows how far it got.
 REPLY_QUEUED = "Reply queued on ticket #{pk}; its delivery shows in the timeline."
+RETRY_QUEUED = "Reply on ticket #{pk} queued again."
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_write": queue.can_write(user, ticket),
         "may_take": queue.can_take(user, ticket),
         "may_hand_over": queue.can_hand_over(user, ticket),
+        "may_retry": outbox.can_retry_in(user, ticket),
         "may_block_contact": _may_block_contact(user, ticket),
         "next_destination": (
             next_message_destination(ticket.contact, ticket.channel) if ticket.status == TicketStatus.RESOLVED else None
@@ -267,6 +269,7 @@ def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         "ticket": ticket,
         "contact": ticket.contact,
         "new_messages": new,
+        "may_retry": outbox.can_retry_in(request.user, ticket),
         "last_message_id": new[-1].pk if new else after,
         "seen": form.cleaned_data["seen"],
         "refresh_seconds": settings.CONSOLE_REFRESH_SECONDS,
@@ -347,6 +350,36 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         success=requested_next(request, reverse("home")),
         failure=_ticket_url(ticket),
     )
+
+
+@login_required
+@console_view
+@require_POST
+def retry_delivery(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    ticket = get_ticket_for(request.user, pk)
+    message = ticket.messages.select_related("ticket__contact").filter(pk=message_pk).first()
+    if message is None:
+        raise Http404(errors.NO_SUCH_MESSAGE)
+    back = requested_next(request, _ticket_url(ticket))
+    return perform(
+        request,
+        lambda: outbox.retry_delivery(actor=request.user, message=message),
+        done=lambda _: RETRY_QUEUED.format(pk=ticket.pk),
+        success=back,
+        failure=back,
+    )
+
+
+@login_required
+@console_view
+@require_GET
+def failed_deliveries(request: HttpRequest) -> HttpResponse:
+    """Supervisors: every reply whose delivery failed, newest first, with Retry."""
+    if not request.user.has_perm("tickets.view_all_tickets"):
+        raise PermissionDenied(errors.NO_PERMISSION_FAILED_DELIVERIES)
+    failed = Message.objects.failed_deliveries().select_related("ticket__contact", "channel", "author")
+    page = Paginator(failed, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tickets/failed.html", {"page": page, "here": request.get_full_path()})
 
 
 def _write(request: HttpRequest, pk: int, *, prefix: str, write: Callable, done: str) -> HttpResponse:

@@ -19,7 +19,7 @@ from contacts.blocking import block_contact
 from contacts.models import BlockReason, Contact
 from tests import factories
 from tickets.access import TICKET_NOT_FOUND
-from tickets.models import Ticket, TicketStatus
+from tickets.models import DeliveryState, Message, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,9 @@ AGENT = [
     Refusal("POST", "/tickets/{unassigned}/reply/", 403, errors.TICKET_NOT_YOURS, {"reply-text": "Hello"}),
     Refusal("POST", "/tickets/{unassigned}/note/", 403, errors.TICKET_NOT_YOURS, {"note-text": "Hmm"}),
     Refusal("POST", "/tickets/{unassigned}/resolve/", 403, errors.TICKET_NOT_YOURS),
+    Refusal("GET", "/tickets/failed/", 403, errors.NO_PERMISSION_FAILED_DELIVERIES),
+    Refusal("POST", "/tickets/{unassigned}/messages/{unassigned_reply}/retry/", 403, errors.TICKET_NOT_YOURS),
+    Refusal("POST", "/tickets/{colleagues}/messages/{colleagues_reply}/retry/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/contacts/{blocked_contact}/unblock/", 403, errors.NO_PERMISSION_UNBLOCK),
     Refusal(
         "POST", "/contacts/{blocked_contact}/unblock/", 403, errors.NO_PERMISSION_UNBLOCK, {"choice": "delete_all"}
@@ -78,6 +81,7 @@ SUPERVISOR = [
     Refusal("GET", "/tickets/blocked/confirm/?action=explode", 404, errors.NO_SUCH_ACTION),
     Refusal("GET", "/tickets/999999/", 404, TICKET_NOT_FOUND),
     Refusal("POST", "/tickets/999999/take/", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/{unassigned}/messages/{colleagues_reply}/retry/", 404, errors.NO_SUCH_MESSAGE),
     Refusal("GET", "/contacts/999999/", 404, CONTACT_NOT_FOUND),
 ]
 
@@ -100,6 +104,8 @@ NOBODY = [
     Refusal("POST", "/tickets/{blocked}/delete/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/tickets/{blocked}/delete/confirm/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/tickets/{unassigned}/timeline/?after=0&seen=unassigned", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/tickets/failed/", 403, errors.NO_PERMISSION_FAILED_DELIVERIES),
+    Refusal("POST", "/tickets/{unassigned}/messages/{unassigned_reply}/retry/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/contacts/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
     Refusal("GET", "/contacts/{contact}/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
     Refusal("GET", "/contacts/{contact}/block/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
@@ -130,15 +136,25 @@ def world(blocking_on, channel, agent, other_agent, supervisor, administrator, n
     blocked_contact = factories.ContactFactory()
     block_contact(actor=supervisor, contact=blocked_contact, reason=BlockReason.SPAM)
     blocked = factories.TicketFactory(contact=blocked_contact, channel=channel, status=TicketStatus.BLOCKED)
+    unassigned = factories.TicketFactory(channel=channel, status=TicketStatus.UNASSIGNED)
+    colleagues = factories.TicketFactory(channel=channel, status=TicketStatus.ASSIGNED, assignee=other_agent)
     return {
         "contact": contact.pk,
         "blocked_contact": blocked_contact.pk,
         "blocked": blocked.pk,
-        "unassigned": factories.TicketFactory(channel=channel, status=TicketStatus.UNASSIGNED).pk,
+        "unassigned": unassigned.pk,
+        "unassigned_reply": _failed_reply(unassigned).pk,
         "bot": factories.TicketFactory(channel=channel, status=TicketStatus.BOT).pk,
-        "colleagues": factories.TicketFactory(channel=channel, status=TicketStatus.ASSIGNED, assignee=other_agent).pk,
+        "colleagues": colleagues.pk,
+        "colleagues_reply": _failed_reply(colleagues).pk,
         "agent": agent.pk,
     }
+
+
+def _failed_reply(ticket):
+    return factories.MessageFactory(
+        ticket=ticket, direction=Message.Direction.OUT, delivery_state=DeliveryState.FAILED, last_error="Refused"
+    )
 
 
 def _send(client, refusal: Refusal, world: dict, data: dict, headers=None):
@@ -149,7 +165,9 @@ def _send(client, refusal: Refusal, world: dict, data: dict, headers=None):
 
 
 def _state() -> list:
-    return list(Ticket.objects.order_by("pk").values_list("pk", "status", "assignee", "message_count"))
+    return list(Ticket.objects.order_by("pk").values_list("pk", "status", "assignee", "message_count")) + list(
+        Message.objects.order_by("pk").values_list("pk", "delivery_state", "attempts")
+    )
 
 
 @pytest.mark.parametrize(("persona", "refusal"), CASES, ids=IDS)
@@ -229,7 +247,8 @@ def _console_routes(patterns, prefix=""):
 def test_nobody_has_a_row_for_every_console_page():
     """A new console page fails here until the matrix says what a user without a role gets."""
     resolver = get_resolver()
-    any_pk = {key: 1 for key in ("contact", "blocked_contact", "blocked", "unassigned", "bot", "colleagues")}
+    keys = ("contact", "blocked_contact", "blocked", "unassigned", "bot", "colleagues", "unassigned_reply")
+    any_pk = {key: 1 for key in keys}
     covered = {resolver.resolve(r.url.split("?")[0].format(**any_pk)).route for r in NOBODY}
     assert covered == set(_console_routes(resolver.url_patterns))
 

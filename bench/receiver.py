@@ -1,0 +1,82 @@
+"""A loopback receiver that speaks the api channel's contract (tests, reliability runs, bench).
+
+It checks X-BlockDesk-Signature when it knows the secret, answers 200 with
+{"id": "r-<n>"}, and counts what it got by X-BlockDesk-Delivery, so a copy
+of a message already received shows as a duplicate. `answers` scripts the
+next responses (status, Retry-After) for tests of retries.
+"""
+
+import hashlib
+import hmac
+import json
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Receiver:
+    def __init__(self, secret: str = "", port: int = 0):
+        self.secret = secret
+        self.port = port
+        self.received: list[dict] = []
+        self.deliveries: Counter[str] = Counter()
+        self.answers: list[tuple[int, str | None]] = []
+        self.lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status, retry_after, reply = receiver.handle(self.headers, body)
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def handle(self, headers, body: bytes) -> tuple[int, str | None, dict]:
+        with self.lock:
+            if self.answers:
+                status, retry_after = self.answers.pop(0)
+                return status, retry_after, {"error": "scripted"}
+            timestamp = headers.get("X-BlockDesk-Timestamp", "")
+            if self.secret:
+                digest = hmac.new(self.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+                expected = f"sha256={digest}"
+                if not hmac.compare_digest(expected, headers.get("X-BlockDesk-Signature", "")):
+                    return 401, None, {"error": "bad signature"}
+            delivery = headers.get("X-BlockDesk-Delivery", "")
+            self.deliveries[delivery] += 1
+            self.received.append({"delivery": delivery, "headers": dict(headers), "body": json.loads(body)})
+            return 200, None, {"id": f"r-{len(self.received)}"}
+
+    @property
+    def duplicates(self) -> int:
+        return sum(count - 1 for count in self.deliveries.values())
