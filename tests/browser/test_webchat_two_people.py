@@ -6,6 +6,7 @@ is on 127.0.0.1 and the chat on localhost: another site, as on a customer's. Rep
 (the immediate tasks backend stands in for the worker); each must show in the widget within 2 s.
 """
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -14,6 +15,7 @@ from channels import webchat
 from channels.webchat_models import WebchatChannel
 from contacts.models import Channel
 from tests import factories
+from tickets import outbox, queue
 from tickets.models import DeliveryState, Message, Ticket, TicketStatus
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.browser.webchat_host")]
@@ -71,16 +73,16 @@ def test_a_visitor_and_an_agent_talk_block_and_unblock(
     for page in (shop, desk, boss):
         page.set_default_timeout(10_000)
     try:
-        # The visitor opens the chat on the shop's site and writes.
+        # The agent watches the Unassigned queue; the visitor opens the chat on the shop's site and writes.
+        login(desk, agent)
+        desk.goto(f"{live_server.url}/tickets/?queue=unassigned")
         shop.goto(_shop_url(live_server, chat))
         shop.get_by_role("button", name="Chat with us").click()
         widget = shop.frame_locator('iframe[title="Chat"]')
         expect(widget.get_by_role("heading", name="Shop chat")).to_be_visible()
         _say(widget, "Hi, my parcel is late.")
 
-        # The agent sees it arrive in the Unassigned queue, takes it and answers.
-        login(desk, agent)
-        desk.goto(f"{live_server.url}/tickets/?queue=unassigned")
+        # The conversation arrives in the agent's open list without a reload; the agent takes it and answers.
         expect(desk.locator("tbody tr", has_text=NAME)).to_contain_text("Hi, my parcel is late.", timeout=LIVE)
         _take_and_reply(desk, live_server, "Sorry! It ships today.")
         expect(widget.locator(".chat-message.theirs", has_text="Sorry! It ships today.")).to_be_visible(timeout=LIVE)
@@ -123,3 +125,21 @@ def test_a_visitor_and_an_agent_talk_block_and_unblock(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_the_hosted_chat_page_shows_the_history_after_a_reload(page, live_server, agent):
+    channel = factories.ChannelFactory(name="Shop chat", kind=Channel.Kind.WEBCHAT)
+    chat = WebchatChannel.objects.create(channel=channel)
+    page.goto(f"{live_server.url}/chat/{chat.public_id}/")
+    expect(page.get_by_text("No messages yet.")).to_be_visible()
+    _say(page, "Is the blue one in stock?")
+    ticket = Ticket.objects.get(channel=channel)
+    ticket = queue.take_ticket(actor=agent, ticket=ticket)
+    outbox.send_reply(actor=agent, ticket=ticket, text="Yes, 3 left.")
+    expect(page.locator(".chat-message.theirs", has_text="Yes, 3 left.")).to_be_visible(timeout=LIVE)
+
+    page.reload()
+    expect(page.locator(".chat-message")).to_have_text(
+        [re.compile("You.*Is the blue one in stock"), re.compile("Ana.*Yes, 3 left")]
+    )
+    expect(page.get_by_text("No messages yet.")).to_have_count(0)
