@@ -259,9 +259,9 @@ class DemoDay:
         ticket = self._deliver(customer, self.rng.choice(QUESTIONS), start)
         agent = self.rng.choice(self.agents)
         if self.rng.random() < 0.5:
-            take_ticket(actor=agent, ticket=ticket)
+            ticket = take_ticket(actor=agent, ticket=ticket)
         else:
-            assign_ticket(actor=self.supervisor, ticket=ticket, assignee=agent)
+            ticket = assign_ticket(actor=self.supervisor, ticket=ticket, assignee=agent)
         at = self._later(start, (3, 45))
         reply = send_reply(actor=agent, ticket=ticket, text=self.rng.choice(REPLIES))
         # Past conversations: the customer read the answer long ago.
