@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 
 from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Q
 
 from blockdesk import errors
@@ -33,10 +35,14 @@ CHAT_SESSION_EXPIRED = "This chat page has expired. Reload it to go on chatting.
 ORIGIN_NOT_ALLOWED = "This chat cannot be used from this site."
 CHAT_NOT_FOUND = "There is no chat here."
 EMPTY_MESSAGE = "Write a message first."
+MESSAGE_HAS_NUL = "A message cannot contain NUL characters."
+BAD_USER_ID = "The site's user id must be at most {limit} characters, without NUL characters."
 MESSAGE_TOO_LONG = "A message can be at most {limit} characters."
 TOO_MANY_MESSAGES = "You are sending messages too fast. Wait {seconds} seconds and try again."
 
 MAX_MESSAGE_LENGTH = 4000
+# "user:" + this fits a channel address (255).
+MAX_USER_ID_LENGTH = 200
 # A visitor is remembered for a year; the page's form token lives as long.
 VISITOR_MAX_AGE = 365 * 24 * 3600
 RATE_WINDOW = 60
@@ -69,11 +75,23 @@ def identifier_hash(secret: str, user_id: str) -> str:
 
 
 def verified_visitor(chat: WebchatChannel, *, user_id: str, name: str, email: str, given_hash: str) -> Visitor:
-    """The host site's user, if its identifier hash is right; else errors.Forbidden."""
+    """The host site's user, if its identifier hash is right (else errors.Forbidden) and its id fits (errors.Invalid).
+
+    Only the id is signed, as in Chatwoot: the name and e-mail are the site's word, and an e-mail that is not
+    one is dropped.
+    """
+    if len(user_id) > MAX_USER_ID_LENGTH or "\x00" in user_id:
+        raise errors.Invalid(BAD_USER_ID.format(limit=MAX_USER_ID_LENGTH))
     expected = identifier_hash(chat.identity_secret, user_id)
     if not user_id or not hmac.compare_digest(expected, given_hash.strip().lower()):
         raise errors.Forbidden(IDENTITY_NOT_VERIFIED)
-    return Visitor(key=f"user:{user_id}", name=name[:200], email=email[:254])
+    name = name.replace("\x00", "").strip()[:200]
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        email = ""
+    return Visitor(key=f"user:{user_id}", name=name, email=email)
 
 
 def _salt(chat: WebchatChannel, purpose: str) -> str:
@@ -130,6 +148,8 @@ def clean_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise errors.Invalid(EMPTY_MESSAGE)
+    if "\x00" in text:
+        raise errors.Invalid(MESSAGE_HAS_NUL)
     if len(text) > MAX_MESSAGE_LENGTH:
         raise errors.Invalid(MESSAGE_TOO_LONG.format(limit=MAX_MESSAGE_LENGTH))
     return text

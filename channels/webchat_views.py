@@ -104,6 +104,8 @@ def chat_page(request: HttpRequest, public_id) -> HttpResponse:
         visitor = _page_visitor(request, chat)
     except errors.Forbidden as refusal:
         return _allow_framing(_refusal(request, 403, refusal.detail, chat=chat), chat)
+    except errors.Invalid as invalid:
+        return _allow_framing(_refusal(request, 400, invalid.detail, chat=chat), chat)
     return _page(request, chat, visitor)
 
 

@@ -22,7 +22,7 @@ from accounts.roles import GROUP_PERMISSIONS
 from settings_app.models import SystemSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_APPS = ("accounts", "contacts", "settings_app", "tickets")
+PROJECT_APPS = ("accounts", "channels", "contacts", "settings_app", "tickets")
 
 
 def _project_nodes() -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from channels import webchat
 from channels.webchat_views import BAD_POLL, VISITOR_COOKIE
@@ -344,7 +345,7 @@ def test_a_wrong_identifier_hash_is_refused_and_nothing_is_stored(chat, change):
     params = {**_verified(chat), **change}
     response = Client().get(f"/chat/{chat.public_id}/", params)
     assert response.status_code == 403
-    assert webchat.IDENTITY_NOT_VERIFIED in response.content.decode()
+    assert escape(webchat.IDENTITY_NOT_VERIFIED) in response.content.decode()
     assert VISITOR_COOKIE not in response.cookies
     assert not Contact.objects.exists() and not ContactIdentity.objects.exists()
 
@@ -353,3 +354,31 @@ def test_a_hash_made_with_another_channels_secret_is_refused(chat):
     params = _verified(chat)
     params["identifier_hash"] = webchat.identifier_hash("another-secret", "42")
     assert Client().get(f"/chat/{chat.public_id}/", params).status_code == 403
+
+
+def test_the_sites_id_must_fit_a_channel_address_and_a_bad_email_is_dropped(chat):
+    too_long = "9" * (webchat.MAX_USER_ID_LENGTH + 1)
+    response = Client().get(f"/chat/{chat.public_id}/", _verified(chat, user_id=too_long))
+    assert response.status_code == 400
+    assert escape(webchat.BAD_USER_ID.format(limit=webchat.MAX_USER_ID_LENGTH)) in response.content.decode()
+    assert VISITOR_COOKIE not in response.cookies
+
+    visitor = ChatVisitor(chat)
+    visitor.open(**_verified(chat, name="Ri\x00na", email="not an address"))
+    visitor.send("Hello")
+    contact = Contact.objects.get()
+    assert (contact.name, contact.email) == ("Rina", "")
+
+
+def test_a_message_with_a_nul_character_is_refused(chat):
+    visitor = ChatVisitor(chat)
+    visitor.open()
+    response = visitor.send("before\x00after")
+    assert response.status_code == 422 and response.content.decode() == webchat.MESSAGE_HAS_NUL
+    assert not Message.objects.exists()
+
+
+def test_a_refusal_inside_the_widget_is_framed_like_the_chat(chat):
+    response = Client().get(f"/chat/{chat.public_id}/", _verified(chat, identifier_hash="0" * 64))
+    assert response.status_code == 403
+    assert "frame-ancestors https://shop.example.com" in response["Content-Security-Policy"]
