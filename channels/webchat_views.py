@@ -34,7 +34,8 @@ def _refusal(request: HttpRequest, status: int, text: str, *, chat: WebchatChann
     else:
         response = render(request, "channels/webchat/refusal.html", {"text": text, "chat": chat}, status=status)
     response.is_console_page = True  # our own page: the DEBUG 404 swap leaves it alone
-    return response
+    # Shown where the chat is: inside the widget's iframe on an allowed site too.
+    return _allow_framing(response, chat) if chat is not None else response
 
 
 def _own_origin(request: HttpRequest) -> str:
@@ -103,9 +104,9 @@ def chat_page(request: HttpRequest, public_id) -> HttpResponse:
     try:
         visitor = _page_visitor(request, chat)
     except errors.Forbidden as refusal:
-        return _allow_framing(_refusal(request, 403, refusal.detail, chat=chat), chat)
+        return _refusal(request, 403, refusal.detail, chat=chat)
     except errors.Invalid as invalid:
-        return _allow_framing(_refusal(request, 400, invalid.detail, chat=chat), chat)
+        return _refusal(request, 400, invalid.detail, chat=chat)
     return _page(request, chat, visitor)
 
 

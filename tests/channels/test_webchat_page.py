@@ -382,3 +382,13 @@ def test_a_refusal_inside_the_widget_is_framed_like_the_chat(chat):
     response = Client().get(f"/chat/{chat.public_id}/", _verified(chat, identifier_hash="0" * 64))
     assert response.status_code == 403
     assert "frame-ancestors https://shop.example.com" in response["Content-Security-Policy"]
+
+
+def test_without_javascript_an_expired_page_says_so_inside_the_widget(chat):
+    response = Client().post(
+        f"/chat/{chat.public_id}/messages/", {"text": "Hi", "token": "old"}, headers={"Origin": SHOP}
+    )
+    assert response.status_code == 403
+    assert escape(webchat.CHAT_SESSION_EXPIRED) in response.content.decode()
+    assert "frame-ancestors https://shop.example.com" in response["Content-Security-Policy"]
+    assert not Message.objects.exists()
