@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from blockdesk import errors
 
@@ -96,7 +96,7 @@ def _page(request: HttpRequest, chat: WebchatChannel, visitor: Visitor, *, error
     return _allow_framing(response, chat)
 
 
-@require_GET
+@require_safe
 def chat_page(request: HttpRequest, public_id) -> HttpResponse:
     chat = _chat(public_id)
     if chat is None:
