@@ -46,6 +46,9 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "accounts.view_apitoken",
     "accounts.add_apitoken",
     "accounts.change_apitoken",
+    "channels.view_webchatchannel",
+    "channels.add_webchatchannel",
+    "channels.change_webchatchannel",
 ]
 
 GROUP_PERMISSIONS = {

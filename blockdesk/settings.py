@@ -262,3 +262,5 @@ if not FIELD_ENCRYPTION_KEY and not DEBUG:
 
 # How often the dashboards and the ticket view ask for new rows and messages (browser tests shorten it).
 CONSOLE_REFRESH_SECONDS = 5
+# How often an open web chat asks for replies: a reply shows within this plus the worker's pick-up.
+WEBCHAT_REFRESH_SECONDS = 1

@@ -20,6 +20,8 @@ urlpatterns = [
     path("audit/", include("contacts.audit_urls")),
     path("account/", include("accounts.urls")),
     path("search/", include("search.urls")),
+    # Public: the web chat's hosted page and its POSTs (visitors, not console users).
+    path("chat/", include("channels.webchat_urls")),
 ]
 
 # Refusals raised outside a console view (and unknown URLs) get the console's own pages; 500.html needs no view.

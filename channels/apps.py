@@ -10,5 +10,7 @@ class ChannelsConfig(AppConfig):
         from tickets.outbox import register_sender
 
         from .api_webhook import send_api_webhook
+        from .webchat import deliver_to_widget
 
         register_sender("api", send_api_webhook)
+        register_sender("webchat", deliver_to_widget)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from blockdesk import errors
+from channels.webchat_models import WebchatChannel
 from contacts.audit import SYSTEM_ACTOR
 from contacts.models import AuditEntry, Block, Channel, Contact
 from settings_app.models import BotAnswerer, SystemSettings
@@ -180,6 +181,18 @@ def test_seed_demo_fills_every_queue_is_rerunnable_and_resets_logins():
     assert users.get(username="supervisor").has_perm("contacts.unblock_contact")
     agent = users.get(username="agent1")
     assert agent.has_perm("tickets.work_ticket") and not agent.has_perm("contacts.unblock_contact")
+
+
+def test_seed_demo_makes_a_web_chat_and_prints_its_chat_page_each_time(monkeypatch):
+    monkeypatch.setenv("PORT", "8123")
+    first_output = run("seed_demo")
+    chat = WebchatChannel.objects.get()
+    assert chat.channel.name == "Web chat" and chat.channel.kind == Channel.Kind.WEBCHAT
+    assert chat.origins == ["http://127.0.0.1:8123", "http://localhost:8123"]
+    second_output = run("seed_demo")
+    assert WebchatChannel.objects.get() == chat
+    line = f"Demo web chat (write as a customer): http://127.0.0.1:8123/chat/{chat.public_id}/"
+    assert line in first_output and line in second_output
 
 
 def test_seed_demo_spreads_conversations_over_the_past_days_in_a_believable_order():

@@ -22,7 +22,7 @@ from accounts.roles import GROUP_PERMISSIONS
 from settings_app.models import SystemSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_APPS = ("accounts", "blockdesk", "contacts", "settings_app", "tickets")
+PROJECT_APPS = ("accounts", "blockdesk", "channels", "contacts", "settings_app", "tickets")
 # django-tasks-db's own history cannot be undone (an irreversible data step) and refers to none of our
 # tables: it stays migrated while ours go back to zero.
 KEPT_MIGRATED = {"django_tasks_database"}

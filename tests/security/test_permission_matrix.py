@@ -17,8 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ApiToken
 from blockdesk.api import api
+from channels.webchat_models import WebchatChannel
 from contacts.blocking import block_contact
-from contacts.models import BlockReason
+from contacts.models import BlockReason, Channel
 from tests import factories
 from tickets.models import Ticket, TicketStatus
 
@@ -205,7 +206,16 @@ API = [
     Row("GET", "api/v1/search", "/api/v1/search?q=hello", (401, 200, 200, 200), api=True),
 ]
 
-ROWS = CONSOLE + API
+# The web chat is public (visitors, not console users): the same answer whoever is signed in. Its POSTs take
+# the chat page's signed token instead of the console's CSRF token, so one without it is refused for everyone
+# (tests/channels/test_webchat_page.py covers the visitor who has it).
+WEBCHAT = [
+    Row("GET", "chat/<uuid:public_id>/", "/chat/{chat}/", (200, 200, 200, 200)),
+    Row("POST", "chat/<uuid:public_id>/messages/", "/chat/{chat}/messages/", (403,) * 4, {"text": "Hi"}),
+    Row("POST", "chat/<uuid:public_id>/poll/", "/chat/{chat}/poll/?after=0", (403,) * 4),
+]
+
+ROWS = CONSOLE + WEBCHAT + API
 CASES = [(row, persona, expected) for row in ROWS for persona, expected in zip(PERSONAS, row.expected, strict=True)]
 
 
@@ -225,7 +235,9 @@ def world(request, blocking_on, channel, agent, supervisor, administrator):
     unassigned = factories.TicketFactory(channel=channel, status=TicketStatus.UNASSIGNED)
     bot = factories.TicketFactory(channel=channel, status=TicketStatus.BOT)
     outsiders_token, _ = ApiToken.issue(user=factories.AgentFactory(username="outsider"))
+    chat = WebchatChannel.objects.create(channel=factories.ChannelFactory(name="Web chat", kind=Channel.Kind.WEBCHAT))
     return {
+        "chat": chat.public_id,
         "outsiders_token": outsiders_token.pk,
         "contact": contact.pk,
         "other_contact": factories.ContactFactory().pk,

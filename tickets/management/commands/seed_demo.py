@@ -10,6 +10,7 @@ one who asked for a person waits in Unassigned.
 """
 
 import itertools
+import os
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts import roles
+from channels.webchat_models import WebchatChannel
 from contacts.blocking import block_contact
 from contacts.models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity
 from settings_app.bot import current_answerer, update_bot
@@ -58,6 +60,8 @@ STAFF = [
     DemoUser("agent2", "Ben", roles.AGENTS, "agent2-demo-pass"),
 ]
 CHANNELS = [("WhatsApp", Channel.Kind.WHATSAPP), ("Web chat", Channel.Kind.WEBCHAT)]
+# The demo's chat page may be framed by a page served beside the console (scripts/start's address).
+DEMO_CHAT_ORIGINS = "http://127.0.0.1:{port}\nhttp://localhost:{port}"
 
 FIRST_NAMES = ["Budi", "Siti", "Agus", "Dewi", "Rina", "Joko", "Putri", "Eko", "Wati", "Andi", "Maya", "Hendra"]
 LAST_NAMES = ["Santoso", "Wijaya", "Pratama", "Lestari", "Hidayat", "Kusuma", "Saputra", "Nugroho"]
@@ -91,6 +95,7 @@ class Command(BaseCommand):
         admin = users["admin"]
         update_switches(actor=admin, block_contacts_enabled=True)
         channels = [self._channel(name, kind) for name, kind in CHANNELS]
+        chat = self._webchat(next(channel for channel in channels if channel.kind == Channel.Kind.WEBCHAT))
         if Ticket.objects.filter(channel__in=channels).exists():
             self.stdout.write("Demo data is already there; left as it is.")
         else:
@@ -101,7 +106,7 @@ class Command(BaseCommand):
         # The BOT on, answered by the built-in bot: new conversations (the chat page's too) meet it first.
         update_switches(actor=admin, bot_enabled=True)
         update_bot(actor=admin, answerer=BotAnswerer.BUILTIN)
-        self._report(channels)
+        self._report(channels, chat)
 
     def _user(self, person: DemoUser):
         user, _ = get_user_model().objects.get_or_create(username=person.username)
@@ -123,7 +128,14 @@ class Command(BaseCommand):
             channel.save()
         return channel
 
-    def _report(self, channels: list[Channel]) -> None:
+    def _webchat(self, channel: Channel) -> WebchatChannel:
+        port = os.environ.get("PORT", "8000")
+        chat, _ = WebchatChannel.objects.get_or_create(
+            channel=channel, defaults={"allowed_origins": DEMO_CHAT_ORIGINS.format(port=port)}
+        )
+        return chat
+
+    def _report(self, channels: list[Channel], chat: WebchatChannel) -> None:
         tickets = Ticket.objects.filter(channel__in=channels)
         per_status = dict(tickets.values_list("status").annotate(n=Count("id")).order_by())
         queues = ", ".join(f"{status.label} {per_status.get(status.value, 0)}" for status in TicketStatus)
@@ -142,6 +154,8 @@ class Command(BaseCommand):
             "Channel tokens are not printed: create a channel with `manage.py create_channel NAME --kind KIND`, "
             "or rotate a demo channel's token in Django admin."
         )
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(f"Demo web chat (write as a customer): http://127.0.0.1:{port}/chat/{chat.public_id}/")
         self.stdout.write("Demo logins (the administrator also reaches Django admin at /admin/):")
         for person in STAFF:
             self.stdout.write(f"  {person.group:<15} {person.username} / {person.password}")

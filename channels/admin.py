@@ -1,0 +1,1 @@
+from . import webchat_admin  # noqa: F401  (registers the web chat admin)

@@ -1,0 +1,3 @@
+from .webchat_models import WebchatChannel
+
+__all__ = ["WebchatChannel"]
