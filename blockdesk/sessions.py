@@ -9,7 +9,9 @@ SESSION_COOKIE_AGE seconds from its last save, and this saves it again once
 SESSION_REFRESH_SECONDS have passed since the previous save — one session
 write per few minutes per person instead of SESSION_SAVE_EVERY_REQUEST's
 write per request (the console polls every few seconds). The idle timeout is
-therefore SESSION_COOKIE_AGE, less at most SESSION_REFRESH_SECONDS.
+therefore SESSION_COOKIE_AGE, less at most SESSION_REFRESH_SECONDS. Signing
+in counts as a refresh (`mark_refreshed`, connected in BlockdeskConfig.ready),
+so the first pages after it write nothing either.
 """
 
 import time
@@ -42,6 +44,11 @@ class SlidingSessionMiddleware:
                 # A changed key makes SessionMiddleware save the session with a fresh expiry and cookie.
                 request.session[REFRESHED_AT] = now
         return self.get_response(request)
+
+
+def mark_refreshed(sender, request, user, **kwargs):
+    """user_logged_in receiver: the login's own session save starts the idle clock."""
+    request.session[REFRESHED_AT] = int(time.time())
 
 
 def _signed_in(request) -> bool:

@@ -103,9 +103,12 @@ def test_a_request_after_the_refresh_step_moves_the_expiry(client, agent):
     assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 8 * 3600
 
 
-def test_requests_within_the_refresh_step_do_not_write_the_session(client, agent):
-    client.post(reverse("login"), {"username": "agent", "password": PASSWORD})
-    client.get(reverse("accounts:tokens"))  # the first request after login records the refresh
+@pytest.mark.parametrize("sign_in", ["login page", "force_login"])
+def test_requests_within_the_refresh_step_do_not_write_the_session(client, agent, sign_in):
+    if sign_in == "login page":
+        client.post(reverse("login"), {"username": "agent", "password": PASSWORD})
+    else:
+        client.force_login(agent)
     expiry = _session(client).expire_date
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("accounts:tokens"))
