@@ -19,6 +19,7 @@ AGENT_PERMISSIONS = [
 
 SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     "contacts.unblock_contact",
+    "contacts.merge_contact",
     "tickets.view_all_tickets",
     "tickets.assign_ticket",
     "tickets.view_blocked_ticket",

@@ -9,6 +9,7 @@ BATCH_RATIO = 4.0
 MAX_PAGE_QUERIES = 10
 MAX_PAGE_MEDIAN_MS = 50.0
 MAX_BULK_STATEMENTS = 12
+MAX_SEARCH_MEDIAN_MS = 100.0
 MAX_BULK_SECONDS = 2.0
 
 
@@ -50,6 +51,16 @@ def targets(results: dict) -> list[dict]:
             if "seq_scans" in page:
                 scans = len(page["seq_scans"])
                 checks.append(_check(f"seq scans of tickets/messages, {label}", scans, 0, scans == 0))
+    for label, search in results.get("search", {}).items():
+        if isinstance(search, dict) and "median_ms" in search:
+            median = search["median_ms"]
+            checks.append(_check(f"search median ms, {label}", median, MAX_SEARCH_MEDIAN_MS, median < 100))
+            checks.append(
+                _check(f"search queries, {label}", search["queries"], MAX_PAGE_QUERIES, search["queries"] <= 10)
+            )
+            if "seq_scans" in search:
+                scans = len(search["seq_scans"])
+                checks.append(_check(f"seq scans of tickets/messages, search {label}", scans, 0, scans == 0))
     for choice, bulk in results.get("bulk", {}).items():
         checks.append(
             _check(f"statements, {choice}", bulk["statements"], MAX_BULK_STATEMENTS, bulk["statements"] <= 12)
@@ -107,6 +118,15 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
         scans = len(page.get("seq_scans", []))
         value = f"median {page['median_ms']} ms, p95 {page['p95_ms']} ms, {page['queries']} queries, {scans} seq scans"
         out.append(("pages", label, value))
+    for label, row in results.get("search", {}).items():
+        if label == "planted":
+            out.append(("search", "rare word planted in", f"{row} messages"))
+        elif "error" in row:
+            out.append(("search", label, row["error"]))
+        else:
+            scans = len(row.get("seq_scans", []))
+            value = f"median {row['median_ms']} ms, p95 {row['p95_ms']} ms, {row['queries']} queries, {scans} seq scans"
+            out.append(("search", f"{label} ({row['q']})", value))
     for choice, row in results.get("bulk", {}).items():
         value = f"{row['seconds']} s, {row['statements']} statements"
         out.append(("bulk", f"{choice}: {row['tickets']} tickets, {row['messages']:,} messages", value))

@@ -18,7 +18,7 @@ from . import database
 from .scales import SCALES
 
 RESULTS = Path(__file__).resolve().parent / "results"
-STAGES = ("pages", "ingest", "http", "floor", "batch", "bulk")
+STAGES = ("pages", "search", "ingest", "http", "floor", "batch", "bulk")
 
 
 def parse(argv):
@@ -91,7 +91,7 @@ def _stage(stage, args, scale, target, data) -> dict:
 
     module = importlib.import_module(f"bench.{'http' if stage == 'batch' else stage}")
 
-    if stage in ("pages", "ingest", "bulk"):
+    if stage in ("pages", "search", "ingest", "bulk"):
         return module.measure(scale, data)
     if stage == "floor":
         return module.measure(scale, data, target)

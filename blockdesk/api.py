@@ -18,6 +18,7 @@ from ninja.parser import Parser
 
 from blockdesk import errors, outage
 from contacts.api import router as contacts_router
+from search.api import router as search_router
 from settings_app.api import router as settings_router
 from tickets.api import inbound_router
 from tickets.api import router as tickets_router
@@ -67,6 +68,7 @@ api.add_router("/inbound", inbound_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/settings", settings_router)
+api.add_router("/search", search_router)
 
 DOMAIN_STATUS = (
     (errors.Forbidden, 403),
@@ -93,6 +95,8 @@ def _domain_error(request, exc: errors.DomainError):
     status = next((code for kind, code in DOMAIN_STATUS if isinstance(exc, kind)), 400)
     if status == 422:
         return _error(request, 422, exc.detail, errors=[])
+    if isinstance(exc, errors.MergedAway):
+        return _error(request, status, exc.detail, merged_into=exc.merged_into)
     return _error(request, status, exc.detail)
 
 

@@ -26,6 +26,14 @@ class NotFound(DomainError):
     """The object does not exist, or the actor may not see it."""
 
 
+class MergedAway(NotFound):
+    """The contact was merged into another one: answer 404 and name the survivor."""
+
+    def __init__(self, detail: str, *, merged_into: int):
+        super().__init__(detail)
+        self.merged_into = merged_into
+
+
 class Conflict(DomainError):
     """The object is not in a state that allows the change."""
 
@@ -82,3 +90,13 @@ NO_PERMISSION_REVOKE_API_TOKEN = "Only its owner or an administrator can revoke 
 API_TOKEN_NOT_FOUND = "No such API token among yours."
 API_TOKEN_ALREADY_REVOKED = "This API token is already revoked."
 CSRF_FAILED = "This form has expired or was sent from another page. Reload the page and try again."
+NO_PERMISSION_MERGE = "You do not have permission to merge contacts."
+NO_PERMISSION_EDIT_CONTACT = "You do not have permission to edit contacts."
+MERGED_AWAY = "This contact was merged into contact #{survivor}."
+MERGE_WITH_ITSELF = "Choose another contact: a contact cannot be merged with itself."
+MERGE_ALREADY_MERGED = "One of the two contacts was merged into another one meanwhile; nothing was changed."
+INVALID_PHONE = "Enter a phone number with its country code, e.g. +62 812 3456 7890."
+INVALID_EMAIL = "Enter an e-mail address such as name@example.com."
+TOO_LONG = "{field}: at most {limit} characters."
+NOT_EDITABLE = "These fields cannot be edited: {fields}."
+NO_PERMISSION_SEARCH = "You do not have permission to search contacts or tickets."

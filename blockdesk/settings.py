@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from blockdesk.strict_env import env_bool, env_float, env_int
+from blockdesk.strict_env import env_bool, env_float, env_int, env_region
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "contacts",
     "tickets",
     "accounts",
+    "search",
     "csp",
     "axes",
 ]
@@ -120,6 +121,9 @@ SYSTEM_SETTINGS_CACHE_SECONDS = env_int("SYSTEM_SETTINGS_CACHE_SECONDS", default
 # per inbound request): a deactivated channel, rotated token or changed signing
 # secret takes effect within this many seconds. 0 looks the token up every time.
 CHANNEL_TOKEN_CACHE_SECONDS = env_int("CHANNEL_TOKEN_CACHE_SECONDS", default=30, minimum=0)
+# The region whose national format a phone number without a country code is read in
+# ("0812 3456 7890" → +6281234567890 for ID); a region the phone library does not know stops the start.
+PHONE_DEFAULT_REGION = env_region("PHONE_DEFAULT_REGION", default="ID")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,4 +1,4 @@
-"""Strict readers for boolean and number settings.
+"""Strict readers for boolean, number and region settings.
 
 django-environ's env.bool reads any unknown word ("flase") as False, which
 silently switches off whatever the setting guards. These readers accept only
@@ -8,6 +8,7 @@ the words below and stop the start with ImproperlyConfigured otherwise.
 import math
 import os
 
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
@@ -17,6 +18,7 @@ NOT_A_BOOLEAN = "{name}={value!r} is not a boolean: use true or false (also 1/0,
 NOT_A_WHOLE_NUMBER = "{name}={value!r} is not a whole number."
 NOT_A_NUMBER = "{name}={value!r} is not a number."
 BELOW_MINIMUM = "{name}={value!r} is too small: it must be {minimum} or more."
+NOT_A_REGION = "{name}={value!r} is not a region code the phone library knows, such as ID or SG."
 
 
 def env_bool(name: str, *, default: bool) -> bool:
@@ -60,3 +62,14 @@ def env_float(name: str, *, default: float, minimum: float) -> float:
     if value < minimum:
         raise ImproperlyConfigured(BELOW_MINIMUM.format(name=name, value=raw, minimum=minimum))
     return value
+
+
+def env_region(name: str, *, default: str) -> str:
+    """The two-letter phone region in environment variable `name` (any case), or `default` if it is unset."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    region = raw.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ImproperlyConfigured(NOT_A_REGION.format(name=name, value=raw))
+    return region

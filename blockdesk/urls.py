@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("audit/", include("contacts.audit_urls")),
     path("account/", include("accounts.urls")),
+    path("search/", include("search.urls")),
 ]
 
 # Refusals raised outside a console view (and unknown URLs) get the console's own pages; 500.html needs no view.

@@ -9,12 +9,19 @@ CONTACT_NOT_FOUND = "No such contact."
 
 
 def get_contact_for(user, pk) -> Contact:
-    """Return the contact, or raise NotFound if it does not exist or the user may not see contacts."""
+    """Return the contact, or raise NotFound if it does not exist or the user may not see contacts.
+
+    A contact merged into another raises MergedAway (a NotFound) naming the survivor.
+    """
     if not user.has_perm("contacts.view_contact"):
         raise errors.NotFound(CONTACT_NOT_FOUND)
     contact = Contact.objects.select_related("blocked_by").filter(pk=pk).first()
     if contact is None:
         raise errors.NotFound(CONTACT_NOT_FOUND)
+    if contact.merged_into_id is not None:
+        raise errors.MergedAway(
+            errors.MERGED_AWAY.format(survivor=contact.merged_into_id), merged_into=contact.merged_into_id
+        )
     return contact
 
 

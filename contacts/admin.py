@@ -1,8 +1,9 @@
 """Django admin for contacts, channels and the block history.
 
-Block and Unblock are admin actions with a confirmation page; both call the
-domain functions in contacts.blocking once per contact, so the admin keeps
-the same rules, locks and audit rows as the console and the API.
+Block, Unblock and Merge are admin actions with a confirmation page; they
+call the domain functions in contacts.blocking and contacts.merging, and a
+saved contact goes through contacts.editing, so the admin keeps the same
+rules, locks and audit rows as the console and the API.
 """
 
 from django import forms
@@ -16,6 +17,8 @@ from settings_app.switches import current_switches
 
 from .blocking import block_contact, blocked_ticket_counts, unblock_contact
 from .channels import create_channel, deactivate_channel, reactivate_channel, rotate_channel_token
+from .editing import EDITABLE, clean_profile, edit_contact
+from .merging import merge_contacts, plan_merge
 from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, UnblockChoice
 
 
@@ -111,17 +114,90 @@ class BlockForm(forms.Form):
     )
 
 
+# Merge two contacts at a time: which one stays is chosen on the confirmation page.
+MERGE_NEEDS_TWO = "Select exactly two contacts to merge."
+
+
+class ContactAdminForm(forms.ModelForm):
+    """Name, phone, e-mail and note checked as the console checks them (phone to E.164)."""
+
+    class Meta:
+        model = Contact
+        fields = list(EDITABLE)
+
+    def clean(self):
+        data = super().clean()
+        for name in EDITABLE:
+            if name in data:
+                try:
+                    data.update(clean_profile({name: data[name]}))
+                except errors.Invalid as error:
+                    self.add_error(name, error.detail)
+        return data
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "phone", "email", "is_blocked", "blocked_reason", "blocked_at"]
+    form = ContactAdminForm
+    list_display = ["__str__", "phone", "email", "is_blocked", "blocked_reason", "blocked_at", "merged_into"]
     list_filter = ["is_blocked", "blocked_reason"]
     search_fields = ["name", "phone", "email"]
-    fields = ["name", "phone", "email", "is_blocked", "blocked_reason", "blocked_note", "blocked_by", "blocked_at"]
-    # The block state changes only through the Block and Unblock actions.
-    readonly_fields = ["is_blocked", "blocked_reason", "blocked_note", "blocked_by", "blocked_at"]
+    fields = [
+        "name",
+        "phone",
+        "email",
+        "note",
+        "is_blocked",
+        "blocked_reason",
+        "blocked_note",
+        "blocked_by",
+        "blocked_at",
+        "merged_into",
+    ]
+    # The block state changes only through the Block and Unblock actions, a merge only through Merge.
+    readonly_fields = ["is_blocked", "blocked_reason", "blocked_note", "blocked_by", "blocked_at", "merged_into"]
     list_select_related = ["blocked_by"]
     inlines = [IdentityInline, BlockInline]
-    actions = ["block_selected", "unblock_selected"]
+    actions = ["block_selected", "unblock_selected", "merge_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.merged_into_id is not None:  # a tombstone: history, not a person
+            return self.fields
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE}
+        edit_contact(actor=request.user, contact=obj, **values)
+
+    def has_merge_permission(self, request):
+        return request.user.has_perm("contacts.merge_contact")
+
+    @admin.action(description="Merge the two selected contacts", permissions=["merge"])
+    def merge_selected(self, request, queryset):
+        contacts = list(queryset.order_by("id"))
+        if len(contacts) != 2:
+            self.message_user(request, MERGE_NEEDS_TWO, messages.ERROR)
+            return None
+        first, second = contacts
+        if "apply" not in request.POST:
+            plans = [plan_merge(survivor=first, merged=second), plan_merge(survivor=second, merged=first)]
+            return self._confirmation(request, queryset, "admin/contacts/contact/merge.html", plans=plans)
+        survivor, merged = (second, first) if request.POST.get("survivor") == str(second.pk) else (first, second)
+        try:
+            result = merge_contacts(actor=request.user, survivor=survivor, merged=merged)
+        except errors.DomainError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"Merged #{result.merged_id} into {result.survivor} (#{result.survivor.pk}): {result.identities} "
+            f"address(es) and {result.tickets} ticket(s) moved, {result.tickets_joined} open ticket pair(s) joined.",
+            messages.SUCCESS,
+        )
+        return None
 
     def has_block_permission(self, request):
         return request.user.has_perm("contacts.block_contact")

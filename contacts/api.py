@@ -1,4 +1,7 @@
-"""Staff API for contacts: list, detail, block and unblock (personal API tokens)."""
+"""Staff API for contacts: list, detail, edit, block, unblock and merge (personal API tokens).
+
+A contact merged into another answers 404 with `merged_into`, the survivor's id.
+"""
 
 from datetime import datetime
 
@@ -12,6 +15,7 @@ from blockdesk.api_schemas import (
     MAX_ID,
     MAX_LIMIT,
     MAX_OFFSET,
+    ErrorOut,
     PersonOut,
     bounded_text,
     person,
@@ -20,6 +24,8 @@ from blockdesk.api_schemas import (
 
 from .access import get_contact_for, visible_blocked_counts
 from .blocking import block_contact, unblock_contact
+from .editing import edit_contact
+from .merging import merge_contacts
 from .models import BlockReason, Contact, UnblockChoice
 
 router = Router(tags=["contacts"], auth=PersonalToken())
@@ -34,11 +40,26 @@ class BlockOut(Schema):
     blocked_at: datetime
 
 
+class MergedAwayOut(ErrorOut):
+    merged_into: int | None = Field(
+        None, description="When the contact was merged into another: the surviving contact's id."
+    )
+
+
+def contact_responses(ok: dict, *codes: int) -> dict:
+    """responses(), with the 404 of a merged-away contact documented."""
+    declared = responses(ok, *codes)
+    if 404 in codes:
+        declared[404] = MergedAwayOut
+    return declared
+
+
 class ContactOut(Schema):
     id: int
     name: str
     phone: str
     email: str
+    note: str
     is_blocked: bool
     block: BlockOut | None = Field(description="The current block, or null when the contact is not blocked.")
     created_at: datetime
@@ -99,6 +120,32 @@ class UnblockIn(Schema):
     )
 
 
+class ContactPatch(Schema):
+    name: bounded_text(max_length=200) | None = None
+    phone: bounded_text(max_length=50) | None = Field(
+        None, description="Parsed into E.164; without a country code it is read as an Indonesian number."
+    )
+    email: bounded_text(max_length=254) | None = None
+    note: bounded_text(max_length=2000) | None = None
+
+
+class EditResult(Schema):
+    contact: ContactOut
+    changed: list[str] = Field(description="The fields whose value changed (each one audited old → new).")
+
+
+class MergeIn(Schema):
+    other: int = Field(..., ge=1, le=MAX_ID, description="The contact merged into this one (left as a tombstone).")
+
+
+class MergeResultOut(Schema):
+    contact: ContactOut
+    merged: int = Field(description="The merged-away contact's id; it now answers 404 with merged_into.")
+    identities: int = Field(description="Channel addresses moved to this contact.")
+    tickets: int = Field(description="Tickets of the merged contact now this contact's.")
+    tickets_joined: int = Field(description="Open tickets on one channel made one (the older kept).")
+
+
 class UnblockResult(Schema):
     released: int = Field(description="Blocked tickets moved to the BOT or Unassigned queue.")
     deleted: int = Field(description="Blocked tickets deleted.")
@@ -120,6 +167,7 @@ def contact_out(contact: Contact) -> dict:
         "name": contact.name,
         "phone": contact.phone,
         "email": contact.email,
+        "note": contact.note,
         "is_blocked": contact.is_blocked,
         "block": block,
         "created_at": contact.created_at,
@@ -138,7 +186,9 @@ def list_contacts(request, filters: Query[ContactFilters]):
     return {"items": [contact_out(c) for c in page], "count": contacts.count()}
 
 
-@router.get("/{contact_id}", response=responses({200: ContactDetailOut}, 401, 404, 422), summary="Show a contact")
+@router.get(
+    "/{contact_id}", response=contact_responses({200: ContactDetailOut}, 401, 404, 422), summary="Show a contact"
+)
 def show_contact(request, contact_id: int = ContactId):
     contact = get_contact_for(request.auth, contact_id)
     identities = contact.identities.select_related("channel").order_by("id")
@@ -158,7 +208,7 @@ def show_contact(request, contact_id: int = ContactId):
 
 @router.post(
     "/{contact_id}/block",
-    response=responses({200: BlockResult}, 400, 401, 403, 404, 409, 422),
+    response=contact_responses({200: BlockResult}, 400, 401, 403, 404, 409, 422),
     summary="Block a contact",
     description="Needs the block feature switched on and contacts.block_contact. 409 if already blocked.",
 )
@@ -179,7 +229,7 @@ def block(request, payload: BlockIn, contact_id: int = ContactId):
 
 @router.post(
     "/{contact_id}/unblock",
-    response=responses({200: UnblockResult}, 400, 401, 403, 404, 409, 422),
+    response=contact_responses({200: UnblockResult}, 400, 401, 403, 404, 409, 422),
     summary="Unblock a contact",
     description="Needs contacts.unblock_contact (works with the feature switched off). 409 if not blocked.",
 )
@@ -191,4 +241,40 @@ def unblock(request, payload: UnblockIn, contact_id: int = ContactId):
         "deleted": lifted.tickets_deleted,
         "messages_deleted": lifted.messages_deleted,
         "contact": contact_out(get_contact_for(request.auth, contact_id)),
+    }
+
+
+@router.patch(
+    "/{contact_id}",
+    response=contact_responses({200: EditResult}, 400, 401, 403, 404, 422),
+    summary="Edit a contact",
+    description="Needs contacts.change_contact. Send only the fields to change; an empty string clears one.",
+)
+def edit(request, payload: ContactPatch, contact_id: int = ContactId):
+    contact = get_contact_for(request.auth, contact_id)
+    values = payload.dict(exclude_none=True)
+    changes = edit_contact(actor=request.auth, contact=contact, **values)
+    return {
+        "contact": contact_out(get_contact_for(request.auth, contact_id)),
+        "changed": [change.field for change in changes],
+    }
+
+
+@router.post(
+    "/{contact_id}/merge",
+    response=contact_responses({200: MergeResultOut}, 400, 401, 403, 404, 409, 422),
+    summary="Merge another contact into this one",
+    description="Needs contacts.merge_contact. Identities, tickets, block history, audit rows and the note of "
+    "`other` move here; if either is blocked this contact ends blocked. 422 if `other` is this contact.",
+)
+def merge(request, payload: MergeIn, contact_id: int = ContactId):
+    survivor = get_contact_for(request.auth, contact_id)
+    merged = get_contact_for(request.auth, payload.other)
+    result = merge_contacts(actor=request.auth, survivor=survivor, merged=merged)
+    return {
+        "contact": contact_out(get_contact_for(request.auth, contact_id)),
+        "merged": result.merged_id,
+        "identities": result.identities,
+        "tickets": result.tickets,
+        "tickets_joined": result.tickets_joined,
     }

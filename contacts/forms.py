@@ -1,7 +1,10 @@
-"""Input of the contacts pages: list filters, the block form, the unblock choice."""
+"""Input of the contacts pages: list filters, the block form, the unblock choice, the profile, the merge search."""
 
 from django import forms
 
+from blockdesk import errors
+
+from .editing import clean_profile
 from .models import BlockReason, UnblockChoice
 
 ALL = "all"
@@ -31,3 +34,29 @@ class BlockContactForm(forms.Form):
 class UnblockContactForm(forms.Form):
     choice = forms.ChoiceField(choices=UnblockChoice.choices)
     next = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+
+class ContactEditForm(forms.Form):
+    """The 360 view's profile: each value is checked by contacts.editing (phone to E.164, e-mail)."""
+
+    name = forms.CharField(max_length=200, required=False)
+    phone = forms.CharField(max_length=50, required=False, help_text="With its country code, e.g. +62 812 3456 7890.")
+    email = forms.CharField(label="E-mail", max_length=254, required=False)
+    note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        for name in self.fields:
+            if name in data:
+                try:
+                    data.update(clean_profile({name: data[name]}))
+                except errors.Invalid as error:
+                    self.add_error(name, error.detail)
+        return data
+
+
+class MergeSearchForm(forms.Form):
+    q = forms.CharField(max_length=200, required=False, strip=True)
+
+    def text(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""

@@ -4,6 +4,7 @@ import time
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from blockdesk.display import person_name
 from blockdesk.tokens import hash_token, new_token
@@ -101,10 +102,16 @@ class BlockReason(models.TextChoices):
 
 
 class ContactQuerySet(models.QuerySet):
+    def live(self):
+        """Contacts that are people today: not merged away into another contact."""
+        return self.filter(merged_into__isnull=True)
+
     def blocked(self):
         return self.filter(is_blocked=True)
 
     def search(self, text: str):
+        """Live contacts whose name, phone or e-mail contains the text."""
+        self = self.live()
         text = text.strip()
         if not text:
             return self
@@ -117,6 +124,7 @@ class Contact(models.Model):
     name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=50, blank=True)
     email = models.EmailField(max_length=254, blank=True)
+    note = models.TextField(blank=True, help_text="What staff should know about this person.")
     is_blocked = models.BooleanField(default=False, db_index=True)
     # The current block, copied from its Block row so lists need no join.
     blocked_reason = models.CharField(max_length=10, choices=BlockReason.choices, blank=True)
@@ -124,6 +132,10 @@ class Contact(models.Model):
     blocked_at = models.DateTimeField(null=True, blank=True)
     blocked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set on the tombstone a merge leaves: its id answers with the survivor's.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_contacts"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -135,6 +147,7 @@ class Contact(models.Model):
         permissions = [
             ("block_contact", "Can block contacts"),
             ("unblock_contact", "Can unblock contacts"),
+            ("merge_contact", "Can merge two contacts into one"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -142,8 +155,16 @@ class Contact(models.Model):
                 | Q(is_blocked=False, blocked_at__isnull=True, blocked_reason=""),
                 name="contact_block_fields_match_is_blocked",
             ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(is_blocked=False), name="merged_contact_is_not_blocked"
+            ),
         ]
-        indexes = [models.Index(fields=["is_blocked", "-blocked_at"], name="contact_blocked_recent")]
+        indexes = [
+            models.Index(fields=["is_blocked", "-blocked_at"], name="contact_blocked_recent"),
+            # Routing's look-up of the person a new address belongs to (contacts.addresses.person_key).
+            models.Index(fields=["phone"], name="contact_phone"),
+            models.Index(Lower("email"), name="contact_email_lower"),
+        ]
 
     def __str__(self):
         return self.name or self.phone or self.email or f"Contact #{self.pk}"
@@ -162,6 +183,8 @@ class ContactIdentity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_channel_address")
         ]
+        # The same phone or e-mail on other channels: routing's look-up of the person a new address belongs to.
+        indexes = [models.Index(fields=["external_id"], name="identity_address")]
 
     def __str__(self):
         return f"{self.external_id} on {self.channel}"
@@ -170,6 +193,14 @@ class ContactIdentity(models.Model):
 class UnblockChoice(models.TextChoices):
     UNBLOCK_ALL = "unblock_all", "Unblock All"
     DELETE_ALL = "delete_all", "Delete All"
+
+
+class LiftedWith(models.TextChoices):
+    """How a block ended: a person's unblock choice, or a merge that kept the other contact's block."""
+
+    UNBLOCK_ALL = UnblockChoice.UNBLOCK_ALL.value, UnblockChoice.UNBLOCK_ALL.label
+    DELETE_ALL = UnblockChoice.DELETE_ALL.value, UnblockChoice.DELETE_ALL.label
+    MERGED = "merged", "Merged into the other contact's block"
 
 
 class Block(models.Model):
@@ -187,7 +218,7 @@ class Block(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks_lifted"
     )
     lifted_at = models.DateTimeField(null=True, blank=True)
-    lifted_with = models.CharField(max_length=12, choices=UnblockChoice.choices, blank=True)
+    lifted_with = models.CharField(max_length=12, choices=LiftedWith.choices, blank=True)
     tickets_released = models.PositiveIntegerField(default=0)
     tickets_deleted = models.PositiveIntegerField(default=0)
     messages_deleted = models.PositiveIntegerField(default=0)
@@ -229,6 +260,8 @@ class AuditAction(models.TextChoices):
     CHANNEL_TOKEN_ROTATED = "channel_token_rotated", "Rotated channel token"
     API_TOKEN_ISSUED = "api_token_issued", "Made personal API token"
     API_TOKEN_REVOKED = "api_token_revoked", "Revoked personal API token"
+    MERGED = "merged", "Merged contacts"
+    EDITED = "edited", "Edited contact"
 
 
 # Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.
@@ -238,6 +271,8 @@ CONTACT_AUDIT_ACTIONS = [
     AuditAction.DELETED_ALL,
     AuditAction.TICKET_RELEASED,
     AuditAction.TICKET_DELETED,
+    AuditAction.MERGED,
+    AuditAction.EDITED,
 ]
 CHANNEL_AUDIT_ACTIONS = [
     AuditAction.CHANNEL_CREATED,
@@ -265,8 +300,10 @@ class AuditEntry(models.Model):
     )
     # What the act was about, frozen as it read then (a switch's name, a token's prefix and name).
     subject = models.CharField(max_length=200, blank=True)
-    change = models.CharField(max_length=50, blank=True, help_text="From → to, e.g. “off → on”.")
+    change = models.CharField(max_length=1000, blank=True, help_text="From → to, e.g. “off → on”.")
     block = models.ForeignKey(Block, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries")
+    # The merged-away contact of a merge (its tombstone); `contact` is the survivor.
+    other_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Tickets may be deleted; keep their number, not a foreign key.
     ticket_id = models.BigIntegerField(null=True, blank=True)
     tickets = models.PositiveIntegerField(default=0)

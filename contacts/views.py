@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from blockdesk import errors
-from blockdesk.console import console_view, fail, render_page_or_dialog, require_permission, safe_next
+from blockdesk.console import console_view, fail, go_to, render_page_or_dialog, require_permission, safe_next
 from tickets.access import visible_tickets
 from tickets.destination import ContactChannels, blocked_contact_summary, whose
 from tickets.models import TicketStatus
@@ -32,7 +32,10 @@ from .blocking import (
     unblock_contact,
     unblock_refusal,
 )
+from .duplicates import possible_duplicates
+from .editing import edit_refusal
 from .forms import BLOCKED, BlockContactForm, ContactFilterForm, UnblockContactForm
+from .merging import merge_refusal
 from .models import Contact, ContactIdentity, UnblockChoice
 
 CONTACTS_PER_PAGE = 25
@@ -74,7 +77,10 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @view_contacts_required
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_contact_for(request.user, pk)
+    try:
+        contact = get_contact_for(request.user, pk)
+    except errors.MergedAway as merged:
+        return go_to(request, reverse("contacts:detail", args=[merged.merged_into]))
     user = request.user
     blocks = list(contact.blocks.select_related("blocked_by", "lifted_by")[:HISTORY_LENGTH])
     current_block = next((block for block in blocks if block.is_current), None) if contact.is_blocked else None
@@ -96,6 +102,9 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_block": not contact.is_blocked and block_refusal(user) is None,
         "can_unblock": can_unblock,
         "blocked_counts": visible_blocked_counts(user, contact) if can_unblock else None,
+        "can_edit": edit_refusal(user) is None,
+        "can_merge": merge_refusal(user) is None,
+        "duplicates": possible_duplicates(contact),
     }
     return render_page_or_dialog(request, "contacts/detail.html", "contacts/_contact_360.html", context)
 

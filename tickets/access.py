@@ -20,12 +20,23 @@ def visible_tickets(user):
     """
     if not user.has_perm("tickets.view_ticket"):
         return Ticket.objects.none()
-    tickets = Ticket.objects.all()
+    return Ticket.objects.filter(visible_ticket_condition(user))
+
+
+def visible_ticket_condition(user, through: str = "") -> Q:
+    """visible_tickets' rule as a condition on tickets reached through `through` (e.g. "ticket__" from messages).
+
+    A condition, not a subquery, so a search over every message joins each one's ticket
+    instead of listing every ticket a supervisor may see.
+    """
+    if not user.has_perm("tickets.view_ticket"):
+        return Q(**{f"{through}pk__in": []})
+    condition = Q()
     if not user.has_perm("tickets.view_blocked_ticket"):
-        tickets = tickets.exclude(status=TicketStatus.BLOCKED)
+        condition &= ~Q(**{f"{through}status": TicketStatus.BLOCKED})
     if not user.has_perm("tickets.view_all_tickets"):
-        tickets = tickets.filter(Q(assignee=user) | Q(status=TicketStatus.UNASSIGNED))
-    return tickets
+        condition &= Q(**{f"{through}assignee": user}) | Q(**{f"{through}status": TicketStatus.UNASSIGNED})
+    return condition
 
 
 def get_ticket_for(user, pk) -> Ticket:

@@ -1,11 +1,11 @@
 """JSON API for tickets: inbound messages from channels, and the staff ticket endpoints."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db import transaction
 from ninja import Path, Query, Router, Schema, Status
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from blockdesk import errors
 from blockdesk.api_auth import BATCH_MAX_BYTES, INBOUND_MAX_BYTES, ChannelToken, PersonalToken
@@ -21,6 +21,7 @@ from blockdesk.api_schemas import (
     person,
     responses,
 )
+from contacts.addresses import EMPTY_ADDRESS, clean
 from contacts.blocking import unblock_ticket
 
 from .access import get_ticket_for, visible_tickets
@@ -41,8 +42,19 @@ TicketId = Path(..., ge=1, le=MAX_ID, description="The ticket's id.")
 # Inbound -----------------------------------------------------------------------------------------
 
 
+def _address(value: str) -> str:
+    """Refuse an address that routing would normalise to nothing (only spaces and invisible characters)."""
+    if not clean(value):
+        raise ValueError(EMPTY_ADDRESS)
+    return value
+
+
 class InboundContactIn(Schema):
-    id: bounded_text(min_length=1, max_length=255) = Field(description="The address the channel knows the customer by.")
+    id: Annotated[bounded_text(min_length=1, max_length=255), AfterValidator(_address)] = Field(
+        description="The address the channel knows the customer by. Stored normalised: Unicode NFKC, without "
+        "surrounding spaces and invisible characters; on WhatsApp and SMS channels a valid phone number in E.164 "
+        "(national numbers read in the PHONE_DEFAULT_REGION); on e-mail channels in lower case."
+    )
     name: bounded_text(max_length=200) | None = None
     phone: bounded_text(max_length=50) | None = None
     email: Email | None = None

@@ -7,20 +7,41 @@ is on, else `unassigned`.
 
 It is written once, set-based (`_route`): a single message is a batch of one,
 at the same statement count (docs/benchmarks.md, "Issue 9: one routing path").
+
+Addresses are normalised first (contacts.addresses). A new address on a
+phone-like or e-mail channel whose phone or e-mail is already a contact's
+joins that contact, and so its block: a blocked one if several match, then
+the oldest.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from blockdesk.errors import Invalid
+from contacts.addresses import (
+    EMAIL_KINDS,
+    EMPTY_ADDRESS,
+    normalise_address,
+    normalise_email,
+    normalise_phone,
+    person_key,
+)
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches
 
 from .models import Message, Ticket, TicketStatus, preview_of
-from .routing_sql import TicketAddition, add_to_tickets, lock_contacts_with_open_tickets, previous_deliveries
+from .routing_sql import (
+    TicketAddition,
+    add_to_tickets,
+    lock_addresses,
+    lock_contacts_with_open_tickets,
+    lock_people,
+    previous_deliveries,
+)
 
 
 @dataclass(frozen=True)
@@ -112,8 +133,19 @@ def _attempt(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMes
         return None
 
 
+def _normalised(channel: Channel, inbound: InboundMessage) -> InboundMessage:
+    """The message with its address, phone and e-mail as BlockDesk stores and compares them."""
+    address = normalise_address(channel.kind, inbound.contact_id)
+    if not address:
+        raise Invalid(f"The contact's address {EMPTY_ADDRESS}.")
+    return replace(
+        inbound, contact_id=address, phone=normalise_phone(inbound.phone), email=normalise_email(inbound.email)
+    )
+
+
 def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessage]:
     """Route the messages in one transaction (a savepoint inside the caller's)."""
+    inbounds = [_normalised(channel, inbound) for inbound in inbounds]
     with transaction.atomic():
         now = timezone.now()
         stored_ids, deleted = previous_deliveries(channel, list({i.message_id for i in inbounds}))
@@ -126,7 +158,11 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         seen = stored.keys() | deleted.keys()
         fresh = list({i.message_id: i for i in reversed(inbounds) if i.message_id not in seen}.values())[::-1]
         contacts, open_tickets = lock_contacts_with_open_tickets(channel, {i.contact_id for i in fresh})
-        contacts.update(_create_contacts(channel, [i for i in fresh if i.contact_id not in contacts]))
+        new = [i for i in fresh if i.contact_id not in contacts]
+        if new:
+            people, people_tickets = _people_of(channel, {i.contact_id for i in new})
+            open_tickets.update(people_tickets)
+            contacts.update(_add_addresses(channel, new, people))
         routed = _store(channel, contacts, open_tickets, fresh, now=now)
         results, answered = [], set()
         for inbound in inbounds:
@@ -147,8 +183,39 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         return results
 
 
-def _create_contacts(channel: Channel, inbounds: list[InboundMessage]) -> dict[str, Contact]:
-    """Create the contact and its identity of each new address, with the profile its first message brings.
+def _people_of(channel: Channel, addresses: set[str]) -> tuple[dict[str, Contact], dict[int, Ticket]]:
+    """Find and lock the known person of each new address; {address: contact} and {contact id: open ticket}.
+
+    Costs nothing for addresses that cannot be matched (chat ids, numbers that
+    are not valid); otherwise the address locks (PostgreSQL) and one look-up.
+    When several contacts match, a blocked one wins (a spammer's new number must
+    not slip past the block), then the oldest.
+    """
+    keys = {address: key for address in sorted(addresses) if (key := person_key(channel.kind, address))}
+    if not keys:
+        return {}, {}
+    lock_addresses(list(keys.values()))
+    emails = channel.kind in EMAIL_KINDS
+    candidates: dict[str, list[Contact]] = {}
+    tickets: dict[int, Ticket] = {}
+    for key, contact, ticket in lock_people(
+        channel,
+        phones=[] if emails else list(keys.values()),
+        emails=list(keys.values()) if emails else [],
+    ):
+        candidates.setdefault(key, []).append(contact)
+        if ticket is not None:
+            tickets[contact.pk] = ticket
+    people = {}
+    for address, key in keys.items():
+        if key in candidates:
+            people[address] = min(candidates[key], key=lambda c: (not c.is_blocked, c.created_at, c.pk))
+    chosen = {contact.pk for contact in people.values()}
+    return people, {pk: ticket for pk, ticket in tickets.items() if pk in chosen}
+
+
+def _add_addresses(channel: Channel, inbounds: list[InboundMessage], people: dict[str, Contact]) -> dict[str, Contact]:
+    """Give each new address its identity: on its known person, else on a new contact with its first message's profile.
 
     If another delivery creates the same address first, the identity insert
     raises IntegrityError, the whole transaction rolls back and routing tries
@@ -156,17 +223,20 @@ def _create_contacts(channel: Channel, inbounds: list[InboundMessage]) -> dict[s
     """
     profile: dict[str, InboundMessage] = {}
     for inbound in inbounds:
-        profile.setdefault(inbound.contact_id, inbound)
-    if not profile:
-        return {}
-    created = Contact.objects.bulk_create(
-        Contact(name=first.contact_name, phone=first.phone, email=first.email or "") for first in profile.values()
+        if inbound.contact_id not in people:
+            profile.setdefault(inbound.contact_id, inbound)
+    created = (
+        Contact.objects.bulk_create(
+            Contact(name=first.contact_name, phone=first.phone, email=first.email) for first in profile.values()
+        )
+        if profile
+        else []
     )
+    contacts = people | dict(zip(profile, created, strict=True))
     ContactIdentity.objects.bulk_create(
-        ContactIdentity(contact=contact, channel=channel, external_id=address)
-        for address, contact in zip(profile, created, strict=True)
+        ContactIdentity(contact=contact, channel=channel, external_id=address) for address, contact in contacts.items()
     )
-    return dict(zip(profile, created, strict=True))
+    return contacts
 
 
 def _store(

@@ -1,5 +1,9 @@
 """Routing's hand-written SQL: the earlier-delivery look-up, the contact locks and the open-ticket update.
 
+Also the look-up of the person a new address belongs to (lock_people, after
+lock_addresses): it runs only for new addresses, and shares the contact lock's
+columns and open-ticket join.
+
 Why by hand: building and compiling them through the ORM (a FilteredRelation
 join over every contact and ticket column, a Channel annotated with two
 Subqueries, a Q and two Case/When per ticket) cost over 1 ms of Python per
@@ -15,6 +19,7 @@ from datetime import datetime
 
 from django.db import connection
 
+from contacts.addresses import EMAIL_KINDS, PHONE_KINDS
 from contacts.models import Channel, Contact, ContactIdentity
 
 from .models import OPEN_STATUSES, DeletedMessage, Message, Ticket
@@ -33,6 +38,9 @@ class _HotSql:
     # The contacts of many addresses, locked in contact id order: head + "(%s, %s, …)" + tail.
     lock_contacts_head: str
     lock_contacts_tail: str
+    # The same columns for contacts found another way: people_head + "(SELECT person, address …)" + people_tail.
+    people_head: str
+    people_tail: str
     converters: tuple[tuple[int, tuple], ...]
 
     def convert(self, row: tuple) -> tuple:
@@ -71,13 +79,17 @@ def _build_hot_sql() -> _HotSql:
 
     statuses = ", ".join(["%s"] * len(_OPEN))
     fields = [("c", f) for f in contact.concrete_fields] + [("t", f) for f in ticket.concrete_fields]
-    # The channel address comes last: it tells the rows of a batch apart.
-    lock_head = (
-        f"SELECT {', '.join(f'{alias}.{qn(f.column)}' for alias, f in fields)}, i.{_column(identity, 'external_id')} "
-        f"FROM {qn(contact.db_table)} c "
-        f"INNER JOIN {qn(identity.db_table)} i ON i.{_column(identity, 'contact')} = c.{qn(contact.pk.column)} "
+    columns = ", ".join(f"{alias}.{qn(f.column)}" for alias, f in fields)
+    open_ticket = (
         f"LEFT OUTER JOIN {qn(ticket.db_table)} t ON t.{_column(ticket, 'contact')} = c.{qn(contact.pk.column)} "
         f"AND t.{_column(ticket, 'channel')} = %s AND t.{_column(ticket, 'status')} IN ({statuses}) "
+    )
+    # The channel address comes last: it tells the rows of a batch apart.
+    lock_head = (
+        f"SELECT {columns}, i.{_column(identity, 'external_id')} "
+        f"FROM {qn(contact.db_table)} c "
+        f"INNER JOIN {qn(identity.db_table)} i ON i.{_column(identity, 'contact')} = c.{qn(contact.pk.column)} "
+        f"{open_ticket}"
         f"WHERE i.{_column(identity, 'channel')} = %s AND i.{_column(identity, 'external_id')} IN "
     )
     # The contact rows only: PostgreSQL cannot lock the nullable side of an outer join. SQLite locks the database.
@@ -98,6 +110,8 @@ def _build_hot_sql() -> _HotSql:
         ),
         lock_contacts_head=lock_head,
         lock_contacts_tail=lock_tail,
+        people_head=f"SELECT {columns}, m.address FROM {qn(contact.db_table)} c INNER JOIN ",
+        people_tail=f" m ON m.person = c.{qn(contact.pk.column)} {open_ticket}{lock_tail}",
         converters=tuple(converters),
     )
 
@@ -137,15 +151,98 @@ def lock_contacts_with_open_tickets(
             (channel.pk, *_OPEN, channel.pk, *addresses),
         )
         rows = [sql.convert(row) for row in cursor.fetchall()]
-    db = Contact.objects.db
     contacts, tickets = {}, {}
+    for address, contact, ticket in _contacts_and_tickets(rows):
+        contacts[address] = contact
+        if ticket is not None:
+            tickets[contact.pk] = ticket
+    return contacts, tickets
+
+
+def _contacts_and_tickets(rows: list[tuple]) -> list[tuple[str, Contact, Ticket | None]]:
+    """(address, contact, open ticket or None) of each row: contact columns, ticket columns, address."""
+    db = Contact.objects.db
+    found = []
     for row in rows:
         contact = Contact.from_db(db, _CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)])
-        contacts[row[-1]] = contact
         ticket_values = row[len(_CONTACT_FIELDS) : -1]
-        if ticket_values[0] is not None:
-            tickets[contact.pk] = Ticket.from_db(db, _TICKET_FIELDS, ticket_values)
-    return contacts, tickets
+        ticket = Ticket.from_db(db, _TICKET_FIELDS, ticket_values) if ticket_values[0] is not None else None
+        found.append((row[-1], contact, ticket))
+    return found
+
+
+# PostgreSQL advisory locks are keyed by two integers: this one says "a person's address" (ASCII "BDad").
+_ADDRESS_LOCK_CLASS = 0x42446164
+
+
+def lock_addresses(keys: list[str]) -> None:
+    """Hold a transaction lock on each phone or e-mail (PostgreSQL), taken in sorted order.
+
+    Two first messages for one phone on two channels share no row a lock
+    could wait on: neither contact nor identity exists yet, and the unique
+    constraint is per channel. Without this both would find nobody and create
+    two contacts. Keyed by the normalised address, the second waits until the
+    first commits; its next statement, with a fresh snapshot (READ COMMITTED),
+    finds the first's contact. SQLite needs nothing: its IMMEDIATE
+    transactions already let one writer in at a time.
+    """
+    if not keys or connection.vendor != "postgresql":
+        return
+    ordered = sorted(set(keys))
+    params = []
+    for key in ordered:
+        params += (_ADDRESS_LOCK_CLASS, key)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s, hashtext(%s))"] * len(ordered)), params)
+
+
+def lock_people(channel: Channel, *, phones: list[str], emails: list[str]) -> list[tuple[str, Contact, Ticket | None]]:
+    """Lock, in id order, every contact whose phone or e-mail is one of these; (address, contact, open ticket) rows.
+
+    A contact matches on its own phone / e-mail (case-insensitive; merged-away
+    contacts never), or on an identity of the same address on a phone-like /
+    e-mail channel. Its open
+    ticket on `channel` comes along, as with lock_contacts_with_open_tickets.
+    """
+    contact, identity, kind = Contact._meta, ContactIdentity._meta, Channel._meta
+    qn = connection.ops.quote_name
+    table = qn(contact.db_table)
+
+    def on_identities(kinds: list[str], n: int) -> str:
+        return (
+            f"SELECT i.{_column(identity, 'contact')} AS person, i.{_column(identity, 'external_id')} AS address "
+            f"FROM {qn(identity.db_table)} i INNER JOIN {qn(kind.db_table)} ch "
+            f"ON ch.{qn(kind.pk.column)} = i.{_column(identity, 'channel')} "
+            f"WHERE ch.{_column(kind, 'kind')} IN {_placeholders(len(kinds))} "
+            f"AND i.{_column(identity, 'external_id')} IN {_placeholders(n)}"
+        )
+
+    # A merged-away contact keeps its phone and e-mail for history; it is nobody to join.
+    live = f"{_column(contact, 'merged_into')} IS NULL"
+    phone_kinds, email_kinds = sorted(PHONE_KINDS), sorted(EMAIL_KINDS)
+    parts, params = [], []
+    if phones:
+        phone = _column(contact, "phone")
+        parts += [
+            on_identities(phone_kinds, len(phones)),
+            f"SELECT {qn(contact.pk.column)}, {phone} FROM {table} "
+            f"WHERE {phone} IN {_placeholders(len(phones))} AND {live}",
+        ]
+        params += [*phone_kinds, *phones, *phones]
+    if emails:
+        email = f"LOWER({_column(contact, 'email')})"  # the expression of the index contact_email_lower
+        parts += [
+            on_identities(email_kinds, len(emails)),
+            f"SELECT {qn(contact.pk.column)}, {email} FROM {table} "
+            f"WHERE {email} IN {_placeholders(len(emails))} AND {live}",
+        ]
+        params += [*email_kinds, *emails, *emails]
+    if not parts:
+        return []
+    sql = _hot_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql.people_head}({' UNION '.join(parts)}){sql.people_tail}", (*params, channel.pk, *_OPEN))
+        return _contacts_and_tickets([sql.convert(row) for row in cursor.fetchall()])
 
 
 @dataclass(frozen=True)

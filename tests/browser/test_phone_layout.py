@@ -106,6 +106,7 @@ def test_supervisor_pages_fit(sized, live_server, login, screenshot, console, su
     _visit(page, live_server, screenshot, width, "contact-360-page", f"/contacts/{talker.pk}/")
     _visit(page, live_server, screenshot, width, "block-form", f"/contacts/{talker.pk}/block/")
     _visit(page, live_server, screenshot, width, "unblock-confirmation", f"/contacts/{spammer.pk}/unblock/")
+    _visit(page, live_server, screenshot, width, "search", "/search/?q=parcel")
 
     page.goto(f"{live_server.url}/contacts/")
     page.get_by_role("link", name="Budi Santoso", exact=True).click()
@@ -154,3 +155,21 @@ def test_phone_cards_show_the_time_and_take_and_assign(page, live_server, login,
     expect(card.get_by_role("button", name="Assign")).to_be_visible()
     box = card.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_the_search_box_stays_in_sight_on_a_phone_and_finds_the_conversation(page, live_server, login, console, agent):
+    page.set_viewport_size(PHONE)
+    login(page, agent)
+    page.goto(f"{live_server.url}/tickets/")
+    box = page.get_by_role("searchbox", name="Search contacts, tickets and messages")
+
+    expect(box).to_be_visible()  # not folded behind the Menu button
+    bounds = box.bounding_box()
+    assert bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= PHONE["width"]
+    box.fill("parcel")
+    box.press("Enter")
+
+    expect(page).to_have_url(f"{live_server.url}/search/?q=parcel")
+    waiting = console["waiting"]
+    expect(page.locator(f'a[href="/tickets/{waiting.pk}/#message-{waiting.messages.get().pk}"]')).to_be_visible()
+    assert _overflow(page) <= 0

@@ -22,8 +22,8 @@ LIST_QUERIES = 8
 BLOCKED_TAB_QUERIES = 8
 # session, user, 2 permissions, contact (+blocked_by), blocks (+people), tickets (+channel, assignee),
 # identities (+channel), where the next message goes (the contact's channels, its open tickets (+channel,
-# assignee)), blocked-ticket counts (supervisors, when the contact is blocked).
-DETAIL_QUERIES = 11
+# assignee)), blocked-ticket counts (supervisors, when the contact is blocked), possible duplicates (one query).
+DETAIL_QUERIES = 12
 
 
 def make_contacts(n, channel, *, blocked_by=None):

@@ -60,6 +60,11 @@ AGENT = [
         "POST", "/contacts/{blocked_contact}/unblock/", 403, errors.NO_PERMISSION_UNBLOCK, {"choice": "delete_all"}
     ),
     Refusal("GET", "/contacts/999999/", 404, CONTACT_NOT_FOUND),
+    Refusal("GET", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_EDIT_CONTACT),
+    Refusal("POST", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_EDIT_CONTACT, {"name": "New"}),
+    Refusal("GET", "/contacts/{contact}/merge/", 403, errors.NO_PERMISSION_MERGE),
+    Refusal("GET", "/contacts/{contact}/merge/{other_contact}/", 403, errors.NO_PERMISSION_MERGE),
+    Refusal("POST", "/contacts/{contact}/merge/{other_contact}/", 403, errors.NO_PERMISSION_MERGE),
     Refusal("GET", "/settings/", 403, errors.NO_PERMISSION_SETTINGS),
     Refusal("POST", "/settings/", 403, errors.NO_PERMISSION_SETTINGS, {"block_contacts_enabled": "on"}),
     Refusal("GET", "/audit/", 403, errors.NO_PERMISSION_AUDIT),
@@ -79,6 +84,8 @@ SUPERVISOR = [
     Refusal("GET", "/tickets/999999/", 404, TICKET_NOT_FOUND),
     Refusal("POST", "/tickets/999999/take/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/contacts/999999/", 404, CONTACT_NOT_FOUND),
+    Refusal("GET", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_EDIT_CONTACT),
+    Refusal("POST", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_EDIT_CONTACT, {"name": "New"}),
 ]
 
 NOBODY = [
@@ -112,11 +119,17 @@ NOBODY = [
         errors.NO_PERMISSION_VIEW_CONTACTS,
         {"choice": "unblock_all"},
     ),
+    Refusal("GET", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
+    Refusal("POST", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_VIEW_CONTACTS, {"name": "New"}),
+    Refusal("GET", "/contacts/{contact}/merge/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
+    Refusal("GET", "/contacts/{contact}/merge/{other_contact}/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
+    Refusal("POST", "/contacts/{contact}/merge/{other_contact}/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
     Refusal("GET", "/settings/", 403, errors.NO_PERMISSION_SETTINGS),
     Refusal("POST", "/settings/", 403, errors.NO_PERMISSION_SETTINGS, {"bot_enabled": "on"}),
     Refusal("GET", "/audit/", 403, errors.NO_PERMISSION_AUDIT),
     Refusal("GET", "/audit/export.csv", 403, errors.NO_PERMISSION_AUDIT),
     Refusal("GET", "/audit/blocked-contacts.csv", 403, errors.NO_PERMISSION_EXPORT_BLOCKED),
+    Refusal("GET", "/search/?q=spam", 403, errors.NO_PERMISSION_SEARCH),
 ]
 
 CASES = [("agent", r) for r in AGENT] + [("supervisor", r) for r in SUPERVISOR] + [("nobody", r) for r in NOBODY]
@@ -132,6 +145,7 @@ def world(blocking_on, channel, agent, other_agent, supervisor, administrator, n
     blocked = factories.TicketFactory(contact=blocked_contact, channel=channel, status=TicketStatus.BLOCKED)
     return {
         "contact": contact.pk,
+        "other_contact": factories.ContactFactory().pk,
         "blocked_contact": blocked_contact.pk,
         "blocked": blocked.pk,
         "unassigned": factories.TicketFactory(channel=channel, status=TicketStatus.UNASSIGNED).pk,
@@ -228,7 +242,9 @@ def _console_routes(patterns, prefix=""):
 def test_nobody_has_a_row_for_every_console_page():
     """A new console page fails here until the matrix says what a user without a role gets."""
     resolver = get_resolver()
-    any_pk = {key: 1 for key in ("contact", "blocked_contact", "blocked", "unassigned", "bot", "colleagues")}
+    any_pk = {
+        key: 1 for key in ("contact", "other_contact", "blocked_contact", "blocked", "unassigned", "bot", "colleagues")
+    }
     covered = {resolver.resolve(r.url.split("?")[0].format(**any_pk)).route for r in NOBODY}
     assert covered == set(_console_routes(resolver.url_patterns))
 

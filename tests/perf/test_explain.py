@@ -67,3 +67,37 @@ def test_tab_counts_read_each_queue_through_an_index(client):
     assert plans["supervisor"].count("Index Only Scan") == 5
     assert pages.seq_scans_in(plans["agent"]) == []
     assert plans["agent"].count("Index Only Scan") == 2
+
+
+def _plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("persona", ["supervisor", "agent"])
+def test_message_search_reads_the_full_text_gin_index(client, persona):
+    """A rare word is found through message_body_search (the GIN index), for a supervisor and through an agent's
+    visibility join alike; a word in a quarter of the messages reads the newest by id and stops (no scan either)."""
+    from django.contrib.auth import get_user_model
+
+    from bench.search import RARE_WORD, plant_rare_word
+
+    data = seed.seed(TENTH)
+    assert plant_rare_word(every=10_000) == 10
+    User = get_user_model()
+    user = User.objects.get(pk=data.supervisor_id)
+    if persona == "agent":
+        user = User.objects.filter(username__startswith="bench-agent-").order_by("pk").first()
+    client.force_login(user)
+
+    plans = {}
+    for text in (RARE_WORD, "order"):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/search/", {"q": text}).status_code == 200
+        (ranked,) = [q["sql"] for q in captured.captured_queries if "ts_rank(" in q["sql"]]
+        plans[text] = _plan(ranked)
+
+    assert "message_body_search" in plans[RARE_WORD]
+    assert pages.seq_scans_in(plans[RARE_WORD]) == []
+    assert pages.seq_scans_in(plans["order"]) == []

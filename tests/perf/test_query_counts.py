@@ -63,6 +63,31 @@ def test_block_check_costs_no_extra_query(channel, supervisor, blocking_on):
     assert _statements(lambda: deliver(channel, "+628222")) == open_ticket
 
 
+# A new address that can belong to a known person (a valid phone number on a phone-like channel, an e-mail
+# address on an e-mail channel) adds the person look-up, and on PostgreSQL the address lock before it.
+PERSON_LOOKUP = 2 if connection.vendor == "postgresql" else 1
+VALID_PHONE = "+6281234567890"
+
+
+def test_message_from_a_new_phone_number_adds_only_the_person_lookup(channel):
+    assert _statements(lambda: deliver(channel, VALID_PHONE)) == NEW_CONTACT + PERSON_LOOKUP
+
+
+def test_message_from_a_known_persons_new_channel_inserts_no_contact(channel):
+    deliver(channel, VALID_PHONE)
+    other = factories.ChannelFactory()
+    # The person look-up replaces the contact insert.
+    assert _statements(lambda: deliver(other, "081234567890")) == NEW_CONTACT + PERSON_LOOKUP - 1
+
+
+def test_valid_phone_numbers_keep_the_hot_path(channel, supervisor, blocking_on):
+    deliver(channel, VALID_PHONE)
+    assert _statements(lambda: deliver(channel, " 0812-3456-7890")) == HOT_PATH
+    block_contact(actor=supervisor, contact=ContactIdentity.objects.get().contact, reason="spam")
+    deliver(channel, VALID_PHONE)  # opens the blocked ticket
+    assert _statements(lambda: deliver(channel, VALID_PHONE)) == HOT_PATH
+
+
 def test_duplicate_delivery(channel):
     deliver(channel, "+628111", message_id="wamid.1")
     assert _statements(lambda: deliver(channel, "+628111", message_id="wamid.1")) <= DUPLICATE

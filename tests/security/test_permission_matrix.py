@@ -63,6 +63,18 @@ CONSOLE = [
         (L, 403, 302, 302),
         {"choice": "unblock_all"},
     ),
+    Row("GET", "contacts/<int:pk>/edit/", "/contacts/{contact}/edit/", (L, 403, 403, 200)),
+    Row("POST", "contacts/<int:pk>/edit/", "/contacts/{contact}/edit/", (L, 403, 403, 302), {"name": "Edited"}),
+    Row("GET", "contacts/<int:pk>/merge/", "/contacts/{contact}/merge/?q=a", (L, 403, 200, 200)),
+    Row(
+        "GET",
+        "contacts/<int:pk>/merge/<int:other>/",
+        "/contacts/{contact}/merge/{other_contact}/",
+        (L, 403, 200, 200),
+    ),
+    Row(
+        "POST", "contacts/<int:pk>/merge/<int:other>/", "/contacts/{contact}/merge/{other_contact}/", (L, 403, 302, 302)
+    ),
     Row("GET", "tickets/", "/tickets/", (L, 200, 200, 200)),
     Row("GET", "tickets/supervisor/", "/tickets/supervisor/", (L, 403, 200, 200)),
     Row("GET", "tickets/live/<slug:board>/", "/tickets/live/supervisor/", (L, 403, 200, 200)),
@@ -108,6 +120,7 @@ CONSOLE = [
     Row("GET", "api/v1/docs", "/api/v1/docs", (L, 200, 200, 200)),
     Row("GET", "api/v1/openapi.json", "/api/v1/openapi.json", (200, 200, 200, 200)),
     Row("GET", "api/v1/", "/api/v1/", (OK_OR_REDIRECT,) * 4),
+    Row("GET", "search/", "/search/?q=hello", (L, 200, 200, 200)),
 ]
 
 API = [
@@ -132,6 +145,22 @@ API = [
         {"tickets": "unblock_all"},
         api=True,
     ),
+    Row(
+        "PATCH",
+        "api/v1/contacts/<contact_id>",
+        "/api/v1/contacts/{contact}",
+        (401, 403, 403, 200),
+        {"name": "Edited"},
+        api=True,
+    ),
+    Row(
+        "POST",
+        "api/v1/contacts/<contact_id>/merge",
+        "/api/v1/contacts/{contact}/merge",
+        (401, 403, 200, 200),
+        {"other": "{other_contact}"},
+        api=True,
+    ),
     Row("GET", "api/v1/tickets", "/api/v1/tickets", (401, 200, 200, 200), api=True),
     Row("GET", "api/v1/tickets", "/api/v1/tickets?status=blocked", (401, 403, 200, 200), api=True),
     Row("GET", "api/v1/tickets/<ticket_id>", "/api/v1/tickets/{blocked}", (401, 404, 200, 200), api=True),
@@ -148,6 +177,7 @@ API = [
     ),
     Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
     Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
+    Row("GET", "api/v1/search", "/api/v1/search?q=hello", (401, 200, 200, 200), api=True),
 ]
 
 ROWS = CONSOLE + API
@@ -173,6 +203,7 @@ def world(request, blocking_on, channel, agent, supervisor, administrator):
     return {
         "outsiders_token": outsiders_token.pk,
         "contact": contact.pk,
+        "other_contact": factories.ContactFactory().pk,
         "blocked_contact": blocked_contact.pk,
         "blocked": blocked.pk,
         "unassigned": unassigned.pk,

@@ -15,10 +15,12 @@ from blockdesk.strict_env import (
     BELOW_MINIMUM,
     NOT_A_BOOLEAN,
     NOT_A_NUMBER,
+    NOT_A_REGION,
     NOT_A_WHOLE_NUMBER,
     env_bool,
     env_float,
     env_int,
+    env_region,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,6 +83,7 @@ def start_settings(**variables):
         ({"TRUSTED_PROXY_COUNT": "-1"}, BELOW_MINIMUM.format(name="TRUSTED_PROXY_COUNT", value="-1", minimum=0)),
         ({"SESSION_IDLE_HOURS": "8h"}, NOT_A_NUMBER.format(name="SESSION_IDLE_HOURS", value="8h")),
         ({"SESSION_IDLE_HOURS": "0"}, BELOW_MINIMUM.format(name="SESSION_IDLE_HOURS", value="0", minimum=0.1)),
+        ({"PHONE_DEFAULT_REGION": "Indonesia"}, NOT_A_REGION.format(name="PHONE_DEFAULT_REGION", value="Indonesia")),
     ],
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else "",
 )
@@ -143,6 +146,19 @@ def test_unset_variables_take_their_defaults(monkeypatch):
     assert env_bool("BLOCKDESK_TEST_VALUE", default=True) is True
     assert env_int("BLOCKDESK_TEST_VALUE", default=7, minimum=0) == 7
     assert env_float("BLOCKDESK_TEST_VALUE", default=0.25, minimum=0) == 0.25
+
+
+@pytest.mark.parametrize(("raw", "region"), [("ID", "ID"), (" sg ", "SG"), ("us", "US")])
+def test_phone_regions_are_read_in_any_case(monkeypatch, raw, region):
+    monkeypatch.setenv("BLOCKDESK_TEST_REGION", raw)
+    assert env_region("BLOCKDESK_TEST_REGION", default="ID") == region
+
+
+@pytest.mark.parametrize("raw", ["", "XX", "IDN", "62"])
+def test_unknown_phone_regions_are_refused(monkeypatch, raw):
+    monkeypatch.setenv("BLOCKDESK_TEST_REGION", raw)
+    with pytest.raises(ImproperlyConfigured, match="BLOCKDESK_TEST_REGION="):
+        env_region("BLOCKDESK_TEST_REGION", default="ID")
 
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "abc", ""])

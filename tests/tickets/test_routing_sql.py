@@ -7,10 +7,17 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from contacts.blocking import block_contact
-from contacts.models import Contact, ContactIdentity
+from contacts.models import Channel, Contact, ContactIdentity
+from tests import factories
 from tests.inbound import deliver
 from tickets.models import DeletedMessage, Ticket, TicketStatus
-from tickets.routing_sql import TicketAddition, add_to_tickets, lock_contacts_with_open_tickets, previous_deliveries
+from tickets.routing_sql import (
+    TicketAddition,
+    add_to_tickets,
+    lock_contacts_with_open_tickets,
+    lock_people,
+    previous_deliveries,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +98,31 @@ def test_add_to_tickets_writes_what_an_orm_update_writes_where_the_status_is_sti
     resolved = Ticket.objects.get(pk=changed.pk)
     assert (resolved.message_count, resolved.last_message_preview) == (1, changed.last_message_preview)
     assert add_to_tickets([], now=now) == set()
+
+
+def test_lock_people_finds_phones_and_e_mails_as_the_orm_does(channel, supervisor, blocking_on):
+    mailbox = factories.ChannelFactory(kind=Channel.Kind.EMAIL)
+    telegram = factories.ChannelFactory(kind=Channel.Kind.TELEGRAM)
+    by_identity = deliver(channel, "+6281234567890")  # has an open ticket on `channel`
+    block_contact(actor=supervisor, contact=by_identity.contact, reason="spam")
+    deliver(channel, "+6281234567890")  # opens the blocked ticket
+    by_mail = deliver(mailbox, "ani@example.com").contact
+    by_field = factories.ContactFactory(phone="+6281234567890", email="Ani@Example.com")  # written by hand
+    ContactIdentity.objects.create(contact=factories.ContactFactory(), channel=telegram, external_id="+6281234567890")
+
+    rows = lock_people(channel, phones=["+6281234567890", "+6289999999999"], emails=[])
+
+    assert [(key, contact.pk) for key, contact, _ in rows] == [
+        ("+6281234567890", by_identity.contact.pk),
+        ("+6281234567890", by_field.pk),
+    ]
+    (_, contact, ticket), (_, other, no_ticket) = rows
+    assert _fields(contact) == _fields(Contact.objects.get(pk=by_identity.contact.pk))
+    assert _fields(ticket) == _fields(Ticket.objects.open().get(contact=contact))
+    assert _fields(other) == _fields(Contact.objects.get(pk=by_field.pk))
+    assert no_ticket is None
+    emails = lock_people(mailbox, phones=[], emails=["ani@example.com"])
+    assert sorted((key, c.pk) for key, c, _ in emails) == sorted(
+        [("ani@example.com", by_field.pk), ("ani@example.com", by_mail.pk)]
+    )
+    assert lock_people(channel, phones=[], emails=[]) == []
