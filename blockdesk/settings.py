@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "blockdesk.sessions.SlidingSessionMiddleware",
+    "blockdesk.sessions.PrivateAnswersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -155,6 +157,10 @@ STORAGES = {
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# A session ends after this long without a request (sliding; see blockdesk.sessions for the refresh step).
+SESSION_COOKIE_AGE = round(env_float("SESSION_IDLE_HOURS", default=8, minimum=0.1) * 3600)
+SESSION_REFRESH_SECONDS = min(300, SESSION_COOKIE_AGE // 10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -211,8 +217,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# How many reverse proxies in front of the app append to X-Forwarded-For (deploy/nginx: 1); 0 trusts no
+# header and takes REMOTE_ADDR. The client address (blockdesk.client_ip) is the entry this many from the right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
+
 # Login throttling: 5 failures for one username from one address lock that
-# pair out for 15 minutes; a successful login resets the count.
+# pair out for 15 minutes; a successful login resets the count. Within the
+# same window accounts.login_throttle also locks an address that failed on any
+# usernames LOGIN_FAILURES_PER_ADDRESS times, and a username that failed from
+# any addresses LOGIN_FAILURES_PER_USERNAME times (except from addresses it
+# has signed in from before).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
@@ -220,6 +234,10 @@ AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=0.25, minimum=0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_CLIENT_IP_CALLABLE = "blockdesk.client_ip.client_ip"
+AXES_HANDLER = "accounts.login_throttle.LoginThrottleHandler"
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", default=20, minimum=1)
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", default=30, minimum=1)
 
 # How long API clients are told to wait (Retry-After) while the database is down.
 DATABASE_OUTAGE_RETRY_AFTER = env_int("DATABASE_OUTAGE_RETRY_AFTER", default=5, minimum=0)

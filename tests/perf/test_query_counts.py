@@ -25,7 +25,9 @@ HOT_PATH = 6
 NEW_CONTACT = 8
 # The look-up, then the stored message with its ticket and contact for the answer: no writes.
 DUPLICATE = 4
-MAX_BULK = 12
+# Unblock All / Delete All whatever the number of tickets; Delete All's cascade reaches the replies'
+# delivery attempts (Django selects the messages' ids, then deletes their attempts: two statements).
+MAX_BULK = 14
 
 
 def _statements(action) -> int:

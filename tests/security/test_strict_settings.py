@@ -46,12 +46,17 @@ STRICT_VARIABLES = {
     "DELIVERY_TIMEOUT_SECONDS",
     "DELIVERY_CLAIM_SECONDS",
     "PERIODIC_JOBS_EVERY_SECONDS",
+    "TRUSTED_PROXY_COUNT",
+    "LOGIN_FAILURES_PER_ADDRESS",
+    "LOGIN_FAILURES_PER_USERNAME",
+    "SESSION_IDLE_HOURS",
 }
 PRINT_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({name: getattr(s, name) for name in ("
     "'DEBUG', 'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'AXES_FAILURE_LIMIT', "
-    "'AXES_COOLOFF_TIME', 'CHANNEL_TOKEN_CACHE_SECONDS', 'SECURE_HSTS_PRELOAD')}))"
+    "'AXES_COOLOFF_TIME', 'CHANNEL_TOKEN_CACHE_SECONDS', 'SECURE_HSTS_PRELOAD', 'TRUSTED_PROXY_COUNT', "
+    "'SESSION_COOKIE_AGE', 'SESSION_REFRESH_SECONDS')}))"
 )
 
 
@@ -82,6 +87,10 @@ def start_settings(**variables):
         ),
         ({"AXES_FAILURE_LIMIT": "0"}, BELOW_MINIMUM.format(name="AXES_FAILURE_LIMIT", value="0", minimum=1)),
         ({"AXES_COOLOFF_HOURS": "nan"}, NOT_A_NUMBER.format(name="AXES_COOLOFF_HOURS", value="nan")),
+        ({"TRUSTED_PROXY_COUNT": "one"}, NOT_A_WHOLE_NUMBER.format(name="TRUSTED_PROXY_COUNT", value="one")),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, BELOW_MINIMUM.format(name="TRUSTED_PROXY_COUNT", value="-1", minimum=0)),
+        ({"SESSION_IDLE_HOURS": "8h"}, NOT_A_NUMBER.format(name="SESSION_IDLE_HOURS", value="8h")),
+        ({"SESSION_IDLE_HOURS": "0"}, BELOW_MINIMUM.format(name="SESSION_IDLE_HOURS", value="0", minimum=0.1)),
         ({"PHONE_DEFAULT_REGION": "Indonesia"}, NOT_A_REGION.format(name="PHONE_DEFAULT_REGION", value="Indonesia")),
     ],
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else "",
@@ -101,6 +110,8 @@ def test_accepted_words_and_numbers_reach_the_settings():
         AXES_COOLOFF_HOURS="0.5",
         CHANNEL_TOKEN_CACHE_SECONDS="0",
         SECURE_HSTS_PRELOAD="0",
+        TRUSTED_PROXY_COUNT="2",
+        SESSION_IDLE_HOURS="0.5",
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
@@ -113,6 +124,9 @@ def test_accepted_words_and_numbers_reach_the_settings():
         "AXES_COOLOFF_TIME": 0.5,
         "CHANNEL_TOKEN_CACHE_SECONDS": 0,
         "SECURE_HSTS_PRELOAD": False,
+        "TRUSTED_PROXY_COUNT": 2,
+        "SESSION_COOKIE_AGE": 1800,
+        "SESSION_REFRESH_SECONDS": 180,
     }
 
 
