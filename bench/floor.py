@@ -20,9 +20,11 @@ from .seed import Dataset
 
 TIME_LIMIT_S = 60.0
 
+# The columns a customer message needs (the delivery columns are those of replies, blank here).
 INSERT = (
-    "INSERT INTO tickets_message (ticket_id, channel_id, direction, body, external_id, sent_at, created_at)"
-    " VALUES ({0}, {0}, 'in', {0}, {0}, {0}, {0})"
+    "INSERT INTO tickets_message (ticket_id, channel_id, direction, body, external_id, sent_at, created_at,"
+    " delivery_state, attempts, provider_message_id, last_error)"
+    " VALUES ({0}, {0}, 'in', {0}, {0}, {0}, {0}, '', 0, '', '')"
 )
 UPDATE = (
     "UPDATE tickets_ticket SET message_count = message_count + 1, last_message_at = {0},"
