@@ -229,6 +229,7 @@ class AuditAction(models.TextChoices):
     CHANNEL_TOKEN_ROTATED = "channel_token_rotated", "Rotated channel token"
     API_TOKEN_ISSUED = "api_token_issued", "Made personal API token"
     API_TOKEN_REVOKED = "api_token_revoked", "Revoked personal API token"
+    TICKET_REOPENED = "ticket_reopened", "Reopened ticket"
 
 
 # Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.

@@ -17,6 +17,11 @@ class SystemSettings(models.Model):
         default=False,
         help_text="New and released tickets go to the BOT first instead of the Unassigned queue.",
     )
+    waiting_alert_minutes = models.PositiveIntegerField(
+        "waiting alert (minutes)",
+        default=15,
+        help_text="Queues colour a customer's waiting time past this many minutes; the SLA view counts them.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -19,7 +19,8 @@ from django.utils import timezone
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches
 
-from .models import Message, Ticket, TicketStatus, preview_of
+from .models import Message, Speaker, Ticket, TicketStatus, preview_of
+from .notices import notify_inbound
 from .routing_sql import TicketAddition, add_to_tickets, lock_contacts_with_open_tickets, previous_deliveries
 
 
@@ -47,6 +48,8 @@ class RoutedMessage:
     ticket: Ticket | None
     contact: Contact
     duplicate: bool
+    # The message opened its ticket (notices tell of a new blocked ticket).
+    opened: bool = False
 
     @property
     def status(self) -> str:
@@ -144,6 +147,7 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
             else:
                 answered.add(inbound.message_id)
                 results.append(routed[inbound.message_id])
+        notify_inbound(results)
         return results
 
 
@@ -191,6 +195,8 @@ def _store(
             channel=channel,
             status=new_ticket_status(by_contact[pk]),
             last_message_at=now,
+            waiting_since=now,
+            last_speaker=Speaker.CUSTOMER,
             message_count=len(groups[pk]),
             last_message_preview=preview_of(groups[pk][-1].text),
         )
@@ -208,8 +214,11 @@ def _store(
         )
         for i in fresh
     )
+    opened = {t.pk for t in created}
     return {
-        m.external_id: RoutedMessage(message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False)
+        m.external_id: RoutedMessage(
+            message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False, opened=m.ticket_id in opened
+        )
         for m, i in zip(messages, fresh, strict=True)
     }
 
