@@ -24,6 +24,7 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     "tickets.view_blocked_ticket",
     "tickets.unblock_ticket",
     "tickets.delete_blocked_ticket",
+    "tickets.manage_team_replies",
 ]
 
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
