@@ -21,6 +21,7 @@ from contacts.api import router as contacts_router
 from settings_app.api import router as settings_router
 from tickets.api import inbound_router
 from tickets.api import router as tickets_router
+from tickets.saved_reply_api import router as saved_replies_router
 
 from .api_auth import BODY_TOO_LARGE, ApiError
 
@@ -66,6 +67,7 @@ api = NinjaAPI(
 api.add_router("/inbound", inbound_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/tickets", tickets_router)
+api.add_router("/saved-replies", saved_replies_router)
 api.add_router("/settings", settings_router)
 
 DOMAIN_STATUS = (

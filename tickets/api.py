@@ -24,8 +24,9 @@ from blockdesk.api_schemas import (
 from contacts.blocking import unblock_ticket
 
 from .access import get_ticket_for, visible_tickets
+from .filters import MAX_WAITING_MINUTES, QueueFilter
 from .models import COUNT_CAP, Message, Ticket, TicketStatus
-from .queue import hand_over_from_bot
+from .queue import hand_over_from_bot, reopen_ticket
 from .routing import DELETED, InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
 
 NO_PERMISSION_VIEW_BLOCKED = "You do not have permission to see blocked tickets."
@@ -162,6 +163,12 @@ class TicketOut(Schema):
     closed_at: datetime | None
     message_count: int
     last_message_preview: str
+    waiting_since: datetime | None = Field(
+        description="Since when the customer has waited for an answer (their first message after our last "
+        "reply); null while we spoke last and for resolved tickets."
+    )
+    last_speaker: Literal["in", "out", ""] = Field(description="Who wrote last: in (the customer), out (us).")
+    first_reply_at: datetime | None = Field(description="Our first reply to the customer in this ticket.")
 
 
 class MessageOut(Schema):
@@ -190,6 +197,14 @@ class TicketPage(Schema):
 class TicketFilters(Schema):
     status: TicketStatus | None = None
     mine: bool = Field(False, description="true: only tickets assigned to you (with status=assigned: My tickets).")
+    channel: int | None = Field(None, ge=1, le=MAX_ID, description="Only tickets on this channel.")
+    assignee: int | None = Field(None, ge=1, le=MAX_ID, description="Only tickets assigned to this person.")
+    waiting_longer_than: int | None = Field(
+        None, ge=0, le=MAX_WAITING_MINUTES, description="Only tickets whose customer has waited more minutes."
+    )
+    sort: Literal["activity", "waiting"] = Field(
+        "activity", description="activity: last message first; waiting: the longest-waiting customer first."
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
@@ -206,6 +221,9 @@ def ticket_out(ticket: Ticket) -> dict:
         "closed_at": ticket.closed_at,
         "message_count": ticket.message_count,
         "last_message_preview": ticket.last_message_preview,
+        "waiting_since": ticket.waiting_since,
+        "last_speaker": ticket.last_speaker,
+        "first_reply_at": ticket.first_reply_at,
     }
 
 
@@ -220,7 +238,12 @@ def message_out(message: Message) -> dict:
     }
 
 
-@router.get("", response=responses({200: TicketPage}, 401, 403, 422), summary="List tickets, newest first")
+@router.get(
+    "",
+    response=responses({200: TicketPage}, 401, 403, 422),
+    summary="List tickets, newest first or longest waiting first",
+    description="Filters combine: status, mine, channel, assignee, waiting_longer_than (minutes).",
+)
 def list_tickets(request, filters: Query[TicketFilters]):
     user = request.auth
     if not user.has_perm("tickets.view_ticket"):
@@ -232,7 +255,9 @@ def list_tickets(request, filters: Query[TicketFilters]):
         tickets = tickets.in_queue(filters.status)
     if filters.mine:
         tickets = tickets.assigned_to(user)
-    page = tickets.for_list().newest_first()[filters.offset : filters.offset + filters.limit]
+    chosen = QueueFilter(filters.channel, filters.assignee, filters.waiting_longer_than, filters.sort)
+    tickets = chosen.apply(tickets, filters.status or "")
+    page = tickets.for_list()[filters.offset : filters.offset + filters.limit]
     return {"items": [ticket_out(t) for t in page], "count": tickets.capped_count()}
 
 
@@ -264,4 +289,18 @@ def unblock(request, ticket_id: int = TicketId):
 def handover(request, ticket_id: int = TicketId):
     ticket = get_ticket_for(request.auth, ticket_id)
     hand_over_from_bot(actor=request.auth, ticket=ticket)
+    return ticket_out(get_ticket_for(request.auth, ticket_id))
+
+
+@router.post(
+    "/{ticket_id}/reopen",
+    response=responses({200: TicketOut}, 401, 403, 404, 409, 422),
+    summary="Reopen a resolved ticket",
+    description="Back to the person who had it (if they still work tickets), else Unassigned; audited. "
+    "409 if the ticket is not resolved, its contact is blocked, or the contact has another open ticket on the "
+    "channel.",
+)
+def reopen(request, ticket_id: int = TicketId):
+    ticket = get_ticket_for(request.auth, ticket_id)
+    reopen_ticket(actor=request.auth, ticket=ticket)
     return ticket_out(get_ticket_for(request.auth, ticket_id))
