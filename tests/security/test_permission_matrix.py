@@ -20,7 +20,7 @@ from blockdesk.api import api
 from contacts.blocking import block_contact
 from contacts.models import BlockReason
 from tests import factories
-from tickets.models import TicketStatus
+from tickets.models import SavedReply, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +94,14 @@ CONSOLE = [
     Row("POST", "tickets/<int:pk>/unblock/", "/tickets/{blocked}/unblock/", (L, 404, 302, 302)),
     Row("POST", "tickets/<int:pk>/delete/", "/tickets/{blocked}/delete/", (L, 404, 302, 302)),
     Row("GET", "tickets/<int:pk>/delete/confirm/", "/tickets/{blocked}/delete/confirm/", (L, 404, 200, 200)),
+    Row("GET", "tickets/sla/", "/tickets/sla/", (L, 403, 200, 200)),
+    Row("GET", "tickets/notices/", "/tickets/notices/", (L, 200, 200, 200)),
+    Row("GET", "tickets/notices/count/", "/tickets/notices/count/", (L, 200, 200, 200)),
+    Row("GET", "tickets/replies/", "/tickets/replies/", (L, 200, 200, 200)),
+    Row("POST", "tickets/replies/add/", "/tickets/replies/add/", (L, 302, 302, 302), {"title": "Hi", "body": "Hello"}),
+    Row("POST", "tickets/replies/<int:pk>/delete/", "/tickets/replies/{team_reply}/delete/", (L, 403, 302, 302)),
+    Row("POST", "tickets/<int:pk>/reopen/", "/tickets/{own_resolved}/reopen/", (L, 302, 302, 302)),
+    Row("GET", "tickets/<int:pk>/replies/", "/tickets/{unassigned}/replies/?q=hi", (L, 200, 200, 200)),
     Row("GET", "settings/", "/settings/", (L, 403, 403, 200)),
     Row("POST", "settings/", "/settings/", (L, 403, 403, 302), {"block_contacts_enabled": "on"}),
     Row("GET", "audit/", "/audit/", (L, 403, 403, 200)),
@@ -146,6 +154,29 @@ API = [
     Row(
         "POST", "api/v1/tickets/<ticket_id>/handover", "/api/v1/tickets/{bot}/handover", (401, 404, 200, 200), api=True
     ),
+    Row(
+        "POST",
+        "api/v1/tickets/<ticket_id>/reopen",
+        "/api/v1/tickets/{own_resolved}/reopen",
+        (401, 200, 200, 200),
+        api=True,
+    ),
+    Row("GET", "api/v1/saved-replies", "/api/v1/saved-replies", (401, 200, 200, 200), api=True),
+    Row(
+        "POST",
+        "api/v1/saved-replies",
+        "/api/v1/saved-replies",
+        (401, 201, 201, 201),
+        {"title": "T", "text": "x"},
+        api=True,
+    ),
+    Row(
+        "DELETE",
+        "api/v1/saved-replies/<reply_id>",
+        "/api/v1/saved-replies/{team_reply}",
+        (401, 403, 200, 200),
+        api=True,
+    ),
     Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
     Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
 ]
@@ -178,6 +209,7 @@ def world(request, blocking_on, channel, agent, supervisor, administrator):
         "unassigned": unassigned.pk,
         "bot": bot.pk,
         "agent": agent.pk,
+        "team_reply": SavedReply.objects.create(title="Greeting", body="Hello {contact_name}").pk,
         "users": {"agent": agent, "supervisor": supervisor, "administrator": administrator},
     }
 
@@ -186,6 +218,12 @@ def _own_ticket(world, persona):
     """A ticket assigned to the acting person (agents may only write in their own)."""
     user = world["users"].get(persona) or world["users"]["agent"]
     return factories.TicketFactory(status=TicketStatus.ASSIGNED, assignee=user).pk
+
+
+def _own_resolved_ticket(world, persona):
+    """A resolved ticket the acting person had (agents may reopen only theirs)."""
+    user = world["users"].get(persona) or world["users"]["agent"]
+    return factories.TicketFactory(status=TicketStatus.RESOLVED, assignee=user).pk
 
 
 def _own_token(world, persona):
@@ -204,6 +242,7 @@ def _request(client, row, world, persona, headers=None):
     values = {k: v for k, v in world.items() if k != "users"}
     values["own"] = _own_ticket(world, persona)
     values["own_token"] = _own_token(world, persona)
+    values["own_resolved"] = _own_resolved_ticket(world, persona)
     url = row.url.format(**values)
     data = {key: _fill(value, values) for key, value in row.data.items()}
     method = getattr(client, row.method.lower())
