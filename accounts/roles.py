@@ -42,6 +42,8 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "tickets.change_ticket",
     "tickets.view_message",
     "tickets.view_deletedmessage",
+    "tickets.view_savedreply",
+    "tickets.view_notice",
     "accounts.view_apitoken",
     "accounts.add_apitoken",
     "accounts.change_apitoken",

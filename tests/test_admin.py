@@ -15,7 +15,7 @@ from settings_app.models import SystemSettings
 from settings_app.switches import current_switches
 from tests import factories
 from tests.inbound import deliver
-from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
+from tickets.models import DeletedMessage, Message, Notice, SavedReply, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,8 @@ def test_every_changelist_and_change_page_loads(persona, client, request, blocke
     DeletedMessage.objects.create(
         channel=factories.ChannelFactory(), external_id="gone-1", contact=blocked, deleted_at=timezone.now()
     )
+    SavedReply.objects.create(title="Greeting", body="Hello {contact_name}")
+    Notice.objects.create(recipient=agent, kind=Notice.Kind.ASSIGNED, ticket=None, created=timezone.now())
     models = [model for label in OUR_APPS for model in apps.get_app_config(label).get_models()]
     assert [model for model in models if not admin.site.is_registered(model)] == []
 

@@ -12,7 +12,7 @@ from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from contacts.blocking import release_blocked_tickets
 
-from .models import DeletedMessage, Message, Ticket
+from .models import DeletedMessage, Message, Notice, SavedReply, Ticket
 
 
 class MessageInline(ReadOnlyInline):
@@ -59,3 +59,18 @@ class DeletedMessageAdmin(ReadOnlyAdmin):
     list_filter = ["channel"]
     search_fields = ["=external_id"]
     list_select_related = ["channel", "contact"]
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(ReadOnlyAdmin):
+    list_display = ["title", "owner", "created_at"]
+    search_fields = ["title", "body"]
+    list_select_related = ["owner"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "recipient", "kind", "ticket_id", "created", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["ticket"]

@@ -1,4 +1,5 @@
-"""Supervisors and administrators manage the team's saved replies (issue 16).
+"""Supervisors and administrators manage the team's saved replies; administrators see saved replies and
+notices in Django admin (issue 16).
 
 The permission is frozen here, not read from accounts.roles; it is made here
 if missing, since data migrations run before post_migrate makes permissions.
@@ -6,9 +7,14 @@ if missing, since data migrations run before post_migrate makes permissions.
 
 from django.db import migrations
 
-GROUPS = ("Supervisors", "Administrators")
-# (app label, model, codename, name)
-PERMISSION = ("tickets", "savedreply", "manage_team_replies", "Can add and delete the team's saved replies")
+# (group, app label, model, codename, name)
+GRANTS = [
+    (group, "tickets", "savedreply", "manage_team_replies", "Can add and delete the team's saved replies")
+    for group in ("Supervisors", "Administrators")
+] + [
+    ("Administrators", "tickets", "savedreply", "view_savedreply", "Can view saved reply"),
+    ("Administrators", "tickets", "notice", "view_notice", "Can view notice"),
+]
 
 
 def grant(apps, schema_editor):
@@ -16,13 +22,12 @@ def grant(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    app_label, model, codename, name = PERMISSION
-    content_type, _ = ContentType.objects.using(db).get_or_create(app_label=app_label, model=model)
-    permission, _ = Permission.objects.using(db).get_or_create(
-        content_type=content_type, codename=codename, defaults={"name": name}
-    )
-    for name in GROUPS:
-        group, _ = Group.objects.using(db).get_or_create(name=name)
+    for group_name, app_label, model, codename, name in GRANTS:
+        content_type, _ = ContentType.objects.using(db).get_or_create(app_label=app_label, model=model)
+        permission, _ = Permission.objects.using(db).get_or_create(
+            content_type=content_type, codename=codename, defaults={"name": name}
+        )
+        group, _ = Group.objects.using(db).get_or_create(name=group_name)
         group.permissions.add(permission)
 
 
@@ -30,15 +35,15 @@ def revoke(apps, schema_editor):
     db = schema_editor.connection.alias
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    app_label, _, codename, _ = PERMISSION
-    permission = Permission.objects.using(db).filter(content_type__app_label=app_label, codename=codename).first()
-    for group in Group.objects.using(db).filter(name__in=GROUPS):
-        if permission:
+    for group_name, app_label, _, codename, _ in GRANTS:
+        permission = Permission.objects.using(db).filter(content_type__app_label=app_label, codename=codename).first()
+        group = Group.objects.using(db).filter(name=group_name).first()
+        if permission and group:
             group.permissions.remove(permission)
 
 
 class Migration(migrations.Migration):
-    # SavedReply (whose permission this grants) and the groups this changes.
+    # SavedReply and Notice (whose permissions this grants) and the groups this changes.
     dependencies = [
         ("accounts", "0004_apitoken_last_used_at"),
         ("tickets", "0003_queues_waiting_replies_notices"),
