@@ -25,6 +25,7 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     "tickets.view_blocked_ticket",
     "tickets.unblock_ticket",
     "tickets.delete_blocked_ticket",
+    "tickets.manage_team_replies",
 ]
 
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
@@ -43,6 +44,8 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "tickets.view_message",
     "tickets.view_deletedmessage",
     "tickets.view_deliveryattempt",
+    "tickets.view_savedreply",
+    "tickets.view_notice",
     "accounts.view_apitoken",
     "accounts.add_apitoken",
     "accounts.change_apitoken",

@@ -24,9 +24,24 @@ SEQ_SCAN = re.compile(r"Seq Scan on (tickets_ticket|tickets_message)\b")
 
 def pages(data: Dataset) -> list[tuple[str, str, str]]:
     """(label, url name, query string); the URLs the console serves."""
+    channel, agent = data.channel_ids[0], data.agent_ids[0]
     return [
         ("supervisor Blocked list", "tickets:supervisor", "?queue=blocked"),
         ("supervisor Unassigned list", "tickets:supervisor", "?queue=unassigned"),
+        ("supervisor BOT list (oldest waiting)", "tickets:supervisor", "?queue=bot"),
+        ("supervisor Unassigned, by activity", "tickets:supervisor", "?queue=unassigned&sort=activity"),
+        (
+            "supervisor Unassigned, channel + waiting > 60 min",
+            "tickets:supervisor",
+            f"?queue=unassigned&channel={channel}&waiting=60",
+        ),
+        ("supervisor Assigned, by channel", "tickets:supervisor", f"?queue=assigned&channel={channel}"),
+        (
+            "supervisor Assigned, assignee + waiting",
+            "tickets:supervisor",
+            f"?queue=assigned&assignee={agent}&sort=waiting&waiting=30",
+        ),
+        ("SLA view", "tickets:sla", ""),
         ("contacts Blocked tab", "contacts:list", "?tab=blocked"),
         ("contact search", "contacts:list", f"?q={data.search_text}"),
         ("360 view (spammer)", "contacts:detail", str(data.spammer_id)),

@@ -97,6 +97,7 @@ class Dataset:
     open_tickets: list[OpenTicket] = field(default_factory=list)  # of unblocked contacts
     blocked_tickets: list[OpenTicket] = field(default_factory=list)  # of blocked contacts but the spammer
     search_text: str = "Kusuma"
+    agent_ids: list[int] = field(default_factory=list)
 
     @staticmethod
     def address(contact_index: int) -> str:
@@ -185,6 +186,7 @@ def _seed(scale: Scale) -> Dataset:
         supervisor_id=supervisor.pk,
         spammer_id=1,
         counts={"contacts": n, "blocked_contacts": sum(is_blocked), "identities": len(identity_rows)},
+        agent_ids=agent_ids,
     )
     tickets = _plan_tickets(scale, channels_of, is_blocked, agent_ids, now, data)
     _plan_message_counts(scale, tickets)
@@ -281,6 +283,22 @@ def _message_time(ticket: _PlannedTicket, j: int):
     return ticket.started + timedelta(seconds=90 * j)
 
 
+def _is_reply(ticket: _PlannedTicket, j: int) -> bool:
+    """Every third message of a conversation is our reply; a flood (blocked ticket) has none."""
+    return ticket.status != TicketStatus.BLOCKED and j % 3 == 2
+
+
+def _waiting(t: _PlannedTicket) -> tuple:
+    """(waiting_since, last_speaker, first_reply_at) as the domain functions would have kept them."""
+    last = t.messages - 1
+    replies = [j for j in range(t.messages) if _is_reply(t, j)]
+    speaker = "out" if _is_reply(t, last) else "in"
+    waiting = None
+    if speaker == "in" and t.status != TicketStatus.RESOLVED:
+        waiting = _message_time(t, replies[-1] + 1 if replies else 0)
+    return waiting, speaker, _message_time(t, replies[0]) if replies else None
+
+
 def _insert_tickets(tickets: list[_PlannedTicket]) -> None:
     def rows():
         for t in tickets:
@@ -299,11 +317,12 @@ def _insert_tickets(tickets: list[_PlannedTicket]) -> None:
                 closed,
                 t.messages,
                 preview_of(_body(last_id)),
+                *_waiting(t),
             )
 
     columns = (
         "id contact_id channel_id status assignee_id created_at updated_at last_message_at closed_at"
-        " message_count last_message_preview"
+        " message_count last_message_preview waiting_since last_speaker first_reply_at"
     )
     bulk_insert(Ticket, columns.split(), rows())
 
@@ -314,11 +333,10 @@ def _insert_messages(tickets: list[_PlannedTicket], agent_ids: list[int]) -> int
     def rows():
         nonlocal total
         for t in tickets:
-            flood = t.status == TicketStatus.BLOCKED
             for j in range(t.messages):
                 message_id = t.first_message_id + j
                 sent = _message_time(t, j)
-                if flood or j % 3 != 2:
+                if not _is_reply(t, j):
                     yield (
                         message_id,
                         t.ticket_id,

@@ -22,6 +22,7 @@ from search.api import router as search_router
 from settings_app.api import router as settings_router
 from tickets.api import inbound_router, messages_router, outbound_router
 from tickets.api import router as tickets_router
+from tickets.saved_reply_api import router as saved_replies_router
 
 from .api_auth import BODY_TOO_LARGE, ApiError
 
@@ -69,6 +70,7 @@ api.add_router("/contacts", contacts_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/messages", messages_router)
 api.add_router("/outbound", outbound_router)
+api.add_router("/saved-replies", saved_replies_router)
 api.add_router("/settings", settings_router)
 api.add_router("/search", search_router)
 

@@ -70,7 +70,9 @@ TICKETS_NOT_BLOCKED = "Some of the selected tickets are not blocked (any more); 
 NO_TICKETS_SELECTED = "Select at least one ticket."
 INVALID_REASON = "Choose a reason: spam, abuse or other."
 INVALID_UNBLOCK_CHOICE = "Choose Unblock All or Delete All."
-TICKET_CLOSED = "This ticket is resolved; it cannot change any more."
+TICKET_CLOSED = (
+    "This ticket is resolved. Reopen it to work on it again (a blocked contact's ticket cannot be reopened)."
+)
 TICKET_IS_BLOCKED = "This ticket is blocked; a supervisor must unblock it first."
 TICKET_NOT_UNASSIGNED = "Only an unassigned ticket can be taken."
 TICKET_NOT_WITH_BOT = "Only a ticket with the BOT can be handed over."
@@ -110,3 +112,19 @@ RETRY_CONTACT_BLOCKED = "This contact is blocked; nothing is sent to them."
 UNKNOWN_RECEIPT_STATE = "Unknown receipt state {state!r}; send delivered or read."
 NO_SUCH_MESSAGE = "There is no such message."
 NO_PERMISSION_FAILED_DELIVERIES = "Only supervisors can see the failed deliveries."
+
+# Working the queues (issue 16).
+TICKET_NOT_RESOLVED = "Only a resolved ticket can be reopened."
+REOPEN_CONTACT_BLOCKED = (
+    "This contact is blocked, so their conversation cannot be reopened. Unblock the contact first if you mean to "
+    "talk to them again."
+)
+REOPEN_OTHER_OPEN = "This contact already has an open ticket on this channel (#{pk}); continue there."
+NO_SUCH_CHANNEL_FILTER = "No such channel."
+NO_SUCH_ASSIGNEE_FILTER = "No such person to filter by."
+BAD_WAITING_FILTER = "Waiting longer than takes a whole number of minutes, from 0 to 10080 (a week)."
+BAD_SORT = "Sort by waiting time or by last activity."
+NO_PERMISSION_SLA = "Only supervisors can see the SLA view."
+NO_PERMISSION_TEAM_REPLIES = "Only supervisors can manage the team's saved replies."
+SAVED_REPLY_NOT_FOUND = "No such saved reply."
+SAVED_REPLY_EMPTY = "A saved reply needs a title and a text."

@@ -270,6 +270,7 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REVOKED = "api_token_revoked", "Revoked personal API token"
     MERGED = "merged", "Merged contacts"
     EDITED = "edited", "Edited contact"
+    TICKET_REOPENED = "ticket_reopened", "Reopened ticket"
 
 
 # Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.

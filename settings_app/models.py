@@ -36,6 +36,11 @@ class SystemSettings(models.Model):
     # Needed in clear (BlockDesk signs each POST to the bot with it, and the bot sends it back as its bearer
     # token), so stored encrypted with FIELD_ENCRYPTION_KEY and never shown back.
     bot_webhook_secret = EncryptedTextField("bot webhook secret", blank=True)
+    waiting_alert_minutes = models.PositiveIntegerField(
+        "waiting alert (minutes)",
+        default=15,
+        help_text="Queues colour a customer's waiting time past this many minutes; the SLA view counts them.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

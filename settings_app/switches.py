@@ -20,6 +20,16 @@ CACHE_KEY = "blockdesk:system-switches:v1"
 class Switches:
     block_contacts_enabled: bool
     bot_enabled: bool
+    # Queues colour a customer's wait past this many minutes (not a switch, but read as often and as cheaply).
+    waiting_alert_minutes: int = 15
+
+
+def _switches_of(row: SystemSettings) -> Switches:
+    return Switches(
+        block_contacts_enabled=row.block_contacts_enabled,
+        bot_enabled=row.bot_enabled,
+        waiting_alert_minutes=row.waiting_alert_minutes,
+    )
 
 
 def current_switches() -> Switches:
@@ -27,7 +37,7 @@ def current_switches() -> Switches:
     switches = cache.get(CACHE_KEY)
     if switches is None:
         row = SystemSettings.load()
-        switches = Switches(block_contacts_enabled=row.block_contacts_enabled, bot_enabled=row.bot_enabled)
+        switches = _switches_of(row)
         cache.set(CACHE_KEY, switches, settings.SYSTEM_SETTINGS_CACHE_SECONDS)
     return switches
 
@@ -60,4 +70,4 @@ def update_switches(*, actor, block_contacts_enabled: bool | None = None, bot_en
             row.updated_by = actor
             row.save()
             transaction.on_commit(forget_switches)
-    return Switches(block_contacts_enabled=row.block_contacts_enabled, bot_enabled=row.bot_enabled)
+    return _switches_of(row)

@@ -15,7 +15,7 @@ from settings_app.models import SystemSettings
 from settings_app.switches import current_switches
 from tests import factories
 from tests.inbound import deliver
-from tickets.models import DeletedMessage, DeliveryAttempt, Message, Ticket, TicketStatus
+from tickets.models import DeletedMessage, DeliveryAttempt, Message, Notice, SavedReply, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,8 @@ def test_every_changelist_and_change_page_loads(persona, client, request, blocke
     DeliveryAttempt.objects.create(
         message=reply, number=1, started_at=timezone.now(), finished_at=timezone.now(), outcome="sent"
     )
+    SavedReply.objects.create(title="Greeting", body="Hello {contact_name}")
+    Notice.objects.create(recipient=agent, kind=Notice.Kind.ASSIGNED, ticket=None, created=timezone.now())
     models = [model for label in OUR_APPS for model in apps.get_app_config(label).get_models()]
     assert [model for model in models if not admin.site.is_registered(model)] == []
 

@@ -231,3 +231,22 @@ def test_seed_demo_names_do_not_repeat():
 
     names = list(Contact.objects.values_list("name", flat=True))
     assert len(names) == len(set(names)) == 50
+
+
+def test_seed_demo_gives_open_tickets_realistic_waiting_times():
+    """Issue 16: the demo's queues show who waits and since when, as the timelines say."""
+    before = timezone.now()
+    run("seed_demo")
+
+    unassigned = list(Ticket.objects.filter(status=TicketStatus.UNASSIGNED))
+    waits = sorted((before - t.waiting_since).total_seconds() // 60 for t in unassigned)
+    assert all(t.last_speaker == "in" for t in unassigned)
+    assert waits[0] >= 4 and waits[-1] <= 4 * 60 + 1  # from minutes to a few hours, not one minute for all
+    assert len(set(waits)) > len(waits) // 2
+    for ticket in Ticket.objects.filter(status=TicketStatus.ASSIGNED).prefetch_related("messages"):
+        said = [m for m in ticket.messages.all() if m.direction != Message.Direction.NOTE]
+        assert ticket.last_speaker == said[-1].direction
+        replied = [m.sent_at for m in said if m.direction == Message.Direction.OUT]
+        assert ticket.first_reply_at == replied[0]
+        assert ticket.waiting_since == (said[-1].sent_at if said[-1].direction == Message.Direction.IN else None)
+    assert not Ticket.objects.filter(status=TicketStatus.RESOLVED, waiting_since__isnull=False).exists()

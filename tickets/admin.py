@@ -12,7 +12,7 @@ from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from contacts.blocking import release_blocked_tickets
 
-from .models import DeletedMessage, DeliveryAttempt, Message, Ticket
+from .models import DeletedMessage, DeliveryAttempt, Message, Notice, SavedReply, Ticket
 
 
 class MessageInline(ReadOnlyInline):
@@ -68,3 +68,18 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
     list_display = ["message", "number", "outcome", "started_at", "error"]
     list_filter = ["outcome"]
     raw_id_fields = ["message"]
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(ReadOnlyAdmin):
+    list_display = ["title", "owner", "created_at"]
+    search_fields = ["title", "body"]
+    list_select_related = ["owner"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "recipient", "kind", "ticket_id", "created", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["ticket"]

@@ -26,9 +26,10 @@ from contacts.blocking import unblock_ticket
 
 from .access import TICKET_NOT_FOUND, get_ticket_for, visible_tickets
 from .bot import bot_hand_over
+from .filters import MAX_WAITING_MINUTES, QueueFilter
 from .models import COUNT_CAP, DeliveryState, Message, Ticket, TicketStatus
 from .outbox import RECEIPT_STATES, record_receipt, retry_delivery, send_bot_reply
-from .queue import hand_over_from_bot
+from .queue import hand_over_from_bot, reopen_ticket
 from .routing import DELETED, InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
 
 NO_PERMISSION_VIEW_BLOCKED = "You do not have permission to see blocked tickets."
@@ -178,6 +179,12 @@ class TicketOut(Schema):
     closed_at: datetime | None
     message_count: int
     last_message_preview: str
+    waiting_since: datetime | None = Field(
+        description="Since when the customer has waited for an answer (their first message after our last "
+        "reply); null while we spoke last and for resolved tickets."
+    )
+    last_speaker: Literal["in", "out", ""] = Field(description="Who wrote last: in (the customer), out (us).")
+    first_reply_at: datetime | None = Field(description="Our first reply to the customer in this ticket.")
 
 
 class MessageOut(Schema):
@@ -209,6 +216,14 @@ class TicketPage(Schema):
 class TicketFilters(Schema):
     status: TicketStatus | None = None
     mine: bool = Field(False, description="true: only tickets assigned to you (with status=assigned: My tickets).")
+    channel: int | None = Field(None, ge=1, le=MAX_ID, description="Only tickets on this channel.")
+    assignee: int | None = Field(None, ge=1, le=MAX_ID, description="Only tickets assigned to this person.")
+    waiting_longer_than: int | None = Field(
+        None, ge=0, le=MAX_WAITING_MINUTES, description="Only tickets whose customer has waited more minutes."
+    )
+    sort: Literal["activity", "waiting"] = Field(
+        "activity", description="activity: last message first; waiting: the longest-waiting customer first."
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
@@ -225,6 +240,9 @@ def ticket_out(ticket: Ticket) -> dict:
         "closed_at": ticket.closed_at,
         "message_count": ticket.message_count,
         "last_message_preview": ticket.last_message_preview,
+        "waiting_since": ticket.waiting_since,
+        "last_speaker": ticket.last_speaker,
+        "first_reply_at": ticket.first_reply_at,
     }
 
 
@@ -242,7 +260,12 @@ def message_out(message: Message) -> dict:
     }
 
 
-@router.get("", response=responses({200: TicketPage}, 401, 403, 422), summary="List tickets, newest first")
+@router.get(
+    "",
+    response=responses({200: TicketPage}, 401, 403, 422),
+    summary="List tickets, newest first or longest waiting first",
+    description="Filters combine: status, mine, channel, assignee, waiting_longer_than (minutes).",
+)
 def list_tickets(request, filters: Query[TicketFilters]):
     user = request.auth
     if not user.has_perm("tickets.view_ticket"):
@@ -254,7 +277,9 @@ def list_tickets(request, filters: Query[TicketFilters]):
         tickets = tickets.in_queue(filters.status)
     if filters.mine:
         tickets = tickets.assigned_to(user)
-    page = tickets.for_list().newest_first()[filters.offset : filters.offset + filters.limit]
+    chosen = QueueFilter(filters.channel, filters.assignee, filters.waiting_longer_than, filters.sort)
+    tickets = chosen.apply(tickets, filters.status or "")
+    page = tickets.for_list()[filters.offset : filters.offset + filters.limit]
     return {"items": [ticket_out(t) for t in page], "count": tickets.capped_count()}
 
 
@@ -370,3 +395,17 @@ def receipt(request, payload: ReceiptIn):
     changed = record_receipt(message=message, state=payload.state, provider_message_id=payload.provider_message_id)
     state = Message.objects.values_list("delivery_state", flat=True).get(pk=message.pk)
     return {"message_id": message.pk, "state": state, "changed": changed}
+
+
+@router.post(
+    "/{ticket_id}/reopen",
+    response=responses({200: TicketOut}, 401, 403, 404, 409, 422),
+    summary="Reopen a resolved ticket",
+    description="Back to the person who had it (if they still work tickets), else Unassigned; audited. "
+    "409 if the ticket is not resolved, its contact is blocked, or the contact has another open ticket on the "
+    "channel.",
+)
+def reopen(request, ticket_id: int = TicketId):
+    ticket = get_ticket_for(request.auth, ticket_id)
+    reopen_ticket(actor=request.auth, ticket=ticket)
+    return ticket_out(get_ticket_for(request.auth, ticket_id))

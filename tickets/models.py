@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from contacts.models import Channel, Contact
 
@@ -13,6 +13,13 @@ class TicketStatus(models.TextChoices):
     ASSIGNED = "assigned", "Assigned"
     RESOLVED = "resolved", "Resolved"
     BLOCKED = "blocked", "Blocked"
+
+
+class Speaker(models.TextChoices):
+    """Who wrote the last customer-visible message of a ticket: the customer (in) or us (out)."""
+
+    CUSTOMER = "in", "Customer"
+    US = "out", "Us"
 
 
 OPEN_STATUSES = (TicketStatus.BOT, TicketStatus.UNASSIGNED, TicketStatus.ASSIGNED, TicketStatus.BLOCKED)
@@ -34,6 +41,14 @@ class TicketQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-last_message_at", "-id")
+
+    def oldest_waiting_first(self):
+        """The customer who has waited longest first; tickets where we spoke last (not waiting) after them."""
+        return self.order_by(F("waiting_since").asc(nulls_last=True), "id")
+
+    def waiting_since_before(self, moment):
+        """Tickets whose customer has waited for an answer since before moment."""
+        return self.filter(waiting_since__lt=moment)
 
     def assigned_to(self, user):
         """The tickets assigned to user (in the Assigned queue: their "My tickets")."""
@@ -80,6 +95,12 @@ class Ticket(models.Model):
     # Kept by the domain functions that add messages, so lists need no COUNT.
     message_count = models.PositiveIntegerField(default=0)
     last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
+    # Since when the customer has waited for an answer: their first message after our last reply; None
+    # while we spoke last. Kept by the statements that store messages (routing's, queue.mark_answered).
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    last_speaker = models.CharField(max_length=3, choices=Speaker.choices, blank=True)
+    # Our first reply, for the first-response times of the SLA view.
+    first_reply_at = models.DateTimeField(null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -108,6 +129,13 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-last_message_at", "-id"], name="ticket_queue_recent"),
             models.Index(fields=["assignee", "status", "-last_message_at"], name="ticket_assignee_queue"),
             models.Index(fields=["contact", "-last_message_at"], name="ticket_contact_recent"),
+            # Oldest waiting first per queue, and the filters by channel and by assignee.
+            models.Index(fields=["status", "waiting_since", "id"], name="ticket_queue_waiting"),
+            models.Index(fields=["status", "channel", "waiting_since", "id"], name="ticket_queue_channel_waiting"),
+            models.Index(fields=["status", "channel", "-last_message_at", "-id"], name="ticket_queue_channel_recent"),
+            models.Index(fields=["assignee", "status", "waiting_since", "id"], name="ticket_assignee_waiting"),
+            # First-response times of the last days (SLA view).
+            models.Index(fields=["created_at"], name="ticket_created"),
         ]
 
     def __str__(self):
@@ -239,3 +267,54 @@ class DeletedMessage(models.Model):
 
     def __str__(self):
         return f"{self.external_id} (deleted)"
+
+
+class SavedReply(models.Model):
+    """A reply text kept for reuse: personal (owner set) or for the whole team (owner None, supervisors manage)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_replies"
+    )
+    title = models.CharField(max_length=80)
+    body = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name_plural = "saved replies"
+        permissions = [("manage_team_replies", "Can add and delete the team's saved replies")]
+        indexes = [models.Index(fields=["owner", "title"], name="saved_reply_owner_title")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_team(self) -> bool:
+        return self.owner_id is None
+
+
+class Notice(models.Model):
+    """Something a person is told in the console: a ticket assigned to them, a customer writing in it, …"""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned to you"
+        CUSTOMER_WROTE = "customer_wrote", "The customer wrote"
+        BLOCKED_TICKET = "blocked_ticket", "New ticket in the Blocked list"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Tickets may be deleted (a blocked one): the notice stays and says so. No constraint and nothing done on
+    # delete, so deleting blocked tickets costs no statement more (ticket ids are never reused).
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    created = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created"], name="notice_recipient_recent"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notice_recipient_unread"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} (#{self.ticket_id})"

@@ -1,16 +1,22 @@
-"""Queue actions on open tickets: assign, take, hand over from the BOT, reply, note, resolve.
+"""Queue actions on tickets: assign, take, hand over from the BOT, reply, note, resolve, reopen.
 
 Each locks the ticket row, so two people acting on one ticket (or an
 inbound message and a resolve) happen one after the other.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from blockdesk import errors
+from contacts import audit
+from contacts.models import AuditEntry
 
-from .models import Message, Ticket, TicketStatus, preview_of
+from .models import Message, Speaker, Ticket, TicketStatus, preview_of
+from .notices import notify_assigned
 
 WORKING_STATUSES = (TicketStatus.BOT, TicketStatus.UNASSIGNED, TicketStatus.ASSIGNED)
 
@@ -100,6 +106,7 @@ def assign_ticket(*, actor, ticket: Ticket, assignee) -> Ticket:
         ticket.status = TicketStatus.ASSIGNED
         ticket.assignee = assignee
         ticket.save(update_fields=["status", "assignee", "updated_at"])
+        notify_assigned(actor=actor, ticket=ticket)
     return ticket
 
 
@@ -144,9 +151,21 @@ def append_message(ticket: Ticket, *, actor, text: str, direction: str, **fields
     )
     changes = {"message_count": F("message_count") + 1, "updated_at": now}
     if direction == Message.Direction.OUT:
-        changes.update(last_message_at=now, last_message_preview=preview_of(text))
+        changes.update(last_message_at=now, last_message_preview=preview_of(text), **answered(now))
     Ticket.objects.filter(pk=ticket.pk).update(**changes)
     return message
+
+
+def answered(now: datetime) -> dict:
+    """The ticket columns a reply to the customer sets, for the UPDATE that stores it (no extra statement).
+
+    We spoke last, nobody waits any more, and the first reply is remembered (first-response times).
+    """
+    return {
+        "waiting_since": None,
+        "last_speaker": Speaker.US,
+        "first_reply_at": Coalesce(F("first_reply_at"), now),
+    }
 
 
 def add_note(*, actor, ticket: Ticket, text: str) -> Message:
@@ -167,5 +186,56 @@ def resolve_ticket(*, actor, ticket: Ticket) -> Ticket:
         now = timezone.now()
         ticket.status = TicketStatus.RESOLVED
         ticket.closed_at = now
-        ticket.save(update_fields=["status", "closed_at", "updated_at"])
+        ticket.waiting_since = None
+        ticket.save(update_fields=["status", "closed_at", "waiting_since", "updated_at"])
+    return ticket
+
+
+def reopen_refusal(actor, ticket: Ticket) -> errors.DomainError | None:
+    """Why the actor may not reopen the ticket now, or None: a resolved ticket of a contact not blocked, the actor's
+    own (the last person who had it) or any for supervisors."""
+    refusal = _worker_refusal(actor)
+    if refusal:
+        return refusal
+    if ticket.status != TicketStatus.RESOLVED:
+        return errors.Conflict(errors.TICKET_NOT_RESOLVED)
+    if ticket.contact.is_blocked:
+        return errors.Conflict(errors.REOPEN_CONTACT_BLOCKED)
+    return _owner_refusal(actor, ticket)
+
+
+def can_reopen(actor, ticket: Ticket) -> bool:
+    return reopen_refusal(actor, ticket) is None
+
+
+def reopen_ticket(*, actor, ticket: Ticket) -> Ticket:
+    """Open a resolved ticket again: back to the person who had it if they still work tickets, else Unassigned.
+
+    Refused for a blocked contact, and while the contact has another open ticket on the channel (a new message
+    after the resolve opened it). Audited. The customer waits again if they spoke last.
+    """
+    _raise_if(_worker_refusal(actor))
+    with transaction.atomic():
+        ticket = lock_ticket(ticket)
+        _raise_if(reopen_refusal(actor, ticket))
+        other = Ticket.objects.open().filter(contact_id=ticket.contact_id, channel_id=ticket.channel_id).first()
+        if other is not None:
+            raise errors.Conflict(errors.REOPEN_OTHER_OPEN.format(pk=other.pk))
+        keeper = ticket.assignee
+        if keeper is not None and keeper.is_active and keeper.has_perm("tickets.work_ticket"):
+            ticket.status = TicketStatus.ASSIGNED
+        else:
+            ticket.status, ticket.assignee = TicketStatus.UNASSIGNED, None
+        ticket.closed_at = None
+        ticket.waiting_since = ticket.last_message_at if ticket.last_speaker == Speaker.CUSTOMER else None
+        ticket.save(update_fields=["status", "assignee", "closed_at", "waiting_since", "updated_at"])
+        audit.record(
+            AuditEntry.Action.TICKET_REOPENED,
+            actor=actor,
+            contact=ticket.contact,
+            ticket_id=ticket.pk,
+            change=f"Resolved → {ticket.get_status_display()}",
+        )
+        if ticket.status == TicketStatus.ASSIGNED:
+            notify_assigned(actor=actor, ticket=ticket)
     return ticket

@@ -34,7 +34,8 @@ from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches
 
 from .bot import reach_bot_on_commit
-from .models import Message, Ticket, TicketStatus, preview_of
+from .models import Message, Speaker, Ticket, TicketStatus, preview_of
+from .notices import notify_inbound
 from .routing_sql import (
     TicketAddition,
     add_to_tickets,
@@ -69,6 +70,8 @@ class RoutedMessage:
     ticket: Ticket | None
     contact: Contact
     duplicate: bool
+    # The message opened its ticket (notices tell of a new blocked ticket).
+    opened: bool = False
 
     @property
     def status(self) -> str:
@@ -181,6 +184,7 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
             else:
                 answered.add(inbound.message_id)
                 results.append(routed[inbound.message_id])
+        notify_inbound(results)
         return results
 
 
@@ -262,6 +266,8 @@ def _store(
             channel=channel,
             status=new_ticket_status(by_contact[pk]),
             last_message_at=now,
+            waiting_since=now,
+            last_speaker=Speaker.CUSTOMER,
             message_count=len(groups[pk]),
             last_message_preview=preview_of(groups[pk][-1].text),
         )
@@ -279,8 +285,11 @@ def _store(
         )
         for i in fresh
     )
+    opened = {t.pk for t in created}
     routed = {
-        m.external_id: RoutedMessage(message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False)
+        m.external_id: RoutedMessage(
+            message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False, opened=m.ticket_id in opened
+        )
         for m, i in zip(messages, fresh, strict=True)
     }
     reach_bot_on_commit(routed.values())  # the BOT hears each customer message of its tickets (tickets/bot.py)

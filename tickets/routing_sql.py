@@ -22,7 +22,7 @@ from django.db import connection
 from contacts.addresses import EMAIL_KINDS, PHONE_KINDS
 from contacts.models import Channel, Contact, ContactIdentity
 
-from .models import OPEN_STATUSES, DeletedMessage, Message, Ticket
+from .models import OPEN_STATUSES, DeletedMessage, Message, Speaker, Ticket
 
 _CONTACT_FIELDS = tuple(f.attname for f in Contact._meta.concrete_fields)
 _TICKET_FIELDS = tuple(f.attname for f in Ticket._meta.concrete_fields)
@@ -257,6 +257,8 @@ class TicketAddition:
 def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int]:
     """Count the messages in their tickets, in one UPDATE, where the status is still the one read; return their ids.
 
+    The customer spoke last, and waits since now unless already waiting.
+
     The other tickets are left as they are. The updated rows stay locked till commit.
     Plain CASE … WHEN and RETURNING, valid on SQLite (3.35+) and PostgreSQL.
     """
@@ -266,11 +268,13 @@ def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int
     qn = connection.ops.quote_name
     pk, status = qn(meta.pk.column), _column(meta, "status")
     count, preview = _column(meta, "message_count"), _column(meta, "last_message_preview")
+    waiting = _column(meta, "waiting_since")
     whens = " ".join(["WHEN %s THEN %s"] * len(additions))
     sql = (
         f"UPDATE {qn(meta.db_table)} SET {count} = {count} + (CASE {pk} {whens} END), "
         f"{preview} = (CASE {pk} {whens} END), "
-        f"{_column(meta, 'last_message_at')} = %s, {_column(meta, 'updated_at')} = %s "
+        f"{_column(meta, 'last_message_at')} = %s, {_column(meta, 'updated_at')} = %s, "
+        f"{waiting} = COALESCE({waiting}, %s), {_column(meta, 'last_speaker')} = %s "
         f"WHERE {' OR '.join([f'({pk} = %s AND {status} = %s)'] * len(additions))} RETURNING {pk}"
     )
     at = meta.get_field("updated_at").get_db_prep_value(now, connection)
@@ -279,7 +283,7 @@ def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int
         params += (addition.ticket.pk, addition.messages)
     for addition in additions:
         params += (addition.ticket.pk, addition.preview)
-    params += (at, at)
+    params += (at, at, at, Speaker.CUSTOMER.value)
     for addition in additions:
         params += (addition.ticket.pk, str(addition.ticket.status))
     with connection.cursor() as cursor:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notice_views, reply_views, sla_views, views
 
 app_name = "tickets"
 
@@ -14,6 +14,14 @@ urlpatterns = [
     path("failed/", views.failed_deliveries, name="failed"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/messages/<int:message_pk>/retry/", views.retry_delivery, name="retry_delivery"),
+    path("sla/", sla_views.sla_view, name="sla"),
+    path("notices/", notice_views.notice_list, name="notices"),
+    path("notices/count/", notice_views.notice_counter, name="notice_counter"),
+    path("replies/", reply_views.saved_reply_list, name="saved_replies"),
+    path("replies/add/", reply_views.saved_reply_add, name="saved_reply_add"),
+    path("replies/<int:pk>/delete/", reply_views.saved_reply_delete, name="saved_reply_delete"),
+    path("<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("<int:pk>/replies/", reply_views.saved_reply_search, name="saved_reply_search"),
     path("<int:pk>/timeline/", views.ticket_timeline, name="timeline"),
     path("<int:pk>/take/", views.take, name="take"),
     path("<int:pk>/assign/", views.assign, name="assign"),

@@ -10,6 +10,7 @@ tab counts are one statement (TicketQuerySet.capped_counts).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -38,10 +39,13 @@ from contacts.blocking import (
     release_blocked_tickets,
     release_status,
 )
+from contacts.models import Channel
+from settings_app.switches import current_switches
 from tickets import outbox, queue
 
-from .access import get_ticket_for
+from .access import get_ticket_for, visible_tickets
 from .destination import next_message_destination
+from .filters import FILTER_PARAMETERS, SORTS, QueueFilter, QueueFilterForm, default_sort
 from .forms import (
     BAD_TIMELINE_POLL,
     AssignForm,
@@ -137,12 +141,14 @@ def _shown(count: int) -> int | str:
 def _tabs(request: HttpRequest, board: str, active: str) -> dict:
     counts = _counts(request.user, board)
     page_url = reverse(f"tickets:{board}")
+    # A tab keeps the filters (not the sort, which each queue chooses, nor the page).
+    kept = urlencode({k: v for k, v in request.GET.items() if k in FILTER_PARAMETERS and k != "sort" and v})
     tabs = [
         {
             "key": q.key,
             "label": q.label,
             "count": _shown(counts.get(q.key, 0)),
-            "url": f"{page_url}?queue={q.key}",
+            "url": f"{page_url}?queue={q.key}" + (f"&{kept}" if kept else ""),
             "active": q.key == active,
         }
         for q in _queues_for(request.user, board)
@@ -152,15 +158,27 @@ def _tabs(request: HttpRequest, board: str, active: str) -> dict:
 
 def _queue_tickets(user, key: str):
     if key == "mine":
-        return _my_tickets(user).for_list().newest_first()
-    return Ticket.objects.in_queue(key).for_list().newest_first()
+        return _my_tickets(user).for_list()
+    return Ticket.objects.in_queue(key).for_list()
+
+
+def _filters(request: HttpRequest, board: str, people: list) -> tuple[QueueFilter, QueueFilterForm, list]:
+    """The queue filters of the URL; a bad one is said above the list and none is applied."""
+    channels = list(Channel.objects.order_by("name").values_list("id", "name"))
+    assignee_ids = {person.pk for person in people} if board == "supervisor" else None
+    form = QueueFilterForm(request.GET, channel_ids={pk for pk, _ in channels}, assignee_ids=assignee_ids)
+    return (form.queue_filter() if form.is_valid() else QueueFilter()), form, channels
 
 
 def _dashboard(request: HttpRequest, board: str, template: str) -> HttpResponse:
     """The board's tabs and the chosen queue's page, read in one request so the badges and the table agree."""
     queues = _queues_for(request.user, board)
     chosen = _chosen_queue(request, queues, board)
-    page = Paginator(_queue_tickets(request.user, chosen.key), PAGE_SIZE).get_page(request.GET.get("page"))
+    # One query for the assignee filter and every row's select, not one per row.
+    people = list(people_who_work_tickets()) if board == "supervisor" else []
+    queue_filter, filter_form, channels = _filters(request, board, people)
+    tickets = queue_filter.apply(_queue_tickets(request.user, chosen.key), chosen.key)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     can_assign = board == "supervisor" and request.user.has_perm("tickets.assign_ticket")
     query = request.GET.urlencode()
     context = {
@@ -169,8 +187,15 @@ def _dashboard(request: HttpRequest, board: str, template: str) -> HttpResponse:
         "blocked": chosen.key == TicketStatus.BLOCKED,
         "page": page,
         "tickets": page.object_list,
-        # One query for every row's select, not one per row.
-        "workers": list(people_who_work_tickets()) if can_assign and chosen.key != TicketStatus.RESOLVED else [],
+        "workers": people if can_assign and chosen.key != TicketStatus.RESOLVED else [],
+        "filter_form": filter_form,
+        "filter_error": "" if filter_form.is_valid() else filter_form.first_error(),
+        "filter": queue_filter,
+        "sort": queue_filter.sort or default_sort(chosen.key),
+        "sorts": SORTS,
+        "channels": channels,
+        "people": people,
+        "waiting_alert": current_switches().waiting_alert_minutes,
         # The dashboard's own address, also when the live refresh renders the rows: Take and Assign come back here.
         "here": reverse(f"tickets:{board}") + (f"?{query}" if query else ""),
         "live_url": reverse("tickets:queue_live", args=[board]) + (f"?{query}" if query else ""),
@@ -237,6 +262,14 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_take": queue.can_take(user, ticket),
         "may_hand_over": queue.can_hand_over(user, ticket),
         "may_retry": outbox.can_retry_in(user, ticket),
+        "may_reopen": queue.can_reopen(user, ticket),
+        "reopen_refused": _reopen_refusal_shown(user, ticket),
+        "previous_ticket": visible_tickets(user)
+        .filter(contact_id=ticket.contact_id, created_at__lt=ticket.created_at)
+        .order_by("-created_at")
+        .only("pk", "created_at", "status")
+        .first(),
+        "waiting_alert": current_switches().waiting_alert_minutes,
         "may_block_contact": _may_block_contact(user, ticket),
         "next_destination": (
             next_message_destination(ticket.contact, ticket.channel) if ticket.status == TicketStatus.RESOLVED else None
@@ -275,6 +308,12 @@ def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         "refresh_seconds": settings.CONSOLE_REFRESH_SECONDS,
     }
     return render(request, "tickets/_timeline_update.html", context)
+
+
+def _reopen_refusal_shown(user, ticket: Ticket) -> str:
+    """Why a resolved ticket cannot be reopened, when the reason is its blocked contact (the refusal says why)."""
+    refusal = queue.reopen_refusal(user, ticket) if ticket.status == TicketStatus.RESOLVED else None
+    return refusal.detail if refusal and refusal.detail == errors.REOPEN_CONTACT_BLOCKED else ""
 
 
 def _may_block_contact(user, ticket: Ticket) -> bool:
@@ -410,6 +449,23 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     return _write(request, pk, prefix="note", write=queue.add_note, done="Note added to ticket #{pk}.")
+
+
+@login_required
+@console_view
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket_for(request.user, pk)
+    return perform(
+        request,
+        lambda: queue.reopen_ticket(actor=request.user, ticket=ticket),
+        done=lambda reopened: (
+            f"Ticket #{ticket.pk} reopened: "
+            + (f"back with {_name(reopened.assignee)}." if reopened.assignee else "it is in the Unassigned queue.")
+        ),
+        success=_ticket_url(ticket),
+        failure=_ticket_url(ticket),
+    )
 
 
 @login_required

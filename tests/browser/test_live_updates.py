@@ -43,8 +43,9 @@ def test_a_new_conversation_appears_in_the_open_queue_with_its_badge(page, live_
     expect(page.locator("tbody tr", has_text="Citra")).to_contain_text("Can I pay by card?", timeout=ARRIVES)
     expect(page.locator("tbody tr")).to_have_count(2)
     expect(_count(page, "unassigned")).to_have_text("2")
-    # Newest first, and the keyboard user is still on the same Take button.
-    expect(page.locator("tbody tr").first).to_have_attribute("data-ticket", str(second.ticket.pk))
+    # Oldest waiting first (issue 16): the newcomer joins the end; the keyboard user is still on the same Take button.
+    expect(page.locator("tbody tr").first).to_have_attribute("data-ticket", str(first.ticket.pk))
+    expect(page.locator("tbody tr").last).to_have_attribute("data-ticket", str(second.ticket.pk))
     expect(take).to_be_focused()
     assert page.evaluate("document.activeElement.id") == f"ticket-{first.ticket.pk}-take"
 

@@ -19,7 +19,7 @@ from contacts.blocking import block_contact
 from contacts.models import BlockReason, Contact
 from tests import factories
 from tickets.access import TICKET_NOT_FOUND
-from tickets.models import DeliveryState, Message, Ticket, TicketStatus
+from tickets.models import DeliveryState, Message, SavedReply, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +73,11 @@ AGENT = [
     Refusal("GET", "/audit/", 403, errors.NO_PERMISSION_AUDIT),
     Refusal("GET", "/audit/export.csv", 403, errors.NO_PERMISSION_AUDIT),
     Refusal("GET", "/audit/blocked-contacts.csv", 403, errors.NO_PERMISSION_EXPORT_BLOCKED),
+    Refusal("GET", "/tickets/sla/", 403, errors.NO_PERMISSION_SLA),
+    Refusal("POST", "/tickets/{colleagues}/reopen/", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/tickets/{colleagues}/replies/?q=hello", 404, TICKET_NOT_FOUND),
+    Refusal("POST", "/tickets/replies/{team_reply}/delete/", 403, errors.NO_PERMISSION_TEAM_REPLIES),
+    Refusal("POST", "/tickets/replies/{supervisors_reply}/delete/", 404, errors.SAVED_REPLY_NOT_FOUND),
 ]
 
 SUPERVISOR = [
@@ -136,6 +141,14 @@ NOBODY = [
     Refusal("GET", "/audit/export.csv", 403, errors.NO_PERMISSION_AUDIT),
     Refusal("GET", "/audit/blocked-contacts.csv", 403, errors.NO_PERMISSION_EXPORT_BLOCKED),
     Refusal("GET", "/search/?q=spam", 403, errors.NO_PERMISSION_SEARCH),
+    Refusal("GET", "/tickets/sla/", 403, errors.NO_PERMISSION_SLA),
+    Refusal("GET", "/tickets/notices/", 403, errors.NO_PERMISSION_VIEW_TICKETS),
+    Refusal("GET", "/tickets/notices/count/", 403, errors.NO_PERMISSION_VIEW_TICKETS),
+    Refusal("GET", "/tickets/replies/", 403, errors.NO_PERMISSION_WORK),
+    Refusal("POST", "/tickets/replies/add/", 403, errors.NO_PERMISSION_WORK, {"title": "Hi", "body": "Hello"}),
+    Refusal("POST", "/tickets/replies/{team_reply}/delete/", 403, errors.NO_PERMISSION_WORK),
+    Refusal("POST", "/tickets/{unassigned}/reopen/", 404, TICKET_NOT_FOUND),
+    Refusal("GET", "/tickets/{unassigned}/replies/?q=hello", 403, errors.NO_PERMISSION_WORK),
 ]
 
 CASES = [("agent", r) for r in AGENT] + [("supervisor", r) for r in SUPERVISOR] + [("nobody", r) for r in NOBODY]
@@ -162,6 +175,8 @@ def world(blocking_on, channel, agent, other_agent, supervisor, administrator, n
         "colleagues": colleagues.pk,
         "colleagues_reply": _failed_reply(colleagues).pk,
         "agent": agent.pk,
+        "team_reply": SavedReply.objects.create(title="Greeting", body="Hello {contact_name}").pk,
+        "supervisors_reply": SavedReply.objects.create(owner=supervisor, title="Mine", body="Bye").pk,
     }
 
 
@@ -179,9 +194,11 @@ def _send(client, refusal: Refusal, world: dict, data: dict, headers=None):
 
 
 def _state() -> list:
-    return list(Ticket.objects.order_by("pk").values_list("pk", "status", "assignee", "message_count")) + list(
-        Message.objects.order_by("pk").values_list("pk", "delivery_state", "attempts")
-    )
+    return [
+        list(Ticket.objects.order_by("pk").values_list("pk", "status", "assignee", "message_count", "closed_at")),
+        list(Message.objects.order_by("pk").values_list("pk", "delivery_state", "attempts")),
+        list(SavedReply.objects.order_by("pk").values_list("pk", "owner", "title", "body")),
+    ]
 
 
 @pytest.mark.parametrize(("persona", "refusal"), CASES, ids=IDS)
@@ -262,7 +279,7 @@ def test_nobody_has_a_row_for_every_console_page():
     """A new console page fails here until the matrix says what a user without a role gets."""
     resolver = get_resolver()
     keys = ("contact", "other_contact", "blocked_contact", "blocked", "unassigned", "bot", "colleagues")
-    any_pk = {key: 1 for key in (*keys, "unassigned_reply")}
+    any_pk = {key: 1 for key in (*keys, "unassigned_reply", "team_reply")}
     covered = {resolver.resolve(r.url.split("?")[0].format(**any_pk)).route for r in NOBODY}
     assert covered == set(_console_routes(resolver.url_patterns))
 

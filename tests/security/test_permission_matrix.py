@@ -21,7 +21,7 @@ from channels.webchat_models import WebchatChannel
 from contacts.blocking import block_contact
 from contacts.models import BlockReason, Channel
 from tests import factories
-from tickets.models import Ticket, TicketStatus
+from tickets.models import SavedReply, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,14 @@ CONSOLE = [
         "/tickets/{own}/messages/{own_failed}/retry/",
         (L, 302, 302, 302),
     ),
+    Row("GET", "tickets/sla/", "/tickets/sla/", (L, 403, 200, 200)),
+    Row("GET", "tickets/notices/", "/tickets/notices/", (L, 200, 200, 200)),
+    Row("GET", "tickets/notices/count/", "/tickets/notices/count/", (L, 200, 200, 200)),
+    Row("GET", "tickets/replies/", "/tickets/replies/", (L, 200, 200, 200)),
+    Row("POST", "tickets/replies/add/", "/tickets/replies/add/", (L, 302, 302, 302), {"title": "Hi", "body": "Hello"}),
+    Row("POST", "tickets/replies/<int:pk>/delete/", "/tickets/replies/{team_reply}/delete/", (L, 403, 302, 302)),
+    Row("POST", "tickets/<int:pk>/reopen/", "/tickets/{own_resolved}/reopen/", (L, 302, 302, 302)),
+    Row("GET", "tickets/<int:pk>/replies/", "/tickets/{unassigned}/replies/?q=hi", (L, 200, 200, 200)),
     Row("GET", "settings/", "/settings/", (L, 403, 403, 200)),
     Row("POST", "settings/", "/settings/", (L, 403, 403, 302), {"block_contacts_enabled": "on"}),
     Row("GET", "audit/", "/audit/", (L, 403, 403, 200)),
@@ -201,6 +209,29 @@ API = [
         {"text": "Hello from the bot"},
         api=True,
     ),
+    Row(
+        "POST",
+        "api/v1/tickets/<ticket_id>/reopen",
+        "/api/v1/tickets/{own_resolved}/reopen",
+        (401, 200, 200, 200),
+        api=True,
+    ),
+    Row("GET", "api/v1/saved-replies", "/api/v1/saved-replies", (401, 200, 200, 200), api=True),
+    Row(
+        "POST",
+        "api/v1/saved-replies",
+        "/api/v1/saved-replies",
+        (401, 201, 201, 201),
+        {"title": "T", "text": "x"},
+        api=True,
+    ),
+    Row(
+        "DELETE",
+        "api/v1/saved-replies/<reply_id>",
+        "/api/v1/saved-replies/{team_reply}",
+        (401, 403, 200, 200),
+        api=True,
+    ),
     Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
     Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
     Row("GET", "api/v1/search", "/api/v1/search?q=hello", (401, 200, 200, 200), api=True),
@@ -246,6 +277,7 @@ def world(request, blocking_on, channel, agent, supervisor, administrator):
         "unassigned": unassigned.pk,
         "bot": bot.pk,
         "agent": agent.pk,
+        "team_reply": SavedReply.objects.create(title="Greeting", body="Hello {contact_name}").pk,
         "users": {"agent": agent, "supervisor": supervisor, "administrator": administrator},
     }
 
@@ -254,6 +286,12 @@ def _own_ticket(world, persona):
     """A ticket assigned to the acting person (agents may only write in their own)."""
     user = world["users"].get(persona) or world["users"]["agent"]
     return factories.TicketFactory(status=TicketStatus.ASSIGNED, assignee=user).pk
+
+
+def _own_resolved_ticket(world, persona):
+    """A resolved ticket the acting person had (agents may reopen only theirs)."""
+    user = world["users"].get(persona) or world["users"]["agent"]
+    return factories.TicketFactory(status=TicketStatus.RESOLVED, assignee=user).pk
 
 
 def _own_token(world, persona):
@@ -275,6 +313,7 @@ def _request(client, row, world, persona, headers=None):
     values["own_failed"] = factories.MessageFactory(
         ticket=Ticket.objects.get(pk=values["own"]), direction="out", delivery_state="failed", external_id=None
     ).pk
+    values["own_resolved"] = _own_resolved_ticket(world, persona)
     url = row.url.format(**values)
     data = {key: _fill(value, values) for key, value in row.data.items()}
     method = getattr(client, row.method.lower())

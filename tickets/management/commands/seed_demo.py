@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from settings_app.bot import current_answerer, update_bot
 from settings_app.models import BotAnswerer
 from settings_app.switches import current_switches, forget_switches, update_switches
 from tickets.bot import answer_with_builtin_bot
-from tickets.models import Message, Ticket, TicketStatus
+from tickets.models import OPEN_STATUSES, Message, Ticket, TicketStatus
 from tickets.outbox import record_receipt, send_reply
 from tickets.queue import assign_ticket, resolve_ticket, take_ticket
 from tickets.routing import InboundMessage, route_inbound_message
@@ -320,6 +320,26 @@ class DemoDay:
         for spam_at in sorted(self._later(at, spam_minutes) for _ in range(self.rng.randint(1, 4))):
             self._deliver(customer, self.rng.choice(SPAM), spam_at)
 
+    def _wait_from_messages(self, tickets) -> None:
+        """Who spoke last, our first reply, and since when an open ticket's customer waits, from the timelines."""
+        said = Message.objects.filter(ticket=OuterRef("pk")).exclude(direction=Message.Direction.NOTE)
+        replies = said.filter(direction=Message.Direction.OUT).order_by("sent_at").values("sent_at")
+        unanswered = said.filter(direction=Message.Direction.IN).exclude(
+            Exists(
+                Message.objects.filter(
+                    ticket=OuterRef("ticket"), direction=Message.Direction.OUT, sent_at__gt=OuterRef("sent_at")
+                )
+            )
+        )
+        tickets.update(
+            last_speaker=Subquery(said.order_by("-sent_at", "-id").values("direction")[:1]),
+            first_reply_at=Subquery(replies[:1]),
+        )
+        tickets.filter(status__in=OPEN_STATUSES).update(
+            waiting_since=Subquery(unanswered.order_by("sent_at").values("sent_at")[:1])
+        )
+        tickets.exclude(status__in=OPEN_STATUSES).update(waiting_since=None)
+
     def _date_from_messages(self, channels: list[Channel]) -> None:
         """Give tickets, contacts and identities the times their messages say, as live traffic would."""
         messages = Message.objects.filter(ticket=OuterRef("pk"))
@@ -331,6 +351,7 @@ class DemoDay:
         tickets = Ticket.objects.filter(channel__in=channels)
         tickets.update(created_at=first, last_message_at=newest_to_or_from_customer)
         tickets.update(updated_at=Greatest(newest, Coalesce("closed_at", newest)))
+        self._wait_from_messages(tickets)
         first_contact = Subquery(
             Message.objects.filter(ticket__contact=OuterRef("pk")).order_by("sent_at").values("sent_at")[:1]
         )

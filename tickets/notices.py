@@ -1,0 +1,74 @@
+"""Notices: what a person is told in the console (a ticket assigned to them, a customer writing in it, a new
+blocked ticket for those who may see the Blocked list).
+
+A notice carries no message text, only its kind and ticket: the list shows the
+ticket's number and contact, so a blocked message never reaches anyone through
+a notice. Each is written in the transaction of the act it tells of.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Notice, Ticket, TicketStatus
+
+# The navigation counter reads "99+" past this many unread notices.
+UNREAD_CAP = 99
+# The notices list shows this many, newest first.
+LIST_LIMIT = 50
+PERMISSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def notify_assigned(*, actor, ticket: Ticket) -> None:
+    """Tell the assignee a ticket is now theirs (not when they took it themselves)."""
+    if ticket.assignee_id and ticket.assignee_id != actor.pk:
+        Notice.objects.create(
+            recipient_id=ticket.assignee_id, kind=Notice.Kind.ASSIGNED, ticket=ticket, created=timezone.now()
+        )
+
+
+def notify_inbound(routed: list) -> None:
+    """After routing stored messages: tell each assignee their customer wrote, and those who see the Blocked list
+    of each ticket that opened in it. One INSERT at most (two statements with a new blocked ticket)."""
+    now = timezone.now()
+    notices, seen = [], set()
+    opened_blocked = []
+    for result in routed:
+        ticket = result.ticket
+        if result.duplicate or ticket is None or ticket.pk in seen:
+            continue
+        seen.add(ticket.pk)
+        if ticket.status == TicketStatus.ASSIGNED and ticket.assignee_id:
+            notices.append(Notice(recipient_id=ticket.assignee_id, kind=Notice.Kind.CUSTOMER_WROTE, ticket=ticket))
+        elif ticket.status == TicketStatus.BLOCKED and result.opened:
+            opened_blocked.append(ticket)
+    if opened_blocked:
+        for person in blocked_list_readers():
+            notices += [Notice(recipient=person, kind=Notice.Kind.BLOCKED_TICKET, ticket=t) for t in opened_blocked]
+    for notice in notices:
+        notice.created = now
+    if notices:
+        Notice.objects.bulk_create(notices)
+
+
+def blocked_list_readers():
+    """Active people who may see the Blocked list (groups, direct permissions and superusers), in one query."""
+    return get_user_model().objects.with_perm("tickets.view_blocked_ticket", backend=PERMISSIONS_BACKEND)
+
+
+def unread_count(user) -> int:
+    """The user's unread notices, counted up to UNREAD_CAP + 1."""
+    return Notice.objects.filter(recipient=user, read_at__isnull=True).values("id")[: UNREAD_CAP + 1].count()
+
+
+def recent_for(user) -> list[Notice]:
+    """The user's newest notices with their tickets and contacts, in one query."""
+    return list(Notice.objects.filter(recipient=user).select_related("ticket__contact")[:LIST_LIMIT])
+
+
+def mark_read(user, notices: list[Notice]) -> int:
+    """Mark these of the user's notices read (the list was opened); return how many were unread."""
+    unread = [n.pk for n in notices if n.read_at is None]
+    if not unread:
+        return 0
+    return Notice.objects.filter(Q(pk__in=unread) & Q(recipient=user)).update(read_at=timezone.now())

@@ -1,0 +1,22 @@
+"""The queues' waiting time: {% waiting ticket alert_minutes %} renders "waiting 14 min", coloured past the alert."""
+
+from django import template
+from django.utils.html import format_html
+
+from tickets.models import Speaker
+from tickets.waiting import minutes_text, waited_minutes
+
+register = template.Library()
+
+
+@register.simple_tag
+def waiting(ticket, alert_minutes: int):
+    """The customer's wait, or who spoke last when nobody waits."""
+    minutes = waited_minutes(ticket.waiting_since)
+    if minutes is None:
+        said = "We replied last" if ticket.last_speaker == Speaker.US else "Not waiting"
+        return format_html('<span class="waiting none muted">{}</span>', said)
+    late = " late" if minutes >= alert_minutes else ""
+    return format_html(
+        '<span class="waiting{}" data-minutes="{}">waiting {}</span>', late, minutes, minutes_text(minutes)
+    )
