@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from tests.inbound import deliver
 from tickets.models import Speaker, Ticket, TicketStatus
-from tickets.queue import add_note, reply_to_ticket, resolve_ticket, take_ticket
+from tickets.outbox import send_reply
+from tickets.queue import add_note, resolve_ticket, take_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_the_customer_waits_from_their_first_unanswered_message_until_we_reply(c
 
     take_ticket(actor=agent, ticket=ticket)
     with _at(9):
-        reply_to_ticket(actor=agent, ticket=ticket, text="Hi, looking now")
+        send_reply(actor=agent, ticket=ticket, text="Hi, looking now")
     assert _row(ticket) == (None, Speaker.US, START + timedelta(minutes=9))
 
     with _at(20):
@@ -45,7 +46,7 @@ def test_the_customer_waits_from_their_first_unanswered_message_until_we_reply(c
     assert _row(ticket) == (START + timedelta(minutes=20), Speaker.CUSTOMER, START + timedelta(minutes=9))
 
     with _at(30):
-        reply_to_ticket(actor=agent, ticket=ticket, text="Sure")
+        send_reply(actor=agent, ticket=ticket, text="Sure")
     # The first reply stays the first.
     assert _row(ticket) == (None, Speaker.US, START + timedelta(minutes=9))
 
@@ -81,7 +82,7 @@ def test_a_reply_keeps_the_waiting_time_in_the_same_update(channel, agent):
     """No extra round trip: the reply costs what it cost before (lock, insert, one ticket UPDATE, savepoints)."""
     ticket = take_ticket(actor=agent, ticket=deliver(channel, "+628111", "Hello?").ticket)
     with CaptureQueriesContext(connection) as captured:
-        reply_to_ticket(actor=agent, ticket=ticket, text="Hi")
+        send_reply(actor=agent, ticket=ticket, text="Hi")
     updates = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1
     assert '"waiting_since" = NULL' in updates[0] and '"first_reply_at" = COALESCE' in updates[0]
