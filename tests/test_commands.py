@@ -240,7 +240,9 @@ def test_seed_demo_gives_open_tickets_realistic_waiting_times():
 
     unassigned = list(Ticket.objects.filter(status=TicketStatus.UNASSIGNED))
     waits = sorted((before - t.waiting_since).total_seconds() // 60 for t in unassigned)
-    assert all(t.last_speaker == "in" for t in unassigned)
+    handed_over = {t.pk for t in unassigned if t.messages.filter(direction="out", author=None).exists()}
+    assert len(handed_over) == 1  # the demo customer who asked the BOT for a person
+    assert all(t.last_speaker == ("out" if t.pk in handed_over else "in") for t in unassigned)
     assert waits[0] >= 4 and waits[-1] <= 4 * 60 + 1  # from minutes to a few hours, not one minute for all
     assert len(set(waits)) > len(waits) // 2
     for ticket in Ticket.objects.filter(status=TicketStatus.ASSIGNED).prefetch_related("messages"):

@@ -130,7 +130,9 @@ def hand_over_from_bot(*, actor, ticket: Ticket) -> Ticket:
         ticket = lock_ticket(ticket)
         _raise_if(hand_over_refusal(actor, ticket))
         ticket.status = TicketStatus.UNASSIGNED
-        ticket.save(update_fields=["status", "updated_at"])
+        # Whatever the BOT said last, the customer now waits for a person: from the hand-over, if not before.
+        ticket.waiting_since = ticket.waiting_since or timezone.now()
+        ticket.save(update_fields=["status", "waiting_since", "updated_at"])
     return ticket
 
 

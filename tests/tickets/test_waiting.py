@@ -92,3 +92,20 @@ def test_new_tickets_open_waiting_in_every_queue(channel, bot_on):
     ticket = deliver(channel, "+628999", "hi bot").ticket
     t = Ticket.objects.get(pk=ticket.pk)
     assert t.status == TicketStatus.BOT and t.waiting_since is not None and t.last_speaker == Speaker.CUSTOMER
+
+
+def test_a_customer_the_bot_hands_over_waits_for_a_person_from_the_hand_over(channel, bot_on):
+    """The BOT spoke last, but a person has not: the Unassigned queue counts the wait from the hand-over."""
+    from tickets.outbox import send_bot_reply
+    from tickets.queue import hand_over_from_bot
+
+    with _at(0):
+        ticket = deliver(channel, "+628111", "agent please").ticket
+    with _at(1):
+        send_bot_reply(ticket=ticket, text="Connecting you to a person.")
+    assert _row(ticket)[0] is None
+    with _at(2):
+        hand_over_from_bot(actor=None, ticket=ticket)
+
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.UNASSIGNED
+    assert _row(ticket)[0] == START + timedelta(minutes=2)

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -339,6 +339,10 @@ class DemoDay:
             waiting_since=Subquery(unanswered.order_by("sent_at").values("sent_at")[:1])
         )
         tickets.exclude(status__in=OPEN_STATUSES).update(waiting_since=None)
+        # The BOT answered last, then handed over: the customer waits for a person from the hand-over.
+        tickets.filter(status=TicketStatus.UNASSIGNED, waiting_since__isnull=True).update(
+            waiting_since=F("last_message_at")
+        )
 
     def _date_from_messages(self, channels: list[Channel]) -> None:
         """Give tickets, contacts and identities the times their messages say, as live traffic would."""
