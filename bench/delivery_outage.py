@@ -45,11 +45,12 @@ class FlakyReceiver(Receiver):
         return super().handle(headers, body)
 
 
-def check_attempts(ids: list[int]) -> tuple[Counter, list[str]]:
-    """Attempts per reply, and what is wrong with the recorded attempts (each one a row, in order)."""
+def check_attempts(ids: list[int]) -> tuple[Counter, Counter, list[str]]:
+    """Attempts per reply, failed attempts by reason, and what is wrong with the recorded attempts."""
     from tickets.models import DeliveryAttempt, Message
 
     problems = []
+    reasons = Counter()
     attempts = dict(Message.objects.filter(pk__in=ids).values_list("pk", "attempts"))
     rows: dict[int, list] = {pk: [] for pk in ids}
     for message_id, number, outcome, error in (
@@ -66,9 +67,12 @@ def check_attempts(ids: list[int]) -> tuple[Counter, list[str]]:
         if last[1] != DeliveryAttempt.Outcome.SENT:
             problems.append(f"reply {pk}: last attempt {last[1]}")
         for number, outcome, error in retries:
+            reasons[
+                REFUSED_ERROR if REFUSED_ERROR in error else UNAVAILABLE_ERROR if UNAVAILABLE_ERROR in error else error
+            ] += 1
             if outcome != DeliveryAttempt.Outcome.RETRY or not (REFUSED_ERROR in error or UNAVAILABLE_ERROR in error):
                 problems.append(f"reply {pk}: attempt {number} {outcome} {error!r}")
-    return Counter(attempts.values()), problems
+    return Counter(attempts.values()), reasons, problems
 
 
 def outage_run(env: dict, receiver: FlakyReceiver, channel, replies: int, down: float, log: Path) -> dict:
@@ -88,7 +92,7 @@ def outage_run(env: dict, receiver: FlakyReceiver, channel, replies: int, down: 
         drain_seconds = time.monotonic() - back
     finally:
         worker.stop()
-    per_reply, problems = check_attempts(ids)
+    per_reply, reasons, problems = check_attempts(ids)
     final = dict(states(ids))
     failures = problems[:10]
     if not drained:
@@ -105,6 +109,7 @@ def outage_run(env: dict, receiver: FlakyReceiver, channel, replies: int, down: 
         "states": final,
         "attempts_per_reply": {str(k): v for k, v in sorted(per_reply.items())},
         "attempt_rows": sum(k * v for k, v in per_reply.items()),
+        "failed_attempts_by_reason": dict(reasons),
         "duplicates": receiver.duplicates,
         "failures": failures,
         "result": "FAIL" if failures else "PASS",

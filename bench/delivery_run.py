@@ -82,17 +82,18 @@ def done(ids: list[int]) -> bool:
 
 
 class Worker:
-    """`manage.py run_worker` in its own process group, logging to `log`."""
+    """`manage.py run_worker` in its own process group, logging to `log`; it looks for tasks every `interval` s."""
 
-    def __init__(self, env: dict, log: Path):
+    def __init__(self, env: dict, log: Path, *, interval: float = 0.1):
         self.env = env
         self.log = log
+        self.interval = interval
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         with self.log.open("a") as out:
             self.process = subprocess.Popen(
-                [PYTHON, "manage.py", "run_worker", "--interval", "0.1"],
+                [PYTHON, "manage.py", "run_worker", "--interval", str(self.interval)],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
