@@ -101,7 +101,7 @@ class Agent:
     def poll(self) -> str:
         response = self.session.get(
             f"{self.base}/tickets/{self.ticket}/timeline/",
-            params={"after": self.after, "seen": "open"},
+            params={"after": self.after, "seen": "assigned"},
             headers={"HX-Request": "true"},
             timeout=10,
         )
@@ -165,7 +165,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bd-chat-"))
     server = worker = None
     try:
-        env = throwaway_database(name)
+        # bench.settings: plain static files storage, so pages render without collectstatic.
+        env = throwaway_database(name, DJANGO_SETTINGS_MODULE="bench.settings")
         public_id = setup_chat()
         port = free_port()
         server = start_gunicorn(env, port, args.workers, tmp / "gunicorn.log")
