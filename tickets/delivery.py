@@ -43,6 +43,11 @@ def _claim_until(now):
     return now + timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS)
 
 
+def due_unless_taken():
+    """When a message just handed to a worker is due for the sweep: if no worker has taken it by then."""
+    return _claim_until(timezone.now())
+
+
 def enqueue_delivery(message_id: int, attempts_done: int) -> None:
     """Ask a worker to try the message once the current transaction commits."""
     transaction.on_commit(lambda: deliver_message.enqueue(message_id, attempts_done))

@@ -1,11 +1,13 @@
 """Forms of the dashboards and the ticket view: they parse input; the domain functions decide."""
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 
 from blockdesk import errors
 
-from .models import TicketStatus
+from .models import DeliveryState, TicketStatus
 
 # Permissions come from ModelBackend; the other backend (login throttling) grants none.
 PERMISSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -61,11 +63,27 @@ class TicketSelectionForm(forms.Form):
         return next(iter(self.errors.get("ticket", [errors.NO_TICKETS_SELECTED])))
 
 
-BAD_TIMELINE_POLL = "A timeline refresh needs after (the last message id shown, 0 or more) and seen (a ticket status)."
+BAD_TIMELINE_POLL = (
+    "A timeline refresh needs after (the last message id shown, 0 or more), seen (a ticket status) and"
+    " optionally shown (up to 200 reply-id:delivery-state pairs, comma-separated)."
+)
+# Delivery states a shown reply may still move on from; read and failed are final on the page.
+LIVE_DELIVERY_STATES = (DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.DELIVERED)
+MAX_SHOWN_REPLIES = 200
+SHOWN_REPLY = re.compile(rf"(\d{{1,18}}):({'|'.join(LIVE_DELIVERY_STATES)})")
 
 
 class TimelinePollForm(forms.Form):
-    """What the ticket view already shows: its newest message id and the status it was opened in."""
+    """What the ticket view already shows: its newest message id, the status it was opened in, and the
+    delivery state of each reply whose state may still change."""
 
     after = forms.IntegerField(min_value=0, max_value=2**63 - 1)
     seen = forms.ChoiceField(choices=TicketStatus.choices)
+    shown = forms.CharField(required=False, max_length=MAX_SHOWN_REPLIES * 30)
+
+    def clean_shown(self) -> dict[int, str]:
+        pairs = [pair for pair in self.cleaned_data["shown"].split(",") if pair]
+        matches = [SHOWN_REPLY.fullmatch(pair) for pair in pairs]
+        if len(pairs) > MAX_SHOWN_REPLIES or not all(matches):
+            raise forms.ValidationError(BAD_TIMELINE_POLL)
+        return {int(match[1]): match[2] for match in matches}

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from blockdesk import errors
 
-from .delivery import enqueue_delivery
+from .delivery import due_unless_taken, enqueue_delivery
 from .models import DeliveryState, Message, Ticket, TicketStatus
 from .queue import append_message, lock_ticket, require_may_write, write_refusal
 from .senders import PermanentSendError, SendResult, TransientSendError, register_sender, sender_for
@@ -55,7 +55,7 @@ def _queue(ticket: Ticket, *, author, text: str) -> Message:
         text=text,
         direction=Message.Direction.OUT,
         delivery_state=DeliveryState.QUEUED,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=due_unless_taken(),
     )
     enqueue_delivery(message.pk, 0)
     return message
@@ -114,7 +114,7 @@ def retry_delivery(*, actor, message: Message) -> Message:
         _raise_if(retry_refusal(actor, message))
         message.delivery_state = DeliveryState.QUEUED
         message.attempts = 0
-        message.next_attempt_at = timezone.now()
+        message.next_attempt_at = due_unless_taken()
         message.save(update_fields=["delivery_state", "attempts", "next_attempt_at"])
         enqueue_delivery(message.pk, 0)
     return message

@@ -48,6 +48,7 @@ from .destination import next_message_destination
 from .filters import FILTER_PARAMETERS, SORTS, QueueFilter, QueueFilterForm, default_sort
 from .forms import (
     BAD_TIMELINE_POLL,
+    LIVE_DELIVERY_STATES,
     AssignForm,
     TextForm,
     TicketSelectionForm,
@@ -280,9 +281,19 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "here": request.get_full_path(),
         "last_message_id": max((message.pk for message in timeline), default=0),
         "seen": ticket.status,
+        "tracked": _tracked(timeline),
         "refresh_seconds": settings.CONSOLE_REFRESH_SECONDS,
     }
     return render(request, "tickets/detail.html", context)
+
+
+def _tracked(messages) -> str:
+    """The poll's `shown`: each reply on the page whose delivery state may still change, with that state."""
+    return ",".join(
+        f"{m.pk}:{m.delivery_state}"
+        for m in messages
+        if m.direction == Message.Direction.OUT and m.delivery_state in LIVE_DELIVERY_STATES
+    )
 
 
 @console_view
@@ -298,10 +309,16 @@ def ticket_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     after = form.cleaned_data["after"]
     # Oldest first and at most a view's worth: a long burst arrives over the next polls, none skipped.
     new = list(ticket.messages.filter(pk__gt=after).select_related("author").order_by("pk")[:TIMELINE_LIMIT])
+    shown = form.cleaned_data["shown"]
+    # Replies shown whose delivery state moved on: swapped in place, out of band.
+    replies = list(ticket.messages.filter(pk__in=shown, pk__lte=after).select_related("author").order_by("pk"))
+    changed = [message for message in replies if message.delivery_state != shown[message.pk]]
     context = {
         "ticket": ticket,
         "contact": ticket.contact,
         "new_messages": new,
+        "changed_messages": changed,
+        "tracked": _tracked([*replies, *new]),
         "may_retry": outbox.can_retry_in(request.user, ticket),
         "last_message_id": new[-1].pk if new else after,
         "seen": form.cleaned_data["seen"],

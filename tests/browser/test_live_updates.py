@@ -10,6 +10,8 @@ from contacts.blocking import block_contact
 from contacts.models import BlockReason
 from tests.inbound import deliver
 from tickets import queue
+from tickets.models import DeliveryState
+from tickets.outbox import record_receipt, send_reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,3 +120,20 @@ def test_a_ticket_resolved_elsewhere_says_so_on_the_open_page(page, live_server,
     status = page.locator("#ticket-status")
     expect(status.locator(".badge")).to_have_text("Resolved", timeout=ARRIVES)
     expect(status).to_contain_text("This ticket is now Resolved: it changed after you opened it.")
+
+
+def test_a_replys_delivery_state_changes_on_the_open_page(page, live_server, login, agent, channel):
+    routed = deliver(channel, "+6281200000008", "Is it shipped?", name="Gita")
+    ticket = queue.take_ticket(actor=agent, ticket=routed.ticket)
+    reply = send_reply(actor=agent, ticket=ticket, text="Yes, this morning")
+    login(page, agent)
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    badge = page.locator(f"#message-{reply.pk} .delivery")
+    expect(badge).to_have_text("Queued")
+
+    record_receipt(message=reply, state=DeliveryState.DELIVERED)
+    expect(badge).to_have_text("Delivered", timeout=ARRIVES)
+    record_receipt(message=reply, state=DeliveryState.READ)
+
+    expect(badge).to_have_text("Read", timeout=ARRIVES)
+    expect(page.locator("#timeline .message")).to_have_count(2)

@@ -1,6 +1,8 @@
 """The ticket view's live timeline: messages after the newest shown, the status line, the same access as the view."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
@@ -15,8 +17,9 @@ def _poll_url(ticket) -> str:
     return reverse("tickets:timeline", args=[ticket.pk])
 
 
-def _poll(client, ticket, after, seen=None, **headers):
-    return client.get(_poll_url(ticket), {"after": after, "seen": seen or ticket.status}, headers=headers)
+def _poll(client, ticket, after, seen=None, shown="", **headers):
+    params = {"after": after, "seen": seen or ticket.status} | ({"shown": shown} if shown else {})
+    return client.get(_poll_url(ticket), params, headers=headers)
 
 
 def _message(ticket, body, **fields):
@@ -181,3 +184,99 @@ def test_poll_is_get_only(logged_in, supervisor):
     ticket = factories.TicketFactory()
 
     assert logged_in(supervisor).post(_poll_url(ticket), {"after": 0, "seen": "bot"}).status_code == 405
+
+
+def _reply(ticket, author, state):
+    return _message(ticket, f"reply {state}", direction=Message.Direction.OUT, author=author, delivery_state=state)
+
+
+def test_the_ticket_view_polls_for_the_replies_whose_delivery_state_may_still_change(logged_in, supervisor):
+    ticket = factories.TicketFactory(status=TicketStatus.BOT)
+    queued, sent = _reply(ticket, supervisor, "queued"), _reply(ticket, supervisor, "sent")
+    read, failed = _reply(ticket, supervisor, "read"), _reply(ticket, supervisor, "failed")
+    newest = _message(ticket, "thanks")
+
+    html = logged_in(supervisor).get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+
+    shown = f"{queued.pk}%3Aqueued%2C{sent.pk}%3Asent"
+    assert f'hx-get="{_poll_url(ticket)}?after={newest.pk}&amp;seen=bot&amp;shown={shown}"' in html
+    assert f"{read.pk}%3A" not in html and f"{failed.pk}%3A" not in html
+
+
+def test_poll_swaps_in_the_replies_whose_delivery_state_moved_on(logged_in, supervisor):
+    ticket = factories.TicketFactory(status=TicketStatus.BOT)
+    moved, same = _reply(ticket, supervisor, "sent"), _reply(ticket, supervisor, "sent")
+    shown = f"{moved.pk}:queued,{same.pk}:sent"
+
+    response = _poll(logged_in(supervisor), ticket, after=same.pk, shown=shown)
+
+    assert response.status_code == 200
+    assert response.context["changed_messages"] == [moved]
+    html = response.content.decode()
+    assert f'<div class="message out" id="message-{moved.pk}" hx-swap-oob="true">' in html
+    assert 'data-delivery-state="sent">Sent</span>' in html
+    assert f'id="message-{same.pk}"' not in html
+    assert response.context["tracked"] == f"{moved.pk}:sent,{same.pk}:sent"
+
+
+def test_a_reply_in_a_final_state_is_swapped_in_once_then_no_longer_asked_about(logged_in, supervisor):
+    ticket = factories.TicketFactory(status=TicketStatus.BOT)
+    read = _reply(ticket, supervisor, "read")
+
+    response = _poll(logged_in(supervisor), ticket, after=read.pk, shown=f"{read.pk}:delivered")
+
+    assert response.context["changed_messages"] == [read]
+    assert response.context["tracked"] == ""
+    assert "shown=" not in response.content.decode()
+
+
+def test_a_new_reply_is_tracked_from_the_poll_that_brings_it(logged_in, supervisor):
+    ticket = factories.TicketFactory(status=TicketStatus.BOT)
+    shown = _message(ticket, "question")
+    reply = _reply(ticket, supervisor, "queued")
+
+    response = _poll(logged_in(supervisor), ticket, after=shown.pk)
+
+    assert response.context["tracked"] == f"{reply.pk}:queued"
+
+
+def test_poll_ignores_shown_replies_of_other_tickets(logged_in, supervisor):
+    ticket = factories.TicketFactory(status=TicketStatus.BOT)
+    newest = _message(ticket, "question")
+    elsewhere = _reply(factories.TicketFactory(status=TicketStatus.BOT), supervisor, "read")
+
+    response = _poll(logged_in(supervisor), ticket, after=newest.pk, shown=f"{elsewhere.pk}:queued")
+
+    assert response.status_code == 200
+    assert (response.context["changed_messages"], response.context["tracked"]) == ([], "")
+    assert f"message-{elsewhere.pk}" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "shown",
+    ["1:read", "1:failed", "x:queued", "1;queued", "1:queued,,2", "1:queued" + ",1:queued" * 200, "1:queued\x00"],
+)
+def test_a_malformed_shown_list_is_refused_and_says_what_is_expected(logged_in, supervisor, shown):
+    ticket = factories.TicketFactory(status=TicketStatus.BOT)
+
+    response = _poll(logged_in(supervisor), ticket, after=0, shown=shown)
+
+    assert response.status_code == 400
+    assert response.content.decode() == BAD_TIMELINE_POLL
+
+
+def test_poll_costs_the_same_for_1_and_100_changed_replies(logged_in, supervisor):
+    client = logged_in(supervisor)
+    ticket = factories.TicketFactory(status=TicketStatus.BOT)
+    one = [_reply(ticket, supervisor, "delivered")]
+    many = [_reply(ticket, supervisor, "delivered") for _ in range(100)]
+    after = many[-1].pk
+    _poll(client, ticket, after=after)  # warm the caches
+
+    def queries(replies) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = _poll(client, ticket, after=after, shown=",".join(f"{r.pk}:sent" for r in replies))
+        assert len(response.context["changed_messages"]) == len(replies)
+        return len(captured)
+
+    assert queries(one) == queries(many)

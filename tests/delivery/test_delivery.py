@@ -16,7 +16,7 @@ from contacts.models import BlockReason, UnblockChoice
 from tests.delivery.conftest import SECRET
 from tickets.delivery import attempt_delivery, enqueue_due_deliveries
 from tickets.models import DeliveryAttempt, DeliveryState, Message
-from tickets.outbox import send_reply
+from tickets.outbox import retry_delivery, send_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -188,10 +188,30 @@ def test_a_task_from_before_another_attempt_does_nothing(mine, agent, receiver):
     assert (_fresh(message).attempts, receiver.received) == (5, [])
 
 
+def test_the_sweep_leaves_a_new_reply_to_its_task_for_a_claim(mine, agent, settings):
+    settings.DELIVERY_CLAIM_SECONDS = 30
+    message = _reply(mine, agent)
+
+    assert timezone.now() + timedelta(seconds=29) < _fresh(message).next_attempt_at
+    assert enqueue_due_deliveries() == 0
+
+
+def test_a_retried_reply_is_left_to_its_task_for_a_claim(mine, agent, receiver, settings):
+    settings.DELIVERY_CLAIM_SECONDS = 30
+    message = _reply(mine, agent)
+    receiver.answers = [(400, None)]
+    attempt_delivery(message.pk, 0)
+
+    retry_delivery(actor=agent, message=_fresh(message))
+
+    assert timezone.now() + timedelta(seconds=29) < _fresh(message).next_attempt_at
+    assert enqueue_due_deliveries() == 0
+
+
 def test_the_sweep_hands_each_due_message_out_once(mine, agent, django_capture_on_commit_callbacks):
     due = _reply(mine, agent)
-    later = _reply(mine, agent, "later")
-    Message.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+    _reply(mine, agent, "later")  # its task is waiting: not due
+    Message.objects.filter(pk=due.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
     with django_capture_on_commit_callbacks() as callbacks:
         assert enqueue_due_deliveries() == 1
