@@ -1,9 +1,9 @@
-"""Staff API for the system switches and who answers BOT tickets: anyone signed in reads them, administrators
-change them (the bot webhook's URL and secret too; the secret is never read back)."""
+"""Staff API for the system switches, who answers BOT tickets and the waiting alert: anyone signed in reads them,
+administrators change them (the bot webhook's URL and secret too; the secret is never read back)."""
 
 from django.db import transaction
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from blockdesk.api_auth import PersonalToken
 from blockdesk.api_schemas import responses
@@ -21,6 +21,9 @@ class SwitchesOut(Schema):
     bot_answerer: BotAnswerer = Field(
         description="Who answers BOT tickets: nobody (they wait), the bot webhook, or the built-in bot."
     )
+    waiting_alert_minutes: int = Field(
+        description="Queues show a customer's wait as late from this many minutes on; the SLA view counts them."
+    )
 
 
 class SwitchesPatch(Schema):
@@ -31,6 +34,9 @@ class SwitchesPatch(Schema):
     bot_webhook_secret: str | None = Field(
         None, max_length=200, description="16 to 200 characters; write-only, never read back."
     )
+    waiting_alert_minutes: StrictInt | None = Field(
+        None, description="A whole number of minutes, 1 to 1440; anything else is refused with 422."
+    )
 
 
 def _out(switches, answerer: str) -> dict:
@@ -38,6 +44,7 @@ def _out(switches, answerer: str) -> dict:
         "block_contacts_enabled": switches.block_contacts_enabled,
         "bot_enabled": switches.bot_enabled,
         "bot_answerer": answerer,
+        "waiting_alert_minutes": switches.waiting_alert_minutes,
     }
 
 
@@ -55,7 +62,10 @@ def show_settings(request):
 def change_settings(request, payload: SwitchesPatch):
     with transaction.atomic():
         switches = update_switches(
-            actor=request.auth, block_contacts_enabled=payload.block_contacts_enabled, bot_enabled=payload.bot_enabled
+            actor=request.auth,
+            block_contacts_enabled=payload.block_contacts_enabled,
+            bot_enabled=payload.bot_enabled,
+            waiting_alert_minutes=payload.waiting_alert_minutes,
         )
         bot = update_bot(
             actor=request.auth,

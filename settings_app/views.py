@@ -1,5 +1,7 @@
-"""The System settings page: administrators switch blocking and the BOT on or off, and say who answers BOT tickets."""
+"""The System settings page: administrators switch blocking and the BOT on or off, say who answers BOT tickets,
+and set the waiting alert."""
 
+import re
 from dataclasses import asdict
 
 from django import forms
@@ -15,7 +17,7 @@ from blockdesk.console import console_view, require_permission
 
 from .bot import SECRET_MAX_LENGTH, bot_config, update_bot
 from .models import BotAnswerer, SystemSettings
-from .switches import current_switches, update_switches
+from .switches import WAITING_ALERT_INVALID, check_waiting_alert, current_switches, update_switches
 
 
 class SwitchesForm(forms.Form):
@@ -33,6 +35,21 @@ class SwitchesForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    # Left out of a POST (a script's), the stored alert stays; the page's field is required in the browser.
+    waiting_alert_minutes = forms.CharField(label="Waiting alert (minutes)", required=False)
+
+    def clean_waiting_alert_minutes(self) -> int | None:
+        """At most 4 digits ("30", not "30.0", "3e1" or "+30"), then the domain's range."""
+        value = self.cleaned_data["waiting_alert_minutes"]
+        if value == "" and "waiting_alert_minutes" not in self.data:
+            return None
+        if not re.fullmatch(r"[0-9]{1,4}", value):
+            raise forms.ValidationError(WAITING_ALERT_INVALID)
+        try:
+            check_waiting_alert(int(value))
+        except errors.Invalid as exc:
+            raise forms.ValidationError(exc.detail) from exc
+        return int(value)
 
 
 ANSWERED_BY = {
@@ -74,6 +91,7 @@ def _save(request: HttpRequest, form: SwitchesForm) -> bool:
                 actor=request.user,
                 block_contacts_enabled=data["block_contacts_enabled"],
                 bot_enabled=data["bot_enabled"],
+                waiting_alert_minutes=data["waiting_alert_minutes"],
             )
             bot = update_bot(
                 actor=request.user,
@@ -88,6 +106,6 @@ def _save(request: HttpRequest, form: SwitchesForm) -> bool:
         request,
         f"System settings saved: blocking contacts is {_on_off(switches.block_contacts_enabled)}, "
         f"the BOT is {_on_off(switches.bot_enabled)}, BOT tickets are answered by "
-        f"{ANSWERED_BY[bot.answerer]}.",
+        f"{ANSWERED_BY[bot.answerer]}, and queues show a wait in red from {switches.waiting_alert_minutes} min.",
     )
     return True

@@ -11,6 +11,9 @@ from .conftest import API
 
 pytestmark = pytest.mark.django_db
 
+# The waiting alert the switches' answers carry, untouched by these tests (the default).
+ALERT = {"waiting_alert_minutes": 15}
+
 
 def patch(client, body):
     return client.patch(f"{API}/settings", json.dumps(body), content_type="application/json")
@@ -25,21 +28,21 @@ def test_anyone_signed_in_reads_the_switches(as_user, agent, blocking_on):
     response = as_user(agent).get(f"{API}/settings")
 
     assert response.status_code == 200
-    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": False, "bot_answerer": "nobody"}
+    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": False, "bot_answerer": "nobody", **ALERT}
 
 
 def test_administrator_changes_one_switch(as_user, administrator):
     response = patch(as_user(administrator), {"block_contacts_enabled": True})
 
     assert response.status_code == 200
-    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": False, "bot_answerer": "nobody"}
+    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": False, "bot_answerer": "nobody", **ALERT}
     assert current_switches().block_contacts_enabled is True
 
 
 def test_null_or_missing_keeps_a_switch(as_user, administrator, bot_on):
     response = patch(as_user(administrator), {"block_contacts_enabled": True, "bot_enabled": None})
 
-    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": True, "bot_answerer": "nobody"}
+    assert response.json() == {"block_contacts_enabled": True, "bot_enabled": True, "bot_answerer": "nobody", **ALERT}
 
 
 @pytest.mark.parametrize("persona", ["agent", "supervisor"])

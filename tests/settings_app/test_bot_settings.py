@@ -155,7 +155,8 @@ def test_saving_the_page_chooses_the_built_in_bot(logged_in, administrator, djan
 
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "System settings saved: blocking contacts is off, the BOT is on, BOT tickets are answered by the built-in bot."
+        "System settings saved: blocking contacts is off, the BOT is on, BOT tickets are answered by the built-in bot, "
+        "and queues show a wait in red from 15 min."
     ]
     assert current_answerer() == BotAnswerer.BUILTIN
     assert current_switches().bot_enabled
@@ -195,7 +196,12 @@ def test_the_api_sets_the_webhook_and_never_reads_the_secret_back(as_user, admin
     response = _patch(client, {"bot_answerer": "webhook", "bot_webhook_url": URL, "bot_webhook_secret": SECRET})
 
     assert response.status_code == 200
-    assert response.json() == {"block_contacts_enabled": False, "bot_enabled": False, "bot_answerer": "webhook"}
+    assert response.json() == {
+        "block_contacts_enabled": False,
+        "bot_enabled": False,
+        "bot_answerer": "webhook",
+        "waiting_alert_minutes": 15,
+    }
     assert bot_config().webhook_secret == SECRET
     assert SECRET not in client.get("/api/v1/settings").content.decode()
 
