@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from blockdesk import errors
+from blockdesk.display import person_name
 from settings_app.switches import current_switches
 from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
 
@@ -65,10 +66,6 @@ def unblock_refusal(actor) -> str | None:
     return None
 
 
-def _actor_name(actor) -> str:
-    return actor.get_full_name() or actor.get_username()
-
-
 def _lock_contact(contact_id: int) -> Contact:
     return Contact.objects.select_for_update().get(pk=contact_id)
 
@@ -106,7 +103,7 @@ def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resol
         open_tickets = list(Ticket.objects.open().filter(contact=contact).values_list("id", "channel_id"))
         if open_tickets:
             template = BLOCK_NOTE_RESOLVED if resolve_open_tickets else BLOCK_NOTE_LEFT_OPEN
-            body = template.format(actor=_actor_name(actor), reason=BlockReason(reason).label.lower())
+            body = template.format(actor=person_name(actor), reason=BlockReason(reason).label.lower())
             _add_notes(open_tickets, body=body, actor=actor, at=now)
             changes = {"message_count": F("message_count") + 1, "updated_at": now}
             if resolve_open_tickets:
@@ -157,7 +154,7 @@ def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
         if choice == UnblockChoice.UNBLOCK_ALL:
             if blocked:
                 _add_notes(
-                    blocked, body=f"Contact unblocked by {_actor_name(actor)} (Unblock All)", actor=actor, at=now
+                    blocked, body=f"Contact unblocked by {person_name(actor)} (Unblock All)", actor=actor, at=now
                 )
                 Ticket.objects.filter(id__in=ticket_ids).update(
                     status=release_status(), message_count=F("message_count") + 1, updated_at=now
@@ -250,7 +247,7 @@ def release_blocked_tickets(*, actor, ticket_ids: Sequence[int]) -> int:
         ids = [t["id"] for t in tickets]
         _add_notes(
             [(t["id"], t["channel_id"]) for t in tickets],
-            body=f"Ticket unblocked by {_actor_name(actor)}",
+            body=f"Ticket unblocked by {person_name(actor)}",
             actor=actor,
             at=now,
         )

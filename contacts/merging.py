@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from blockdesk import errors
+from blockdesk.display import person_name
 from tickets.models import Message, Ticket, preview_of
 
 from .models import AuditEntry, Block, Contact, LiftedWith
@@ -105,10 +106,6 @@ class MergeResult:
     messages_moved: int  # messages moved from a joined ticket into the kept one
 
 
-def _actor_name(actor) -> str:
-    return actor.get_full_name() or actor.get_username()
-
-
 def _lock_both(first_id: int, second_id: int) -> dict[int, Contact]:
     # Id order, so two merges (or a merge and a bulk action) over the same contacts cannot deadlock.
     rows = Contact.objects.select_for_update().filter(pk__in=[first_id, second_id]).order_by("id")
@@ -166,7 +163,7 @@ def _join(pair: JoinedTickets, *, merged: Contact, actor, now) -> int:
         ticket=kept,
         channel_id=kept.channel_id,
         direction=Message.Direction.NOTE,
-        body=MERGE_NOTE.format(gone=gone.pk, messages=messages, merged=merged, actor=_actor_name(actor)),
+        body=MERGE_NOTE.format(gone=gone.pk, messages=messages, merged=merged, actor=person_name(actor)),
         author=actor,
         sent_at=now,
     )

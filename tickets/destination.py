@@ -9,6 +9,7 @@ ticket with the status routing.new_ticket_status gives.
 import copy
 from dataclasses import dataclass
 
+from blockdesk.display import person_name
 from contacts.models import Channel, Contact
 
 from .models import Ticket, TicketStatus
@@ -34,14 +35,10 @@ UNOWNED = {
 }
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def whose(ticket: Ticket) -> str:
     """The person an open ticket is assigned to, else the queue that holds it: "Ana", "BOT", "Unassigned"."""
     if ticket.assignee_id is not None:
-        return _person(ticket.assignee)
+        return person_name(ticket.assignee)
     return UNOWNED.get(ticket.status, TicketStatus(ticket.status).label)
 
 

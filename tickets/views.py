@@ -32,6 +32,7 @@ from blockdesk.console import (
     requested_next,
     require_permission,
 )
+from blockdesk.display import person_name
 from contacts.blocking import (
     block_refusal,
     delete_blocked_ticket,
@@ -355,10 +356,6 @@ def _queue_label(status: str) -> str:
     return TicketStatus(status).label
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 @login_required
 @console_view
 @require_POST
@@ -388,7 +385,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         lambda: queue.assign_ticket(actor=request.user, ticket=ticket, assignee=assignee),
-        done=lambda _: f"Ticket #{ticket.pk} assigned to {_name(assignee)}.",
+        done=lambda _: f"Ticket #{ticket.pk} assigned to {person_name(assignee)}.",
         success=back,
         failure=back,
     )
@@ -478,7 +475,11 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: queue.reopen_ticket(actor=request.user, ticket=ticket),
         done=lambda reopened: (
             f"Ticket #{ticket.pk} reopened: "
-            + (f"back with {_name(reopened.assignee)}." if reopened.assignee else "it is in the Unassigned queue.")
+            + (
+                f"back with {person_name(reopened.assignee)}."
+                if reopened.assignee
+                else "it is in the Unassigned queue."
+            )
         ),
         success=_ticket_url(ticket),
         failure=_ticket_url(ticket),
