@@ -193,6 +193,9 @@ class Message(models.Model):
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # What a channel knows of a message beyond its text: an attachment's name and size,
+    # a WhatsApp image's id, an e-mail's Message-ID and References (see channels/).
+    metadata = models.JSONField(default=dict, blank=True)
 
     objects = MessageQuerySet.as_manager()
 

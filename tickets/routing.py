@@ -57,6 +57,8 @@ class InboundMessage:
     phone: str = ""
     email: str = ""
     sent_at: datetime | None = None
+    # Stored with the message as it is (Message.metadata): what the channel says beyond the text.
+    metadata: dict | None = None
 
 
 # The answer to a repeat delivery of a message that Delete All (or a blocked
@@ -282,6 +284,7 @@ def _store(
             body=i.text,
             external_id=i.message_id,
             sent_at=i.sent_at or now,
+            metadata=i.metadata or {},
         )
         for i in fresh
     )
