@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from blockdesk import errors
+from blockdesk.client_ip import client_ip
 
 from . import webchat
 from .webchat import Visitor
@@ -110,15 +111,20 @@ def chat_page(request: HttpRequest, public_id) -> HttpResponse:
     return _page(request, chat, visitor)
 
 
-def _posting_visitor(request: HttpRequest, chat: WebchatChannel) -> tuple[Visitor | None, HttpResponse | None]:
-    """The visitor a POST speaks for, or the refusal: a foreign origin, or no valid form token."""
+def _posting_visitor(
+    request: HttpRequest, public_id
+) -> tuple[WebchatChannel | None, Visitor | None, HttpResponse | None]:
+    """The chat and visitor a POST speaks for, or the refusal: no such chat, a foreign origin, no valid form token."""
+    chat = _chat(public_id)
+    if chat is None:
+        return None, None, _refusal(request, 404, webchat.CHAT_NOT_FOUND)
     if not webchat.origin_allowed(chat, request.headers.get("Origin", ""), _own_origin(request)):
-        return None, _refusal(request, 403, webchat.ORIGIN_NOT_ALLOWED, chat=chat)
+        return chat, None, _refusal(request, 403, webchat.ORIGIN_NOT_ALLOWED, chat=chat)
     token = request.headers.get("X-Chat-Token") or request.POST.get("token", "")
     visitor = webchat.visitor_from(chat, token, "form")
     if visitor is None:
-        return None, _refusal(request, 403, webchat.CHAT_SESSION_EXPIRED, chat=chat)
-    return visitor, None
+        return chat, None, _refusal(request, 403, webchat.CHAT_SESSION_EXPIRED, chat=chat)
+    return chat, visitor, None
 
 
 # The chat's own signed form token protects these POSTs (see channels/webchat.py): Django's CSRF cookie
@@ -126,10 +132,7 @@ def _posting_visitor(request: HttpRequest, chat: WebchatChannel) -> tuple[Visito
 @csrf_exempt
 @require_POST
 def send_message(request: HttpRequest, public_id) -> HttpResponse:
-    chat = _chat(public_id)
-    if chat is None:
-        return _refusal(request, 404, webchat.CHAT_NOT_FOUND)
-    visitor, refused = _posting_visitor(request, chat)
+    chat, visitor, refused = _posting_visitor(request, public_id)
     if refused is not None:
         return refused
     text = request.POST.get("text", "")
@@ -137,7 +140,7 @@ def send_message(request: HttpRequest, public_id) -> HttpResponse:
         webchat.clean_text(text)
     except errors.Invalid as invalid:
         return _invalid(request, chat, visitor, invalid.detail, 422)
-    wait = webchat.retry_after(chat, visitor, request.META.get("REMOTE_ADDR", ""))
+    wait = webchat.retry_after(chat, visitor, client_ip(request))
     if wait:
         response = _invalid(request, chat, visitor, webchat.TOO_MANY_MESSAGES.format(seconds=wait), 429)
         response["Retry-After"] = str(wait)
@@ -159,10 +162,7 @@ def _invalid(request: HttpRequest, chat: WebchatChannel, visitor: Visitor, text:
 @require_POST
 def poll(request: HttpRequest, public_id) -> HttpResponse:
     """Messages the page does not show yet, and the next poll; fetched replies are delivered, in a visible tab read."""
-    chat = _chat(public_id)
-    if chat is None:
-        return _refusal(request, 404, webchat.CHAT_NOT_FOUND)
-    visitor, refused = _posting_visitor(request, chat)
+    chat, visitor, refused = _posting_visitor(request, public_id)
     if refused is not None:
         return refused
     after = request.GET.get("after", "")

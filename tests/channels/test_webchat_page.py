@@ -214,6 +214,19 @@ def test_one_address_is_limited_across_its_visitors(chat):
     assert stranger.send("hello").status_code == 204
 
 
+def test_behind_a_proxy_the_address_limit_counts_each_client_not_the_proxy(chat, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    chat.messages_per_address = 2
+    chat.save()
+    proxy = "10.0.0.2"
+    first = ChatVisitor(chat, Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.9"))
+    second = ChatVisitor(chat, Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.10"))
+    for visitor in (first, second):
+        visitor.open()
+    assert [first.send(f"m{n}").status_code for n in range(3)] == [204, 204, 429]
+    assert [second.send(f"m{n}").status_code for n in range(2)] == [204, 204]
+
+
 # --- Replies, receipts, history -----------------------------------------------------------------
 
 
