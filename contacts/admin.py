@@ -15,6 +15,7 @@ from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from settings_app.switches import current_switches
 
+from .block_ends import DURATION_CHOICES, FOREVER, block_end
 from .blocking import block_contact, blocked_ticket_counts, unblock_contact
 from .channels import create_channel, deactivate_channel, reactivate_channel, rotate_channel_token
 from .editing import EDITABLE, clean_profile, edit_contact
@@ -121,6 +122,7 @@ class BlockInline(ReadOnlyInline):
         "note",
         "blocked_by",
         "blocked_at",
+        "ends_at",
         "tickets_resolved",
         "lifted_with",
         "lifted_by",
@@ -139,6 +141,22 @@ class BlockForm(forms.Form):
         initial=True,
         help_text="Resolve the contact's open tickets, so its next message starts a blocked ticket.",
     )
+    duration = forms.ChoiceField(
+        choices=DURATION_CHOICES,
+        initial=FOREVER,
+        required=False,
+        help_text="At its end the block lifts by itself, as Unblock All.",
+    )
+    until = forms.DateField(required=False, help_text="With “Until a date”: blocked through that whole day.")
+
+    def clean(self):
+        data = super().clean()
+        if "duration" in data and "until" in data:
+            try:
+                data["until"] = block_end(data.pop("duration") or FOREVER, data["until"])
+            except errors.Invalid as invalid:
+                self.add_error("until", invalid.detail)
+        return data
 
 
 # Merge two contacts at a time: which one stays is chosen on the confirmation page.
@@ -179,10 +197,19 @@ class ContactAdmin(admin.ModelAdmin):
         "blocked_note",
         "blocked_by",
         "blocked_at",
+        "blocked_until",
         "merged_into",
     ]
     # The block state changes only through the Block and Unblock actions, a merge only through Merge.
-    readonly_fields = ["is_blocked", "blocked_reason", "blocked_note", "blocked_by", "blocked_at", "merged_into"]
+    readonly_fields = [
+        "is_blocked",
+        "blocked_reason",
+        "blocked_note",
+        "blocked_by",
+        "blocked_at",
+        "blocked_until",
+        "merged_into",
+    ]
     list_select_related = ["blocked_by"]
     inlines = [IdentityInline, BlockInline]
     actions = ["block_selected", "unblock_selected", "merge_selected"]

@@ -4,9 +4,10 @@ A contact merged into another answers 404 with `merged_into`, the survivor's id.
 """
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Path, Query, Router, Schema
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from blockdesk import errors
 from blockdesk.api_auth import PersonalToken
@@ -23,7 +24,8 @@ from blockdesk.api_schemas import (
 )
 
 from .access import get_contact_for, visible_blocked_counts
-from .blocking import block_contact, unblock_contact
+from .block_ends import FOREVER, block_end
+from .blocking import BULK_BLOCK_MAX, block_contact, block_contacts, unblock_contact
 from .editing import edit_contact
 from .merging import merge_contacts
 from .models import BlockReason, Contact, UnblockChoice
@@ -38,6 +40,7 @@ class BlockOut(Schema):
     note: str
     blocked_by: PersonOut | None
     blocked_at: datetime
+    ends_at: datetime | None = Field(description="When the block lifts by itself (as Unblock All); null: never.")
 
 
 class MergedAwayOut(ErrorOut):
@@ -106,6 +109,24 @@ class BlockIn(Schema):
     reason: BlockReason
     note: bounded_text(max_length=2000) = ""
     close_open_tickets: bool = Field(True, description="Resolve the contact's open tickets (the console's default).")
+    duration: Literal["forever", "1h", "1d", "7d", "30d"] = Field(
+        "forever", description="How long the block lasts; at its end it lifts as Unblock All."
+    )
+    until: AwareDatetime | None = Field(
+        None, description="An exact end instead of a duration (with duration forever); must be in the future."
+    )
+
+
+class BulkBlockIn(BlockIn):
+    contact_ids: list[int] = Field(
+        min_length=1, max_length=BULK_BLOCK_MAX, description=f"1 to {BULK_BLOCK_MAX} contact ids, blocked together."
+    )
+
+
+class BulkBlockResult(Schema):
+    blocked: list[int] = Field(description="The contacts this request blocked.")
+    already_blocked: list[int] = Field(description="Contacts that were blocked already; left as they were.")
+    tickets_resolved: int
 
 
 class BlockResult(Schema):
@@ -161,6 +182,7 @@ def contact_out(contact: Contact) -> dict:
             "note": contact.blocked_note,
             "blocked_by": person(contact.blocked_by),
             "blocked_at": contact.blocked_at,
+            "ends_at": contact.blocked_until,
         }
     return {
         "id": contact.pk,
@@ -184,6 +206,33 @@ def list_contacts(request, filters: Query[ContactFilters]):
         contacts = contacts.filter(is_blocked=filters.blocked)
     page = contacts.select_related("blocked_by").order_by("name", "id")[filters.offset : filters.offset + filters.limit]
     return {"items": [contact_out(c) for c in page], "count": contacts.count()}
+
+
+@router.post(
+    "/bulk-block",
+    response=responses({200: BulkBlockResult}, 400, 401, 403, 404, 422),
+    summary="Block several contacts at once",
+    description="One reason, note and end for all, in one transaction. Needs contacts.block_contact and the "
+    "feature on. 404 if an id is not a contact (nothing is blocked then); contacts blocked already are reported.",
+)
+def bulk_block(request, payload: BulkBlockIn):
+    if not request.auth.has_perm("contacts.view_contact"):
+        raise errors.Forbidden(errors.NO_PERMISSION_VIEW_CONTACTS)
+    if payload.until is not None and payload.duration != FOREVER:
+        raise errors.Invalid(errors.BLOCK_END_TWICE)
+    result = block_contacts(
+        actor=request.auth,
+        contact_ids=payload.contact_ids,
+        reason=payload.reason,
+        note=payload.note,
+        resolve_open_tickets=payload.close_open_tickets,
+        until=payload.until or block_end(payload.duration),
+    )
+    return {
+        "blocked": [c.pk for c in result.blocked],
+        "already_blocked": [c.pk for c in result.already_blocked],
+        "tickets_resolved": result.tickets_resolved,
+    }
 
 
 @router.get(
@@ -214,12 +263,15 @@ def show_contact(request, contact_id: int = ContactId):
 )
 def block(request, payload: BlockIn, contact_id: int = ContactId):
     contact = get_contact_for(request.auth, contact_id)
+    if payload.until is not None and payload.duration != FOREVER:
+        raise errors.Invalid(errors.BLOCK_END_TWICE)
     made = block_contact(
         actor=request.auth,
         contact=contact,
         reason=payload.reason,
         note=payload.note,
         resolve_open_tickets=payload.close_open_tickets,
+        until=payload.until or block_end(payload.duration),
     )
     return {
         "contact": contact_out(get_contact_for(request.auth, contact_id)),

@@ -10,6 +10,7 @@ tickets.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -17,10 +18,11 @@ from django.utils import timezone
 
 from blockdesk import errors
 from blockdesk.display import person_name
+from settings_app.models import SystemSettings
 from settings_app.switches import current_switches
 from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
 
-from .models import AuditEntry, Block, BlockReason, Contact, UnblockChoice
+from .models import AuditEntry, Block, BlockReason, Contact, LiftedWith, UnblockChoice
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ def release_status() -> str:
     """Where a released ticket goes: the BOT when it is on, else Unassigned."""
     return TicketStatus.BOT if current_switches().bot_enabled else TicketStatus.UNASSIGNED
 
+
+# Who the audit trail says lifted a block that ended by itself.
+EXPIRY_ACTOR = "block expiry"
 
 # The timeline note each open ticket gets when its contact is blocked: who, why, and what became of the ticket.
 BLOCK_NOTE_RESOLVED = "Contact blocked by {actor} ({reason}): ticket resolved."
@@ -85,8 +90,16 @@ def _add_notes(rows: Sequence[tuple[int, int]], *, body: str, actor, at) -> None
     )
 
 
-def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resolve_open_tickets: bool = True) -> Block:
-    """Block the contact so its later messages go to the supervisors' Blocked list."""
+def block_contact(
+    *,
+    actor,
+    contact: Contact,
+    reason: str,
+    note: str = "",
+    resolve_open_tickets: bool = True,
+    until: datetime | None = None,
+) -> Block:
+    """Block the contact so its later messages go to the supervisors' Blocked list; until None blocks for good."""
     refusal = block_refusal(actor)
     if refusal == errors.BLOCKING_DISABLED:
         raise errors.FeatureDisabled(refusal)
@@ -97,9 +110,13 @@ def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resol
     note = note.strip()
     with transaction.atomic():
         contact = _lock_contact(contact.pk)
-        if contact.is_blocked:
-            raise errors.Conflict(errors.ALREADY_BLOCKED)
         now = timezone.now()
+        if until is not None and until <= now:
+            raise errors.Invalid(errors.BLOCK_END_PAST)
+        if contact.is_blocked and not block_has_ended(contact, now):
+            raise errors.Conflict(errors.ALREADY_BLOCKED)
+        if contact.is_blocked:  # a timed block that ended a moment ago: lift it first, as the sweep would
+            lift_block_at_expiry(contact, now=now)
         open_tickets = list(Ticket.objects.open().filter(contact=contact).values_list("id", "channel_id"))
         if open_tickets:
             template = BLOCK_NOTE_RESOLVED if resolve_open_tickets else BLOCK_NOTE_LEFT_OPEN
@@ -111,20 +128,92 @@ def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resol
             Ticket.objects.filter(id__in=[ticket_id for ticket_id, _ in open_tickets]).update(**changes)
         resolved = len(open_tickets) if resolve_open_tickets else 0
         block = Block.objects.create(
-            contact=contact, reason=reason, note=note, blocked_by=actor, blocked_at=now, tickets_resolved=resolved
+            contact=contact,
+            reason=reason,
+            note=note,
+            blocked_by=actor,
+            blocked_at=now,
+            ends_at=until,
+            tickets_resolved=resolved,
         )
         contact.is_blocked = True
         contact.blocked_reason = reason
         contact.blocked_note = note
         contact.blocked_at = now
         contact.blocked_by = actor
-        contact.save(
-            update_fields=["is_blocked", "blocked_reason", "blocked_note", "blocked_at", "blocked_by", "updated_at"]
-        )
+        contact.blocked_until = until
+        contact.save(update_fields=[*_BLOCK_FIELDS, "updated_at"])
         AuditEntry.objects.create(
             action=AuditEntry.Action.BLOCKED, actor=actor, contact=contact, block=block, tickets=resolved, at=now
         )
     return block
+
+
+# The most contacts one bulk block takes: a page of the contacts list is 25.
+BULK_BLOCK_MAX = 200
+
+
+@dataclass(frozen=True)
+class BulkBlocked:
+    """What a bulk block did: the contacts it blocked, those that were blocked already, the tickets it resolved."""
+
+    blocked: list[Contact]
+    already_blocked: list[Contact]
+    tickets_resolved: int
+
+
+def bulk_block_selection(contact_ids: Sequence[int]) -> tuple[list[Contact], int]:
+    """The live contacts behind the ids, in id order, and how many open tickets they hold (the confirmation)."""
+    contacts = list(Contact.objects.live().filter(pk__in=set(contact_ids)).order_by("pk"))
+    open_tickets = Ticket.objects.open().filter(contact__in=[c.pk for c in contacts if not c.is_blocked]).count()
+    return contacts, open_tickets
+
+
+def block_contacts(
+    *,
+    actor,
+    contact_ids: Sequence[int],
+    reason: str,
+    note: str = "",
+    resolve_open_tickets: bool = True,
+    until: datetime | None = None,
+) -> BulkBlocked:
+    """Block several contacts with one reason and end, all or nothing; those blocked already are left as they are.
+
+    Contacts are locked one by one in id order, as every block does, so two bulk
+    blocks over the same contacts cannot deadlock.
+    """
+    refusal = block_refusal(actor)
+    if refusal == errors.BLOCKING_DISABLED:
+        raise errors.FeatureDisabled(refusal)
+    if refusal:
+        raise errors.Forbidden(refusal)
+    ids = sorted(set(contact_ids))
+    if not ids:
+        raise errors.Invalid(errors.NO_CONTACTS_SELECTED)
+    if len(ids) > BULK_BLOCK_MAX:
+        raise errors.Invalid(errors.TOO_MANY_CONTACTS.format(limit=BULK_BLOCK_MAX))
+    contacts = list(Contact.objects.live().filter(pk__in=ids).order_by("pk"))
+    if len(contacts) != len(ids):
+        raise errors.NotFound(errors.CONTACTS_GONE)
+    blocked, already, resolved = [], [], 0
+    with transaction.atomic():
+        for contact in contacts:
+            try:
+                block = block_contact(
+                    actor=actor,
+                    contact=contact,
+                    reason=reason,
+                    note=note,
+                    resolve_open_tickets=resolve_open_tickets,
+                    until=until,
+                )
+            except errors.Conflict:
+                already.append(contact)
+            else:
+                blocked.append(contact)
+                resolved += block.tickets_resolved
+    return BulkBlocked(blocked=blocked, already_blocked=already, tickets_resolved=resolved)
 
 
 def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
@@ -141,52 +230,150 @@ def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
         contact = _lock_contact(contact.pk)
         if not contact.is_blocked:
             raise errors.Conflict(errors.NOT_BLOCKED)
-        now = timezone.now()
-        block = Block.objects.filter(contact=contact, lifted_at__isnull=True).first()
-        if block is None:  # a contact marked blocked by hand, outside block_contact
-            block = Block(
-                contact=contact, reason=contact.blocked_reason or BlockReason.OTHER, blocked_at=contact.blocked_at
-            )
-        blocked = list(
-            Ticket.objects.filter(contact=contact, status=TicketStatus.BLOCKED).values_list("id", "channel_id")
-        )
-        ticket_ids = [ticket_id for ticket_id, _ in blocked]
-        if choice == UnblockChoice.UNBLOCK_ALL:
-            if blocked:
-                _add_notes(
-                    blocked, body=f"Contact unblocked by {person_name(actor)} (Unblock All)", actor=actor, at=now
-                )
-                Ticket.objects.filter(id__in=ticket_ids).update(
-                    status=release_status(), message_count=F("message_count") + 1, updated_at=now
-                )
-            block.tickets_released = len(blocked)
-            action = AuditEntry.Action.UNBLOCKED_ALL
-        else:
-            deleted_messages = _delete_tickets(ticket_ids)
-            block.tickets_deleted = len(ticket_ids)
-            block.messages_deleted = deleted_messages
-            action = AuditEntry.Action.DELETED_ALL
-        block.lifted_by = actor
-        block.lifted_at = now
-        block.lifted_with = choice
-        block.save()
-        contact.is_blocked = False
-        contact.blocked_reason = ""
-        contact.blocked_note = ""
-        contact.blocked_at = None
-        contact.blocked_by = None
-        contact.save(
-            update_fields=["is_blocked", "blocked_reason", "blocked_note", "blocked_at", "blocked_by", "updated_at"]
-        )
-        AuditEntry.objects.create(
-            action=action,
+        return _lift(
+            contact,
+            choice=choice,
             actor=actor,
-            contact=contact,
-            block=block,
-            tickets=len(blocked),
-            messages=block.messages_deleted,
-            at=now,
+            now=timezone.now(),
+            note=f"Contact unblocked by {person_name(actor)} ({UnblockChoice(choice).label})",
         )
+
+
+def block_has_ended(contact: Contact, now: datetime) -> bool:
+    """A timed block whose end has come: over for routing at once, lifted by the next look at it."""
+    return contact.is_blocked and contact.blocked_until is not None and contact.blocked_until <= now
+
+
+def lift_block_at_expiry(contact: Contact, *, now: datetime) -> Block:
+    """Lift an ended timed block as Unblock All does; the caller holds the contact's row lock.
+
+    Routing calls it for a message from a contact whose block has just ended,
+    the sweep (lift_ended_blocks) for the rest, so the block is over the moment
+    it ends whoever looks first.
+    """
+    return _lift(
+        contact,
+        choice=UnblockChoice.UNBLOCK_ALL,
+        actor=None,
+        now=now,
+        note="Block ended at expiry (Unblock All)",
+        lifted_with=LiftedWith.EXPIRED,
+        action=AuditEntry.Action.BLOCK_EXPIRED,
+    )
+
+
+def lift_ended_blocks(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The sweep: lift every timed block that has ended (each in its own transaction); return how many."""
+    now = now or timezone.now()
+    due = list(
+        Contact.objects.filter(is_blocked=True, blocked_until__lte=now)
+        .order_by("blocked_until")[:limit]
+        .values_list("pk", flat=True)
+    )
+    lifted = 0
+    for contact_id in due:
+        with transaction.atomic():
+            contact = _lock_contact(contact_id)
+            if block_has_ended(contact, now):  # another worker, routing or a person may have been first
+                lift_block_at_expiry(contact, now=now)
+                lifted += 1
+    return lifted
+
+
+# Who the audit trail says deleted blocked tickets that stayed quiet past the retention period.
+RETENTION_ACTOR = "retention"
+
+
+def delete_quiet_blocked_tickets(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The retention sweep: delete blocked tickets quiet for longer than the setting, as Delete All does.
+
+    Off while blocked_ticket_retention_days is unset. Their message ids are
+    remembered, so a re-delivery stays deleted; one audit row per contact. The
+    contact stays blocked. Returns the tickets deleted.
+    """
+    days = SystemSettings.load().blocked_ticket_retention_days
+    if not days:
+        return 0
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days)
+    quiet = Ticket.objects.filter(status=TicketStatus.BLOCKED, last_message_at__lt=cutoff)
+    contact_ids = sorted(set(quiet.order_by("last_message_at")[:limit].values_list("contact_id", flat=True)))
+    deleted = 0
+    for contact_id in contact_ids:
+        with transaction.atomic():
+            contact = _lock_contact(contact_id)
+            ticket_ids = list(quiet.filter(contact=contact).values_list("id", flat=True))
+            if not ticket_ids:  # released, answered or deleted since the look
+                continue
+            messages = _delete_tickets(ticket_ids)
+            AuditEntry.objects.create(
+                action=AuditEntry.Action.RETENTION_DELETED,
+                actor_name=RETENTION_ACTOR,
+                contact=contact,
+                tickets=len(ticket_ids),
+                messages=messages,
+                change=f"quiet for more than {days} days",
+                at=now,
+            )
+            deleted += len(ticket_ids)
+    return deleted
+
+
+_BLOCK_FIELDS = ["is_blocked", "blocked_reason", "blocked_note", "blocked_at", "blocked_by", "blocked_until"]
+
+
+def _lift(
+    contact: Contact,
+    *,
+    choice: str,
+    actor,
+    now: datetime,
+    note: str,
+    lifted_with: str | None = None,
+    action: str | None = None,
+) -> Block:
+    """End the contact's current block: release (Unblock All) or delete (Delete All) its blocked tickets."""
+    block = Block.objects.filter(contact=contact, lifted_at__isnull=True).first()
+    if block is None:  # a contact marked blocked by hand, outside block_contact
+        block = Block(
+            contact=contact, reason=contact.blocked_reason or BlockReason.OTHER, blocked_at=contact.blocked_at
+        )
+    blocked = list(Ticket.objects.filter(contact=contact, status=TicketStatus.BLOCKED).values_list("id", "channel_id"))
+    ticket_ids = [ticket_id for ticket_id, _ in blocked]
+    if choice == UnblockChoice.UNBLOCK_ALL:
+        if blocked:
+            _add_notes(blocked, body=note, actor=actor, at=now)
+            Ticket.objects.filter(id__in=ticket_ids).update(
+                status=release_status(), message_count=F("message_count") + 1, updated_at=now
+            )
+        block.tickets_released = len(blocked)
+        action = action or AuditEntry.Action.UNBLOCKED_ALL
+    else:
+        deleted_messages = _delete_tickets(ticket_ids)
+        block.tickets_deleted = len(ticket_ids)
+        block.messages_deleted = deleted_messages
+        action = action or AuditEntry.Action.DELETED_ALL
+    block.lifted_by = actor
+    block.lifted_at = now
+    block.lifted_with = lifted_with or choice
+    block.save()
+    contact.is_blocked = False
+    contact.blocked_reason = ""
+    contact.blocked_note = ""
+    contact.blocked_at = None
+    contact.blocked_by = None
+    contact.blocked_until = None
+    contact.save(update_fields=[*_BLOCK_FIELDS, "updated_at"])
+    AuditEntry.objects.create(
+        action=action,
+        actor=actor,
+        actor_name="" if actor else EXPIRY_ACTOR,
+        contact=contact,
+        block=block,
+        tickets=len(blocked),
+        messages=block.messages_deleted,
+        at=now,
+    )
     return block
 
 

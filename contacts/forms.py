@@ -4,6 +4,7 @@ from django import forms
 
 from blockdesk import errors
 
+from .block_ends import DURATION_CHOICES, FOREVER, UNTIL_DATE, block_end
 from .editing import clean_profile
 from .models import BlockReason, UnblockChoice
 
@@ -27,8 +28,25 @@ class ContactFilterForm(forms.Form):
 class BlockContactForm(forms.Form):
     reason = forms.ChoiceField(choices=BlockReason.choices, initial=BlockReason.SPAM, widget=forms.RadioSelect)
     note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    duration = forms.ChoiceField(
+        choices=DURATION_CHOICES,
+        initial=FOREVER,
+        required=False,
+        error_messages={"invalid_choice": errors.BLOCK_DURATION_INVALID},
+    )
+    until = forms.DateField(required=False, error_messages={"invalid": "Enter the date as YYYY-MM-DD."})
     resolve_open_tickets = forms.BooleanField(label="Resolve this contact's open tickets", required=False, initial=True)
     next = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if "duration" in data and "until" in data:
+            duration = data["duration"] or FOREVER
+            try:
+                data["ends_at"] = block_end(duration, data["until"])
+            except errors.Invalid as invalid:
+                self.add_error("until" if duration == UNTIL_DATE else "duration", invalid.detail)
+        return data
 
 
 class UnblockContactForm(forms.Form):
@@ -60,3 +78,28 @@ class MergeSearchForm(forms.Form):
 
     def text(self) -> str:
         return self.cleaned_data["q"] if self.is_valid() else ""
+
+
+class BulkBlockForm(BlockContactForm):
+    """The contacts list's Block selected: the ticked contacts, then the block form's fields once for all."""
+
+    contact = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={"required": errors.NO_CONTACTS_SELECTED, "invalid_choice": errors.BAD_CONTACT_SELECTION},
+    )
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        ids = data.getlist("contact") if data is not None else []
+        # Any whole number is a choice; whether it is a contact is the domain's to say.
+        self.fields["contact"].choices = [(value, value) for value in ids if value.isdigit() and len(value) <= 18]
+
+    def selected(self) -> list[int]:
+        return self.cleaned_data.get("contact") or []
+
+    def first_error(self) -> str:
+        for field in ("contact", "__all__", "duration", "until", "reason", "note"):
+            if field in self.errors:
+                return self.errors[field][0]
+        return next(iter(self.errors.values()))[0]

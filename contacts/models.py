@@ -141,6 +141,9 @@ class Contact(models.Model):
     blocked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When a timed block ends by itself; None blocks until someone unblocks. Past it the block is over
+    # for routing at once (contacts.block_expiry), and the sweep lifts it for everyone else.
+    blocked_until = models.DateTimeField(null=True, blank=True)
     # Set on the tombstone a merge leaves: its id answers with the survivor's.
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_contacts"
@@ -160,7 +163,7 @@ class Contact(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(is_blocked=True, blocked_at__isnull=False)
-                | Q(is_blocked=False, blocked_at__isnull=True, blocked_reason=""),
+                | Q(is_blocked=False, blocked_at__isnull=True, blocked_reason="", blocked_until__isnull=True),
                 name="contact_block_fields_match_is_blocked",
             ),
             models.CheckConstraint(
@@ -169,6 +172,8 @@ class Contact(models.Model):
         ]
         indexes = [
             models.Index(fields=["is_blocked", "-blocked_at"], name="contact_blocked_recent"),
+            # The expiry sweep's look-up: only timed blocks are in it.
+            models.Index(fields=["blocked_until"], name="contact_block_ends", condition=Q(blocked_until__isnull=False)),
             # Routing's look-up of the person a new address belongs to (contacts.addresses.person_key).
             models.Index(fields=["phone"], name="contact_phone"),
             models.Index(Lower("email"), name="contact_email_lower"),
@@ -209,6 +214,7 @@ class LiftedWith(models.TextChoices):
     UNBLOCK_ALL = UnblockChoice.UNBLOCK_ALL.value, UnblockChoice.UNBLOCK_ALL.label
     DELETE_ALL = UnblockChoice.DELETE_ALL.value, UnblockChoice.DELETE_ALL.label
     MERGED = "merged", "Merged into the other contact's block"
+    EXPIRED = "expired", "Lifted at expiry"
 
 
 class Block(models.Model):
@@ -221,6 +227,8 @@ class Block(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="blocks_made"
     )
     blocked_at = models.DateTimeField()
+    # When the block ends by itself; None: until someone unblocks.
+    ends_at = models.DateTimeField(null=True, blank=True)
     tickets_resolved = models.PositiveIntegerField(default=0, help_text="Open tickets resolved when blocking.")
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks_lifted"
@@ -271,6 +279,8 @@ class AuditAction(models.TextChoices):
     MERGED = "merged", "Merged contacts"
     EDITED = "edited", "Edited contact"
     TICKET_REOPENED = "ticket_reopened", "Reopened ticket"
+    BLOCK_EXPIRED = "block_expired", "Block lifted at expiry"
+    RETENTION_DELETED = "retention_deleted", "Deleted blocked tickets past retention"
 
 
 # Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.
@@ -282,6 +292,8 @@ CONTACT_AUDIT_ACTIONS = [
     AuditAction.TICKET_DELETED,
     AuditAction.MERGED,
     AuditAction.EDITED,
+    AuditAction.BLOCK_EXPIRED,
+    AuditAction.RETENTION_DELETED,
 ]
 CHANNEL_AUDIT_ACTIONS = [
     AuditAction.CHANNEL_CREATED,

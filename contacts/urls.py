@@ -6,6 +6,7 @@ app_name = "contacts"
 
 urlpatterns = [
     path("", views.contact_list, name="list"),
+    path("block/", views.bulk_block, name="bulk_block"),
     path("<int:pk>/", views.contact_detail, name="detail"),
     path("<int:pk>/block/", views.block, name="block"),
     path("<int:pk>/unblock/", views.unblock, name="unblock"),

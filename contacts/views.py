@@ -16,25 +16,30 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from blockdesk import errors
-from blockdesk.console import console_view, fail, go_to, render_page_or_dialog, require_permission, safe_next
+from blockdesk.console import console_view, fail, go_to, perform, render_page_or_dialog, require_permission, safe_next
+from blockdesk.display import format_when
 from tickets.access import visible_tickets
 from tickets.destination import ContactChannels, blocked_contact_summary, whose
 from tickets.models import TicketStatus
 
 from .access import get_contact_for, visible_blocked_counts
 from .blocking import (
+    BULK_BLOCK_MAX,
+    BulkBlocked,
     block_contact,
+    block_contacts,
     block_refusal,
+    bulk_block_selection,
     release_status,
     unblock_contact,
     unblock_refusal,
 )
 from .duplicates import possible_duplicates
 from .editing import edit_refusal
-from .forms import BLOCKED, BlockContactForm, ContactFilterForm, UnblockContactForm
+from .forms import BLOCKED, BlockContactForm, BulkBlockForm, ContactFilterForm, UnblockContactForm
 from .merging import merge_refusal
 from .models import Contact, ContactIdentity, UnblockChoice
 
@@ -68,7 +73,14 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         Prefetch("identities", queryset=ContactIdentity.objects.select_related("channel").order_by("channel__name"))
     )
     page = Paginator(rows, CONTACTS_PER_PAGE).get_page(page_number)
-    context = {"tab": tab, "q": q, "counts": counts, "page": page, "contacts": page.object_list}
+    context = {
+        "tab": tab,
+        "q": q,
+        "counts": counts,
+        "page": page,
+        "contacts": page.object_list,
+        "can_block": block_refusal(request.user) is None,
+    }
     return render(request, "contacts/list.html", context)
 
 
@@ -133,17 +145,69 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
             resolve_open_tickets=form.cleaned_data["resolve_open_tickets"],
+            until=form.cleaned_data["ends_at"],
         )
     except errors.Invalid as error:
         form.add_error("reason", error.detail)
         return _render_block_form(request, contact, form)
     except errors.Conflict as error:
         return fail(request, f"{contact}: {error.detail}", next_url or reverse("contacts:detail", args=[contact.pk]))
-    text = f"{contact} is blocked."
+    text = f"{contact} is blocked" + (f" until {format_when(block_row.ends_at)}." if block_row.ends_at else ".")
     if block_row.tickets_resolved:
         text += f" {_plural(block_row.tickets_resolved, 'open ticket')} resolved."
     messages.success(request, f"{text} {blocked_contact_summary(ContactChannels.load(contact).destinations())}")
     return redirect(next_url or _blocked_tab_url())
+
+
+@login_required
+@console_view
+@view_contacts_required
+@require_POST
+def bulk_block(request: HttpRequest) -> HttpResponse:
+    """Block selected: the first POST (from the list) asks to confirm, the second (confirm=on) blocks."""
+    refusal = block_refusal(request.user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = BulkBlockForm(request.POST)
+    list_url = reverse("contacts:list")
+    if not form.is_valid() and "contact" in form.errors:
+        return fail(request, form.first_error(), list_url)
+    ids = form.selected()
+    if len(ids) > BULK_BLOCK_MAX:
+        return fail(request, errors.TOO_MANY_CONTACTS.format(limit=BULK_BLOCK_MAX), list_url)
+    if not form.is_valid() or not form.cleaned_data["confirm"]:
+        contacts, open_tickets = bulk_block_selection(ids)
+        context = {
+            "form": form,
+            "show_errors": "confirm" in request.POST,
+            "contacts": contacts,
+            "to_block": [c for c in contacts if not c.is_blocked],
+            "open_tickets": open_tickets,
+        }
+        return render(request, "contacts/bulk_block.html", context)
+    data = form.cleaned_data
+    return perform(
+        request,
+        lambda: block_contacts(
+            actor=request.user,
+            contact_ids=ids,
+            reason=data["reason"],
+            note=data["note"],
+            resolve_open_tickets=data["resolve_open_tickets"],
+            until=data["ends_at"],
+        ),
+        done=_bulk_block_done,
+        success=_blocked_tab_url(),
+        failure=list_url,
+    )
+
+
+def _bulk_block_done(result: BulkBlocked) -> str:
+    text = f"{_plural(len(result.blocked), 'contact')} blocked"
+    text += f", {_plural(result.tickets_resolved, 'open ticket')} resolved." if result.tickets_resolved else "."
+    if result.already_blocked:
+        text += f" Already blocked, left as they were: {', '.join(str(c) for c in result.already_blocked)}."
+    return text
 
 
 def _render_block_form(request: HttpRequest, contact: Contact, form: BlockContactForm) -> HttpResponse:

@@ -1,5 +1,6 @@
-"""Staff API for the system switches, who answers BOT tickets and the waiting alert: anyone signed in reads them,
-administrators change them (the bot webhook's URL and secret too; the secret is never read back)."""
+"""Staff API for the system switches, who answers BOT tickets, the waiting alert and blocked ticket retention:
+anyone signed in reads them, administrators change them (the bot webhook's URL and secret too; the secret is
+never read back)."""
 
 from django.db import transaction
 from ninja import Router, Schema
@@ -10,6 +11,7 @@ from blockdesk.api_schemas import responses
 
 from .bot import current_answerer, update_bot
 from .models import BotAnswerer
+from .retention import retention_days, update_retention
 from .switches import current_switches, update_switches
 
 router = Router(tags=["settings"], auth=PersonalToken())
@@ -24,6 +26,9 @@ class SwitchesOut(Schema):
     waiting_alert_minutes: int = Field(
         description="Queues show a customer's wait as late from this many minutes on; the SLA view counts them."
     )
+    blocked_ticket_retention_days: int | None = Field(
+        description="Blocked tickets quiet for longer are deleted as by Delete All; null: kept."
+    )
 
 
 class SwitchesPatch(Schema):
@@ -37,6 +42,9 @@ class SwitchesPatch(Schema):
     waiting_alert_minutes: StrictInt | None = Field(
         None, description="A whole number of minutes, 1 to 1440; anything else is refused with 422."
     )
+    blocked_ticket_retention_days: StrictInt | None = Field(
+        None, description="1 to 3650 days; 0 switches retention off; left out (or null) keeps it as it is."
+    )
 
 
 def _out(switches, answerer: str) -> dict:
@@ -45,6 +53,7 @@ def _out(switches, answerer: str) -> dict:
         "bot_enabled": switches.bot_enabled,
         "bot_answerer": answerer,
         "waiting_alert_minutes": switches.waiting_alert_minutes,
+        "blocked_ticket_retention_days": retention_days(),
     }
 
 
@@ -73,4 +82,6 @@ def change_settings(request, payload: SwitchesPatch):
             webhook_url=payload.bot_webhook_url,
             webhook_secret=payload.bot_webhook_secret,
         )
+        if payload.blocked_ticket_retention_days is not None:
+            update_retention(actor=request.auth, days=payload.blocked_ticket_retention_days or None)
     return _out(switches, bot.answerer)

@@ -41,6 +41,13 @@ class SystemSettings(models.Model):
         default=15,
         help_text="Queues colour a customer's waiting time past this many minutes; the SLA view counts them.",
     )
+    blocked_ticket_retention_days = models.PositiveIntegerField(
+        "blocked ticket retention (days)",
+        null=True,
+        blank=True,
+        help_text="Blocked tickets quiet for longer are deleted as by Delete All (their message ids remembered). "
+        "Empty keeps them until a supervisor acts.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -17,6 +17,7 @@ from blockdesk.console import console_view, require_permission
 
 from .bot import SECRET_MAX_LENGTH, bot_config, update_bot
 from .models import BotAnswerer, SystemSettings
+from .retention import RETENTION_INVALID, check_retention, retention_days, update_retention
 from .switches import WAITING_ALERT_INVALID, check_waiting_alert, current_switches, update_switches
 
 
@@ -37,6 +38,23 @@ class SwitchesForm(forms.Form):
     )
     # Left out of a POST (a script's), the stored alert stays; the page's field is required in the browser.
     waiting_alert_minutes = forms.CharField(label="Waiting alert (minutes)", required=False)
+    # Empty switches retention off; left out of a POST (a script's), the stored value stays.
+    blocked_ticket_retention_days = forms.CharField(label="Blocked ticket retention (days)", required=False)
+
+    def clean_blocked_ticket_retention_days(self) -> int | None | bool:
+        """The days, None for off, or False when the POST left the field out (keep what is stored)."""
+        value = self.cleaned_data["blocked_ticket_retention_days"].strip()
+        if "blocked_ticket_retention_days" not in self.data:
+            return False
+        if value == "":
+            return None
+        if not re.fullmatch(r"[0-9]{1,4}", value):
+            raise forms.ValidationError(RETENTION_INVALID)
+        try:
+            check_retention(int(value))
+        except errors.Invalid as exc:
+            raise forms.ValidationError(exc.detail) from exc
+        return int(value)
 
     def clean_waiting_alert_minutes(self) -> int | None:
         """At most 4 digits ("30", not "30.0", "3e1" or "+30"), then the domain's range."""
@@ -59,6 +77,12 @@ ANSWERED_BY = {
 }
 
 
+def _retention_sentence(days: int | None) -> str:
+    if days:
+        return f"blocked tickets quiet for more than {days} days are deleted."
+    return "blocked tickets are kept until a supervisor acts."
+
+
 def _on_off(value: bool) -> str:
     return "on" if value else "off"
 
@@ -75,7 +99,12 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             return redirect("settings_app:page")
     else:
         form = SwitchesForm(
-            initial={**asdict(current_switches()), "bot_answerer": bot.answerer, "bot_webhook_url": bot.webhook_url}
+            initial={
+                **asdict(current_switches()),
+                "bot_answerer": bot.answerer,
+                "bot_webhook_url": bot.webhook_url,
+                "blocked_ticket_retention_days": retention_days() or "",
+            }
         )
     last_change = SystemSettings.objects.select_related("updated_by").filter(pk=SystemSettings.SINGLETON_PK).first()
     context = {"form": form, "last_change": last_change, "bot_secret_set": bot.has_secret}
@@ -99,6 +128,8 @@ def _save(request: HttpRequest, form: SwitchesForm) -> bool:
                 webhook_url=data["bot_webhook_url"].strip(),
                 webhook_secret=data["bot_webhook_secret"] or None,
             )
+            if data["blocked_ticket_retention_days"] is not False:
+                update_retention(actor=request.user, days=data["blocked_ticket_retention_days"])
     except errors.Invalid as exc:
         form.add_error(None, exc.detail)
         return False
@@ -106,6 +137,7 @@ def _save(request: HttpRequest, form: SwitchesForm) -> bool:
         request,
         f"System settings saved: blocking contacts is {_on_off(switches.block_contacts_enabled)}, "
         f"the BOT is {_on_off(switches.bot_enabled)}, BOT tickets are answered by "
-        f"{ANSWERED_BY[bot.answerer]}, and queues show a wait in red from {switches.waiting_alert_minutes} min.",
+        f"{ANSWERED_BY[bot.answerer]}, queues show a wait in red from {switches.waiting_alert_minutes} min, "
+        f"and {_retention_sentence(retention_days())}",
     )
     return True

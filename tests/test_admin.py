@@ -135,7 +135,7 @@ def test_block_action_asks_for_reason_note_and_resolving(admin_client, blocking_
     response = act(admin_client, "block_selected", [contact])
 
     assert response.templates[0].name == "admin/contacts/contact/block.html"
-    assert set(response.context["form"].fields) == {"reason", "note", "resolve_open_tickets"}
+    assert set(response.context["form"].fields) == {"reason", "note", "resolve_open_tickets", "duration", "until"}
     assert response.context["form"]["resolve_open_tickets"].initial is True
     assert not Contact.objects.get(pk=contact.pk).is_blocked
 
@@ -156,6 +156,20 @@ def test_block_action_blocks_each_contact_through_the_domain(admin_client, admin
     }
     assert AuditEntry.objects.filter(action=AuditEntry.Action.BLOCKED).count() == 2
     assert Ticket.objects.get(contact=first).status == TicketStatus.RESOLVED
+
+
+def test_block_action_makes_timed_blocks_and_refuses_a_past_date(admin_client, blocking_on):
+    timed, late = factories.ContactFactory(), factories.ContactFactory()
+
+    act(admin_client, "block_selected", [timed], apply="1", reason="spam", duration="7d")
+    response = act(
+        admin_client, "block_selected", [late], apply="1", reason="spam", duration="date", until="2020-01-01"
+    )
+
+    ends = Contact.objects.get(pk=timed.pk).blocked_until
+    assert ends is not None and Block.objects.get(contact=timed).ends_at == ends
+    assert errors.BLOCK_END_PAST in response.content.decode()
+    assert not Contact.objects.get(pk=late.pk).is_blocked
 
 
 def test_block_action_can_keep_open_tickets_open(admin_client, channel, blocking_on):

@@ -30,6 +30,7 @@ from contacts.addresses import (
     normalise_phone,
     person_key,
 )
+from contacts.blocking import block_has_ended, lift_block_at_expiry, release_status
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.switches import current_switches
 
@@ -169,6 +170,7 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
             people, people_tickets = _people_of(channel, {i.contact_id for i in new})
             open_tickets.update(people_tickets)
             contacts.update(_add_addresses(channel, new, people))
+        _lift_ended_blocks(contacts, open_tickets, now=now)
         routed = _store(channel, contacts, open_tickets, fresh, now=now)
         results, answered = [], set()
         for inbound in inbounds:
@@ -188,6 +190,21 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
                 results.append(routed[inbound.message_id])
         notify_inbound(results)
         return results
+
+
+def _lift_ended_blocks(contacts: dict[str, Contact], open_tickets: dict[int, Ticket], *, now: datetime) -> None:
+    """A timed block that has ended is over for this message: lift it now, its row locked, as the sweep would.
+
+    Rare (only a message that beats the sweep); the usual message costs no statement here.
+    """
+    for pk in {contact.pk for contact in contacts.values() if block_has_ended(contact, now)}:
+        same = [contact for contact in contacts.values() if contact.pk == pk]
+        lift_block_at_expiry(same[0], now=now)
+        for contact in same[1:]:
+            contact.is_blocked, contact.blocked_until = False, None
+        ticket = open_tickets.get(pk)
+        if ticket is not None and ticket.status == TicketStatus.BLOCKED:
+            ticket.status = release_status()
 
 
 def _people_of(channel: Channel, addresses: set[str]) -> tuple[dict[str, Contact], dict[int, Ticket]]:

@@ -29,10 +29,11 @@ def test_every_operation_documents_its_answers_with_a_schema(client):
     document = client.get(f"{API}/openapi.json").json()
 
     operations = [(path, method, op) for path, item in document["paths"].items() for method, op in item.items()]
-    assert len(operations) == 22
+    assert len(operations) == 23
     assert {(path, method) for path, method, _ in operations} >= {
         (f"{API}/contacts/{{contact_id}}", "patch"),
         (f"{API}/contacts/{{contact_id}}/merge", "post"),
+        (f"{API}/contacts/bulk-block", "post"),
         (f"{API}/search", "get"),
         (f"{API}/messages/{{message_id}}/retry", "post"),
         (f"{API}/outbound/receipts", "post"),

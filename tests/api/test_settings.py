@@ -12,7 +12,7 @@ from .conftest import API
 pytestmark = pytest.mark.django_db
 
 # The waiting alert the switches' answers carry, untouched by these tests (the default).
-ALERT = {"waiting_alert_minutes": 15}
+ALERT = {"waiting_alert_minutes": 15, "blocked_ticket_retention_days": None}
 
 
 def patch(client, body):

@@ -121,6 +121,13 @@ NOBODY = [
     Refusal("GET", "/contacts/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
     Refusal("GET", "/contacts/{contact}/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
     Refusal("GET", "/contacts/{contact}/block/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
+    Refusal(
+        "POST",
+        "/contacts/block/",
+        403,
+        errors.NO_PERMISSION_VIEW_CONTACTS,
+        {"contact": "{contact}", "reason": "spam", "confirm": "on"},
+    ),
     Refusal("POST", "/contacts/{contact}/block/", 403, errors.NO_PERMISSION_VIEW_CONTACTS, {"reason": "spam"}),
     Refusal("GET", "/contacts/{blocked_contact}/unblock/", 403, errors.NO_PERMISSION_VIEW_CONTACTS),
     Refusal(
@@ -198,6 +205,7 @@ def _state() -> list:
         list(Ticket.objects.order_by("pk").values_list("pk", "status", "assignee", "message_count", "closed_at")),
         list(Message.objects.order_by("pk").values_list("pk", "delivery_state", "attempts")),
         list(SavedReply.objects.order_by("pk").values_list("pk", "owner", "title", "body")),
+        list(Contact.objects.order_by("pk").values_list("pk", "is_blocked", "blocked_until")),
     ]
 
 
@@ -255,6 +263,9 @@ def test_the_block_form_with_blocking_off_is_refused_before_its_input(logged_in,
         response = logged_in(agent).post(f"/contacts/{contact.pk}/block/", data)
         assert response.status_code == 403
         assert escape(errors.BLOCKING_DISABLED) in response.content.decode()
+        bulk = logged_in(agent).post("/contacts/block/", {**data, "contact": contact.pk, "confirm": "on"})
+        assert bulk.status_code == 403
+        assert escape(errors.BLOCKING_DISABLED) in bulk.content.decode()
     contact.refresh_from_db()
     assert not contact.is_blocked
 

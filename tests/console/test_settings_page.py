@@ -40,7 +40,8 @@ def test_saving_switches_both_on(logged_in, administrator, django_capture_on_com
     assert response.status_code == 302 and response["Location"] == PAGE
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "System settings saved: blocking contacts is on, the BOT is on, "
-        "BOT tickets are answered by nobody (they wait for a supervisor), and queues show a wait in red from 15 min."
+        "BOT tickets are answered by nobody (they wait for a supervisor), queues show a wait in red from 15 min, "
+        "and blocked tickets are kept until a supervisor acts."
     ]
     row = SystemSettings.objects.get()
     assert (row.block_contacts_enabled, row.bot_enabled, row.updated_by) == (True, True, administrator)

@@ -51,6 +51,13 @@ CONSOLE = [
     Row("GET", "contacts/<int:pk>/block/", "/contacts/{contact}/block/", (L, 200, 200, 200)),
     Row(
         "POST",
+        "contacts/block/",
+        "/contacts/block/",
+        (L, 302, 302, 302),
+        {"contact": "{contact}", "reason": "spam", "confirm": "on", "resolve_open_tickets": "on"},
+    ),
+    Row(
+        "POST",
         "contacts/<int:pk>/block/",
         "/contacts/{contact}/block/",
         (L, 302, 302, 302),
@@ -151,6 +158,14 @@ API = [
         "/api/v1/contacts/{contact}/block",
         (401, 200, 200, 200),
         {"reason": "spam", "note": "", "close_open_tickets": True},
+        api=True,
+    ),
+    Row(
+        "POST",
+        "api/v1/contacts/bulk-block",
+        "/api/v1/contacts/bulk-block",
+        (401, 200, 200, 200),
+        {"contact_ids": ["{contact}"], "reason": "spam"},
         api=True,
     ),
     Row(
@@ -303,6 +318,8 @@ def _own_token(world, persona):
 def _fill(value, values):
     if isinstance(value, str):
         return value.format(**values)
+    if isinstance(value, list):  # a JSON list of ids
+        return [int(_fill(item, values)) for item in value]
     return value
 
 

@@ -156,7 +156,7 @@ def test_saving_the_page_chooses_the_built_in_bot(logged_in, administrator, djan
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "System settings saved: blocking contacts is off, the BOT is on, BOT tickets are answered by the built-in bot, "
-        "and queues show a wait in red from 15 min."
+        "queues show a wait in red from 15 min, and blocked tickets are kept until a supervisor acts."
     ]
     assert current_answerer() == BotAnswerer.BUILTIN
     assert current_switches().bot_enabled
@@ -201,6 +201,7 @@ def test_the_api_sets_the_webhook_and_never_reads_the_secret_back(as_user, admin
         "bot_enabled": False,
         "bot_answerer": "webhook",
         "waiting_alert_minutes": 15,
+        "blocked_ticket_retention_days": None,
     }
     assert bot_config().webhook_secret == SECRET
     assert SECRET not in client.get("/api/v1/settings").content.decode()

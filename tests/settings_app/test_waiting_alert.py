@@ -87,7 +87,8 @@ def test_saving_the_page_sets_the_alert(client, administrator, django_capture_on
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "System settings saved: blocking contacts is off, the BOT is off, BOT tickets are answered by nobody "
-        "(they wait for a supervisor), and queues show a wait in red from 1440 min."
+        "(they wait for a supervisor), queues show a wait in red from 1440 min, "
+        "and blocked tickets are kept until a supervisor acts."
     ]
     assert current_switches().waiting_alert_minutes == 1440
     assert _audit() == [("Waiting alert", "15 → 1440 min")]
