@@ -271,6 +271,7 @@ class AuditAction(models.TextChoices):
     MERGED = "merged", "Merged contacts"
     EDITED = "edited", "Edited contact"
     TICKET_REOPENED = "ticket_reopened", "Reopened ticket"
+    CHANNEL_CHANGED = "channel_changed", "Changed channel settings"
 
 
 # Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.
@@ -288,6 +289,7 @@ CHANNEL_AUDIT_ACTIONS = [
     AuditAction.CHANNEL_DEACTIVATED,
     AuditAction.CHANNEL_REACTIVATED,
     AuditAction.CHANNEL_TOKEN_ROTATED,
+    AuditAction.CHANNEL_CHANGED,
 ]
 
 

@@ -213,6 +213,28 @@ def test_api_secrets_are_write_only_and_stored_encrypted(client, administrator, 
     assert "http://testserver/api/v1/inbound/messages" in page
 
 
+def test_each_settings_change_is_one_audit_row_that_never_quotes_a_secret(client, administrator, api_channel):
+    client.force_login(administrator)
+    client.post(f"/channels/{api_channel.pk}/", _api_settings(secret=SECRET, signing=SIGNING))
+    client.post(f"/channels/{api_channel.pk}/", _api_settings(name="Shop ERP"))
+    client.post(f"/channels/{api_channel.pk}/", _api_settings(name="Shop ERP"))  # nothing changed: no row
+
+    rows = list(
+        AuditEntry.objects.filter(action=AuditEntry.Action.CHANNEL_CHANGED)
+        .order_by("id")
+        .values_list("actor", "channel", "change")
+    )
+    assert rows == [
+        (
+            administrator.pk,
+            api_channel.pk,
+            "outbound url: (empty) → https://erp.example.com/hook; outbound secret changed; "
+            "inbound signing secret changed",
+        ),
+        (administrator.pk, api_channel.pk, "name: Shop API → Shop ERP"),
+    ]
+
+
 def test_saving_keeps_a_token_rotated_meanwhile(client, administrator, api_channel):
     """The api kind's form writes its own fields only: a rotation between loading and saving stands."""
     client.force_login(administrator)
@@ -344,6 +366,9 @@ def test_webchat_settings_are_made_on_first_save_with_the_identity_secret_shown_
     assert chat.origins == ["https://shop.example.com"]
     assert (chat.messages_per_visitor, chat.messages_per_address) == (10, 30)
     assert Channel.objects.get(pk=channel.pk).name == "Shop chat"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.CHANNEL_CHANGED)
+    assert (entry.channel, entry.change) == (channel, "name: Web chat → Shop chat; web chat settings made")
+    assert chat.identity_secret not in entry.change
 
     page = client.get(f"/channels/{channel.pk}/").content.decode()
     assert chat.identity_secret not in page
