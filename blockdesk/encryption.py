@@ -1,21 +1,32 @@
-"""A model field stored encrypted (Fernet, key FIELD_ENCRYPTION_KEY): secrets BlockDesk must use in clear."""
+"""A model field stored encrypted (Fernet, key FIELD_ENCRYPTION_KEY): secrets BlockDesk must use in clear.
+
+Values are written with FIELD_ENCRYPTION_KEY and read with it or any of FIELD_ENCRYPTION_KEY_PREVIOUS
+(MultiFernet), so the key can change without a moment when stored secrets cannot be read;
+`manage.py rotate_encryption_key` then re-encrypts them all with the new key.
+"""
 
 import base64
 import hashlib
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
 UNREADABLE_SECRET = "A stored secret cannot be decrypted: FIELD_ENCRYPTION_KEY is not the key it was stored with."
 
 
-def _fernet() -> Fernet:
+def current_key() -> bytes:
+    """The key values are written with."""
     key = settings.FIELD_ENCRYPTION_KEY
     if not key:
         # Only a DEBUG run gets here (settings refuse to start otherwise).
-        key = base64.urlsafe_b64encode(hashlib.sha256(b"field-encryption:" + settings.SECRET_KEY.encode()).digest())
-    return Fernet(key)
+        return base64.urlsafe_b64encode(hashlib.sha256(b"field-encryption:" + settings.SECRET_KEY.encode()).digest())
+    return key.encode()
+
+
+def _fernet() -> MultiFernet:
+    keys = [current_key(), *(key.encode() for key in settings.FIELD_ENCRYPTION_KEY_PREVIOUS)]
+    return MultiFernet([Fernet(key) for key in keys])
 
 
 def encrypt(text: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from blockdesk.strict_env import env_bool, env_float, env_int, env_region
+from blockdesk.strict_env import env_bool, env_fernet_keys, env_float, env_int, env_region
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -277,6 +277,9 @@ PERIODIC_JOBS_EVERY_SECONDS = env_float("PERIODIC_JOBS_EVERY_SECONDS", default=5
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 if not FIELD_ENCRYPTION_KEY and not DEBUG:
     raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEY (or DEBUG=true for local development).")
+# While the key is changed: the old key(s), comma-separated, still read (never written) until
+# `manage.py rotate_encryption_key` has re-encrypted every value with FIELD_ENCRYPTION_KEY.
+FIELD_ENCRYPTION_KEY_PREVIOUS = env_fernet_keys("FIELD_ENCRYPTION_KEY_PREVIOUS")
 
 # How often the dashboards and the ticket view ask for new rows and messages (browser tests shorten it).
 CONSOLE_REFRESH_SECONDS = 5

@@ -5,6 +5,8 @@ silently switches off whatever the setting guards. These readers accept only
 the words below and stop the start with ImproperlyConfigured otherwise.
 """
 
+import base64
+import binascii
 import math
 import os
 
@@ -73,3 +75,25 @@ def env_region(name: str, *, default: str) -> str:
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ImproperlyConfigured(NOT_A_REGION.format(name=name, value=raw))
     return region
+
+
+NOT_A_FERNET_KEY = (
+    "{name}: key {position} is not a Fernet key (32 url-safe base64-encoded bytes, as "
+    "Fernet.generate_key() makes them)."
+)
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    """The comma-separated Fernet keys in environment variable `name`, each checked; none if it is unset or empty.
+
+    The error names the position of a bad key, never the key itself.
+    """
+    keys = [key.strip() for key in os.environ.get(name, "").split(",") if key.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(NOT_A_FERNET_KEY.format(name=name, position=position))
+    return keys

@@ -12,8 +12,14 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db import models
+from django.http import HttpRequest
 
 from contacts.models import Channel
+
+# Texts of the set-up pages (channels.setup_views) that tests import.
+CHANNEL_NOT_FOUND = "There is no such channel."
+NO_TEST_FOR_KIND = "Channels of this kind have no test to send."
+TEST_CRASHED = "The test failed unexpectedly ({error}); nothing about the settings is known."
 
 
 class SetupCheckFailed(Exception):
@@ -27,7 +33,8 @@ class SetupCheckFailed(Exception):
 @dataclass(frozen=True)
 class KindSetup:
     kind: str
-    # The kind's settings row (OneToOne to Channel); None for a kind with none of its own.
+    # The kind's settings row (OneToOne to Channel); None for a kind with none of its own
+    # (its form, if any, then edits the Channel row itself: the api kind's outbound URL and secret).
     settings_model: type[models.Model] | None
     # Edits the settings row; its secret fields are write-only (blank keeps the stored value).
     form: type[forms.ModelForm] | None
@@ -35,6 +42,19 @@ class KindSetup:
     webhook_path: Callable[[Channel], str] | None
     # Asks the provider whether the settings work; returns what happened, or raises SetupCheckFailed.
     send_test: Callable[[Channel], str] | None
+    # More for the set-up page: (label, value, help) rows such as an address to call or a snippet to paste.
+    details: Callable[[HttpRequest, Channel], list["SetupDetail"]] | None = None
+    # Fields of the settings row that BlockDesk generates: shown once, right after the row is first saved.
+    generated_secrets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetupDetail:
+    label: str
+    value: str
+    help: str = ""
+    # Shown as a block of code (a snippet to paste) rather than one line.
+    block: bool = False
 
 
 _kinds: dict[str, KindSetup] = {}
@@ -46,3 +66,15 @@ def register_kind_setup(setup: KindSetup) -> None:
 
 def kind_setup(kind: str) -> KindSetup | None:
     return _kinds.get(kind)
+
+
+def registered_kinds() -> list[KindSetup]:
+    return list(_kinds.values())
+
+
+def settings_row(setup: KindSetup, channel: Channel) -> models.Model | None:
+    """The kind's settings row of this channel: the channel itself for a kind whose settings live on it (api),
+    None while a kind with a model of its own has none saved yet."""
+    if setup.settings_model is None:
+        return channel
+    return setup.settings_model._default_manager.filter(channel=channel).first()

@@ -281,6 +281,7 @@ class AuditAction(models.TextChoices):
     TICKET_REOPENED = "ticket_reopened", "Reopened ticket"
     BLOCK_EXPIRED = "block_expired", "Block lifted at expiry"
     RETENTION_DELETED = "retention_deleted", "Deleted blocked tickets past retention"
+    CHANNEL_CHANGED = "channel_changed", "Changed channel settings"
 
 
 # Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.
@@ -300,6 +301,7 @@ CHANNEL_AUDIT_ACTIONS = [
     AuditAction.CHANNEL_DEACTIVATED,
     AuditAction.CHANNEL_REACTIVATED,
     AuditAction.CHANNEL_TOKEN_ROTATED,
+    AuditAction.CHANNEL_CHANGED,
 ]
 
 

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from blockdesk import errors
 from contacts.access import CONTACT_NOT_FOUND
 from contacts.blocking import block_contact
-from contacts.models import BlockReason, Contact
+from contacts.models import BlockReason, Channel, Contact
 from tests import factories
 from tickets.access import TICKET_NOT_FOUND
 from tickets.models import DeliveryState, Message, SavedReply, Ticket, TicketStatus
@@ -36,6 +36,21 @@ class Refusal:
     text: str
     data: dict = field(default_factory=dict)
 
+
+# Channel set-up is for administrators only: the same refusal for every other person.
+CHANNEL_SETUP = [
+    Refusal("GET", "/channels/", 403, errors.NO_PERMISSION_CHANNELS),
+    Refusal("GET", "/channels/new/", 403, errors.NO_PERMISSION_CHANNELS),
+    Refusal("POST", "/channels/new/", 403, errors.NO_PERMISSION_CHANNELS, {"name": "Spam line", "kind": "api"}),
+    Refusal("GET", "/channels/{channel}/", 403, errors.NO_PERMISSION_CHANNELS),
+    Refusal("POST", "/channels/{channel}/", 403, errors.NO_PERMISSION_CHANNELS, {"name": "Renamed"}),
+    Refusal("GET", "/channels/{channel}/rotate/", 403, errors.NO_PERMISSION_CHANNELS),
+    Refusal("POST", "/channels/{channel}/rotate/", 403, errors.NO_PERMISSION_CHANNELS),
+    Refusal("GET", "/channels/{channel}/deactivate/", 403, errors.NO_PERMISSION_CHANNELS),
+    Refusal("POST", "/channels/{channel}/deactivate/", 403, errors.NO_PERMISSION_CHANNELS),
+    Refusal("POST", "/channels/{channel}/activate/", 403, errors.NO_PERMISSION_CHANNELS),
+    Refusal("POST", "/channels/{channel}/test/", 403, errors.NO_PERMISSION_CHANNELS),
+]
 
 AGENT = [
     Refusal("GET", "/tickets/supervisor/", 403, errors.NO_PERMISSION_SUPERVISOR_DASHBOARD),
@@ -78,6 +93,7 @@ AGENT = [
     Refusal("GET", "/tickets/{colleagues}/replies/?q=hello", 404, TICKET_NOT_FOUND),
     Refusal("POST", "/tickets/replies/{team_reply}/delete/", 403, errors.NO_PERMISSION_TEAM_REPLIES),
     Refusal("POST", "/tickets/replies/{supervisors_reply}/delete/", 404, errors.SAVED_REPLY_NOT_FOUND),
+    *CHANNEL_SETUP,
 ]
 
 SUPERVISOR = [
@@ -95,6 +111,7 @@ SUPERVISOR = [
     Refusal("GET", "/contacts/999999/", 404, CONTACT_NOT_FOUND),
     Refusal("GET", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_EDIT_CONTACT),
     Refusal("POST", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_EDIT_CONTACT, {"name": "New"}),
+    *CHANNEL_SETUP,
 ]
 
 NOBODY = [
@@ -156,6 +173,7 @@ NOBODY = [
     Refusal("POST", "/tickets/replies/{team_reply}/delete/", 403, errors.NO_PERMISSION_WORK),
     Refusal("POST", "/tickets/{unassigned}/reopen/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/tickets/{unassigned}/replies/?q=hello", 403, errors.NO_PERMISSION_WORK),
+    *CHANNEL_SETUP,
 ]
 
 CASES = [("agent", r) for r in AGENT] + [("supervisor", r) for r in SUPERVISOR] + [("nobody", r) for r in NOBODY]
@@ -182,6 +200,7 @@ def world(blocking_on, channel, agent, other_agent, supervisor, administrator, n
         "colleagues": colleagues.pk,
         "colleagues_reply": _failed_reply(colleagues).pk,
         "agent": agent.pk,
+        "channel": channel.pk,
         "team_reply": SavedReply.objects.create(title="Greeting", body="Hello {contact_name}").pk,
         "supervisors_reply": SavedReply.objects.create(owner=supervisor, title="Mine", body="Bye").pk,
     }
@@ -206,6 +225,7 @@ def _state() -> list:
         list(Message.objects.order_by("pk").values_list("pk", "delivery_state", "attempts")),
         list(SavedReply.objects.order_by("pk").values_list("pk", "owner", "title", "body")),
         list(Contact.objects.order_by("pk").values_list("pk", "is_blocked", "blocked_until")),
+        list(Channel.objects.order_by("pk").values_list("pk", "name", "is_active", "token_hash", "outbound_url")),
     ]
 
 
@@ -290,7 +310,7 @@ def test_nobody_has_a_row_for_every_console_page():
     """A new console page fails here until the matrix says what a user without a role gets."""
     resolver = get_resolver()
     keys = ("contact", "other_contact", "blocked_contact", "blocked", "unassigned", "bot", "colleagues")
-    any_pk = {key: 1 for key in (*keys, "unassigned_reply", "team_reply")}
+    any_pk = {key: 1 for key in (*keys, "unassigned_reply", "team_reply", "channel")}
     covered = {resolver.resolve(r.url.split("?")[0].format(**any_pk)).route for r in NOBODY}
     assert covered == set(_console_routes(resolver.url_patterns))
 
