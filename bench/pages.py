@@ -1,4 +1,5 @@
-"""Console pages at full size: server time (median, p95) over repeated requests, queries per request, plans.
+"""Console pages at full size: server time (median, p95; and this process's CPU) over repeated requests, queries per
+request, plans.
 
 Each page is requested in-process through django.test.Client, signed in as
 a supervisor (a Supervisors group member, so permission lookups count). On
@@ -67,11 +68,12 @@ def _page(client: Client, url: str, requests: int) -> dict:
     response = client.get(url)  # warm up
     if response.status_code != 200:
         return {"url": url, "error": f"answered {response.status_code}"}
-    times = []
+    times, cpu = [], []
     for _ in range(requests):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         client.get(url)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     times.sort()
@@ -81,6 +83,9 @@ def _page(client: Client, url: str, requests: int) -> dict:
         "median_ms": round(statistics.median(times) * 1000, 2),
         "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)] * 1000, 2),
         "queries": len(captured.captured_queries),
+        # This process's CPU per request (Python and templates, not the database's): on a loaded machine it
+        # moves less than wall time, so it tells a code change from the neighbours' load.
+        "cpu_median_ms": round(statistics.median(cpu) * 1000, 2),
     }
     if connection.vendor == "postgresql":
         result["seq_scans"] = seq_scans([q["sql"] for q in captured.captured_queries])

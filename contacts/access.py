@@ -25,8 +25,13 @@ def get_contact_for(user, pk) -> Contact:
     return contact
 
 
-def visible_blocked_counts(user, contact: Contact) -> BlockedTicketCounts | None:
-    """The contact's blocked tickets and messages, for people who may see the Blocked list; else None."""
+def visible_blocked_counts(
+    user, contact: Contact, known: BlockedTicketCounts | None = None
+) -> BlockedTicketCounts | None:
+    """The contact's blocked tickets and messages, for people who may see the Blocked list; else None.
+
+    known: the counts when the caller has read them already (the 360 view, from the open tickets it loads).
+    """
     if not user.has_perm("tickets.view_blocked_ticket"):
         return None
-    return blocked_ticket_counts(contact)
+    return known if known is not None else blocked_ticket_counts(contact)

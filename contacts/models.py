@@ -177,6 +177,8 @@ class Contact(models.Model):
             # Routing's look-up of the person a new address belongs to (contacts.addresses.person_key).
             models.Index(fields=["phone"], name="contact_phone"),
             models.Index(Lower("email"), name="contact_email_lower"),
+            # The 360 view's possible duplicates by the same name (contacts.duplicates).
+            models.Index(Lower("name"), name="contact_name_lower"),
         ]
 
     def __str__(self):

@@ -28,6 +28,7 @@ from tickets.models import TicketStatus
 from .access import get_contact_for, visible_blocked_counts
 from .blocking import (
     BULK_BLOCK_MAX,
+    BlockedTicketCounts,
     BulkBlocked,
     block_contact,
     block_contacts,
@@ -103,22 +104,34 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-last_message_at", "-id")[:HISTORY_LENGTH]
     )
     can_unblock = contact.is_blocked and unblock_refusal(user) is None
+    identities = list(contact.identities.select_related("channel").order_by("channel__name"))
+    # The contact's channels are its identities' (no second query) and its open tickets (one query), which hold
+    # its blocked tickets too.
+    channels = ContactChannels.load(contact, identities)
     context = {
         "contact": contact,
-        "identities": contact.identities.select_related("channel").order_by("channel__name"),
+        "identities": identities,
         # Where the next message goes names open tickets: only for people who may see tickets.
-        "destinations": ContactChannels.load(contact).destinations() if user.has_perm("tickets.view_ticket") else None,
+        "destinations": channels.destinations() if user.has_perm("tickets.view_ticket") else None,
         "tickets": tickets,
         "current_block": current_block,
         "past_blocks": [block for block in blocks if not block.is_current],
         "can_block": not contact.is_blocked and block_refusal(user) is None,
         "can_unblock": can_unblock,
-        "blocked_counts": visible_blocked_counts(user, contact) if can_unblock else None,
+        "blocked_counts": (
+            visible_blocked_counts(user, contact, known=_blocked_counts(channels.open_tickets)) if can_unblock else None
+        ),
         "can_edit": edit_refusal(user) is None,
         "can_merge": merge_refusal(user) is None,
         "duplicates": possible_duplicates(contact),
     }
     return render_page_or_dialog(request, "contacts/detail.html", "contacts/_contact_360.html", context)
+
+
+def _blocked_counts(open_tickets) -> BlockedTicketCounts:
+    """What the contact's blocked tickets hold, from its open tickets: a blocked ticket is an open one."""
+    messages_per_ticket = [ticket.message_count for ticket in open_tickets if ticket.status == TicketStatus.BLOCKED]
+    return BlockedTicketCounts(tickets=len(messages_per_ticket), messages=sum(messages_per_ticket))
 
 
 @login_required

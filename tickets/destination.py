@@ -7,10 +7,11 @@ ticket with the status routing.new_ticket_status gives.
 """
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from blockdesk.display import person_name
-from contacts.models import Channel, Contact
+from contacts.models import Channel, Contact, ContactIdentity
 
 from .models import Ticket, TicketStatus
 from .routing import new_ticket_status
@@ -97,15 +98,18 @@ class ContactChannels:
     open_tickets: tuple[Ticket, ...]
 
     @classmethod
-    def load(cls, contact: Contact) -> "ContactChannels":
-        """Two queries, whatever the number of channels and tickets."""
+    def load(cls, contact: Contact, identities: Iterable[ContactIdentity] | None = None) -> "ContactChannels":
+        """Two queries, whatever the number of channels and tickets; one when the contact's identities (with
+        their channels) are given, as the 360 view has them already."""
         open_tickets = tuple(
             Ticket.objects.open()
             .filter(contact=contact)
             .select_related("channel", "assignee")
             .order_by("channel__name", "id")
         )
-        channels = {channel.pk: channel for channel in Channel.objects.filter(identities__contact=contact)}
+        if identities is None:
+            identities = ContactIdentity.objects.filter(contact=contact).select_related("channel")
+        channels = {identity.channel_id: identity.channel for identity in identities}
         channels.update((ticket.channel_id, ticket.channel) for ticket in open_tickets)
         ordered = tuple(sorted(channels.values(), key=lambda channel: (channel.name, channel.pk)))
         return cls(contact=contact, channels=ordered, open_tickets=open_tickets)

@@ -45,6 +45,7 @@ from settings_app.switches import current_switches
 from tickets import outbox, queue
 
 from .access import get_ticket_for, visible_tickets
+from .assignee_menu import AssigneeMenu
 from .destination import next_message_destination
 from .filters import FILTER_PARAMETERS, SORTS, QueueFilter, QueueFilterForm, default_sort
 from .forms import (
@@ -140,8 +141,7 @@ def _shown(count: int) -> int | str:
     return f"{TAB_COUNT_CAP:,}+" if count > TAB_COUNT_CAP else count
 
 
-def _tabs(request: HttpRequest, board: str, active: str) -> dict:
-    counts = _counts(request.user, board)
+def _tabs(request: HttpRequest, board: str, active: str, counts: dict[str, int]) -> dict:
     page_url = reverse(f"tickets:{board}")
     # A tab keeps the filters (not the sort, which each queue chooses, nor the page).
     kept = urlencode({k: v for k, v in request.GET.items() if k in FILTER_PARAMETERS and k != "sort" and v})
@@ -180,16 +180,21 @@ def _dashboard(request: HttpRequest, board: str, template: str) -> HttpResponse:
     people = list(people_who_work_tickets()) if board == "supervisor" else []
     queue_filter, filter_form, channels = _filters(request, board, people)
     tickets = queue_filter.apply(_queue_tickets(request.user, chosen.key), chosen.key)
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = _counts(request.user, board)
+    paginator = Paginator(tickets, PAGE_SIZE)
+    if not queue_filter.active and counts[chosen.key] <= TAB_COUNT_CAP:
+        # Unfiltered, the list is the tab's queue: its count is already known, no second COUNT of the same rows.
+        paginator.count = counts[chosen.key]
+    page = paginator.get_page(request.GET.get("page"))
     can_assign = board == "supervisor" and request.user.has_perm("tickets.assign_ticket")
     query = request.GET.urlencode()
     context = {
-        **_tabs(request, board, chosen.key),
+        **_tabs(request, board, chosen.key, counts),
         "queue": chosen,
         "blocked": chosen.key == TicketStatus.BLOCKED,
         "page": page,
         "tickets": page.object_list,
-        "workers": people if can_assign and chosen.key != TicketStatus.RESOLVED else [],
+        "workers": AssigneeMenu(people if can_assign and chosen.key != TicketStatus.RESOLVED else ()),
         "filter_form": filter_form,
         "filter_error": "" if filter_form.is_valid() else filter_form.first_error(),
         "filter": queue_filter,
@@ -276,7 +281,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_destination": (
             next_message_destination(ticket.contact, ticket.channel) if ticket.status == TicketStatus.RESOLVED else None
         ),
-        "workers": list(people_who_work_tickets()) if may_assign else [],
+        "workers": AssigneeMenu(people_who_work_tickets() if may_assign else ()),
         "reply_form": TextForm(prefix="reply"),
         "note_form": TextForm(prefix="note"),
         "here": request.get_full_path(),

@@ -1,10 +1,10 @@
-"""possible_duplicates: same phone (any spelling, contact or channel address), same e-mail, close name; one query."""
+"""possible_duplicates: same phone (any spelling, contact or channel address), same e-mail, same name; one query."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contacts.duplicates import SAME_EMAIL, SAME_PHONE, SIMILAR_NAME, possible_duplicates
+from contacts.duplicates import SAME_EMAIL, SAME_NAME, SAME_PHONE, possible_duplicates
 from contacts.models import Contact
 from tests import factories
 
@@ -32,12 +32,12 @@ def test_same_email_ignoring_case():
     assert _found(contact) == {(twin.pk, SAME_EMAIL)}
 
 
-def test_a_close_name():
+def test_the_same_name_in_any_case():
     contact = factories.ContactFactory(name="Budi Santoso", phone="", email="")
     close = factories.ContactFactory(name="budi santoso", phone="", email="")
     factories.ContactFactory(name="Ani Wijaya", phone="", email="")
 
-    assert _found(contact) == {(close.pk, SIMILAR_NAME)}
+    assert _found(contact) == {(close.pk, SAME_NAME)}
 
 
 def test_merged_away_contacts_and_the_contact_itself_are_not_duplicates(supervisor):
@@ -57,3 +57,12 @@ def test_one_query_however_many_match():
         found = possible_duplicates(contact)
 
     assert len(found) == 5 and len(queries) == 1
+
+
+def test_a_channel_address_in_another_case_and_a_close_but_different_name(channel):
+    contact = factories.ContactFactory(name="Budi Santoso", phone="", email="Budi@Example.com")
+    by_address = factories.ContactFactory(name="Else", phone="", email="")
+    by_address.identities.create(channel=channel, external_id="budi@example.com")
+    factories.ContactFactory(name="Budi Santosa", phone="", email="")  # one letter off: exact names only
+
+    assert _found(contact) == {(by_address.pk, SAME_EMAIL)}

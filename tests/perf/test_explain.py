@@ -7,6 +7,7 @@ tickets or messages is EXPLAINed: no "Seq Scan on tickets_ticket" or
 "tickets_message" may appear. No enable_seqscan tricks: that would hide it.
 """
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -145,3 +146,38 @@ def test_queue_filters_and_sorts_read_through_indexes_at_100000_tickets(client):
 
     assert set(plans) == set(FILTERED_LISTS)
     assert plans == {label: [] for label in FILTERED_LISTS}
+
+
+# The 360 view at the bench's number of contacts: the possible duplicates read contacts through their indexes.
+CONTACTS_FULL = replace(FULL, name="contacts", contacts=20_000, tickets=20_000, messages=40_000, spammer_messages=2_000)
+VIEWS_360 = ("360 view (spammer)", "360 view (customer)")
+SCAN_OF_CONTACTS = re.compile(
+    r"Seq Scan on (contacts_contact|contacts_contactidentity|tickets_ticket|tickets_message)\b"
+)
+
+
+def test_the_360_view_reads_contacts_and_tickets_through_indexes_in_at_most_10_queries(client):
+    """The possible duplicates (same phone, e-mail or name; a channel address) are one BitmapOr of index scans,
+    never a scan of every contact; the whole view stays within the page budget of 10 queries."""
+    data = seed.seed(CONTACTS_FULL)
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    client.force_login(get_user_model().objects.get(pk=data.supervisor_id))
+    scans, duplicates_plans = {}, {}
+    for label, name, suffix in pages.pages(data):
+        if label not in VIEWS_360:
+            continue
+        url = reverse(name, args=[int(suffix)])
+        assert client.get(url).status_code == 200  # the switches, cached from here on
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        assert len(captured.captured_queries) <= 10, label
+        statements = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+        scans[label] = [line for sql in statements for line in SCAN_OF_CONTACTS.findall(_plan(sql))]
+        (duplicates,) = [sql for sql in statements if "= ANY(ARRAY(SELECT" in sql]
+        duplicates_plans[label] = _plan(duplicates)
+
+    assert scans == {label: [] for label in VIEWS_360}
+    for label, plan in duplicates_plans.items():
+        assert "BitmapOr" in plan and "contact_name_lower" in plan and "identity_address" in plan, f"{label}:\n{plan}"
