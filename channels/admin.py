@@ -1,1 +1,1 @@
-from . import webchat_admin  # noqa: F401  (registers the web chat admin)
+from . import telegram_admin, webchat_admin  # noqa: F401  (register the Telegram and web chat admins)

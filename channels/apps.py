@@ -2,15 +2,32 @@ from django.apps import AppConfig
 
 
 class ChannelsConfig(AppConfig):
-    """Each channel kind's sender (and, later, its webhook doors), registered with the outbox at start."""
+    """Each channel kind's sender, set-up and periodic jobs, registered at start."""
 
     name = "channels"
 
     def ready(self):
+        from blockdesk.periodic import register_periodic_job
         from tickets.outbox import register_sender
 
         from .api_webhook import send_api_webhook
+        from .setup import KindSetup, register_kind_setup
+        from .telegram import check_bot, send_telegram, webhook_path
+        from .telegram_forms import TelegramChannelForm
+        from .telegram_models import TelegramChannel
+        from .telegram_updates import forget_old_updates
         from .webchat import deliver_to_widget
 
         register_sender("api", send_api_webhook)
         register_sender("webchat", deliver_to_widget)
+        register_sender("telegram", send_telegram)
+        register_kind_setup(
+            KindSetup(
+                kind="telegram",
+                settings_model=TelegramChannel,
+                form=TelegramChannelForm,
+                webhook_path=webhook_path,
+                send_test=check_bot,
+            )
+        )
+        register_periodic_job("forget old Telegram update ids", every_seconds=3600, run=forget_old_updates)
