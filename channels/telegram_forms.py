@@ -1,11 +1,18 @@
 """The Telegram channel's settings form: the bot token is write-only (blank keeps the stored one)."""
 
 from django import forms
+from django.db import models
 
 from .telegram import BAD_BOT_TOKEN, BOT_TOKEN
 from .telegram_models import TelegramChannel
 
 BOT_TOKEN_REQUIRED = "Paste the bot token @BotFather gave you."
+
+
+def _formfield(field: models.Field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
 
 class TelegramChannelForm(forms.ModelForm):
@@ -16,15 +23,10 @@ class TelegramChannelForm(forms.ModelForm):
         help_text="From @BotFather (123456789:AA…). Stored encrypted and never shown back; leave blank to keep it.",
     )
 
-    api_base_url = forms.URLField(
-        assume_scheme="https",
-        max_length=200,
-        help_text="The Bot API's address (https://api.telegram.org); change it only to point at a test server.",
-    )
-
     class Meta:
         model = TelegramChannel
         fields = ["bot_token", "api_base_url"]
+        formfield_callback = _formfield
 
     def clean_bot_token(self):
         token = self.cleaned_data["bot_token"]
