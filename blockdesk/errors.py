@@ -112,6 +112,7 @@ NOT_EDITABLE = "These fields cannot be edited: {fields}."
 NO_PERMISSION_SEARCH = "You do not have permission to search contacts or tickets."
 # Delivery of replies (tickets.outbox): the reasons a reply shows when it was not sent, and refusals.
 DELIVERY_CONTACT_BLOCKED = "Not sent: the contact is blocked."
+DELIVERY_UNDELIVERABLE = "Not sent: {reason}"
 DELIVERY_NO_SENDER = "Not sent: replies cannot be sent on {kind} channels yet."
 DELIVERY_ATTEMPTS_USED_UP = "Gave up after {attempts} attempts. Last error: {reason}"
 DELIVERY_SENDER_CRASHED = "The sender failed unexpectedly: {error}"

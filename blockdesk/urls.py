@@ -23,6 +23,8 @@ urlpatterns = [
     path("channels/", include("channels.setup_urls")),
     # Public: the web chat's hosted page and its POSTs (visitors, not console users).
     path("chat/", include("channels.webchat_urls")),
+    # Public: the Telegram Bot API's webhook, authenticated by the bot's secret token.
+    path("hooks/telegram/", include("channels.telegram_urls")),
 ]
 
 # Refusals raised outside a console view (and unknown URLs) get the console's own pages; 500.html needs no view.

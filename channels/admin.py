@@ -11,7 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from contacts.admin import ChannelAdmin
 from contacts.models import Channel
 
-from . import webchat_admin  # noqa: F401  (registers the web chat admin)
+from . import telegram_admin, webchat_admin  # noqa: F401  (register the Telegram and web chat admins)
 from .setup import KindSetup, kind_setup
 from .setup_api import ApiChannelForm
 

@@ -1,3 +1,4 @@
+from .telegram_models import TelegramChannel, TelegramUpdate
 from .webchat_models import WebchatChannel
 
-__all__ = ["WebchatChannel"]
+__all__ = ["TelegramChannel", "TelegramUpdate", "WebchatChannel"]

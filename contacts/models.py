@@ -192,6 +192,10 @@ class ContactIdentity(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="identities")
     external_id = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The channel told us replies cannot reach this address (a Telegram user blocked the bot), and why;
+    # replies to it fail at once with that reason until the channel says it is reachable again.
+    undeliverable_reason = models.CharField(max_length=255, blank=True)
+    undeliverable_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "contact identities"

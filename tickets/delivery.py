@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from blockdesk import errors
+from contacts.reachability import undeliverable_reason
 
 from .models import DeliveryAttempt, DeliveryState, Message
 from .senders import PermanentSendError, SendResult, TransientSendError, sender_for
@@ -76,6 +77,10 @@ def attempt_delivery(message_id: int, attempts_done: int) -> str:
 def _send(message: Message, number: int) -> dict:
     if message.ticket.contact.is_blocked:
         return _failed(errors.DELIVERY_CONTACT_BLOCKED)
+    # The channel said the customer cannot be reached there (they blocked the bot): no use asking the provider.
+    unreachable = undeliverable_reason(contact_id=message.ticket.contact_id, channel_id=message.channel_id)
+    if unreachable:
+        return _failed(errors.DELIVERY_UNDELIVERABLE.format(reason=unreachable))
     sender = sender_for(message.channel.kind)
     if sender is None:
         return _failed(errors.DELIVERY_NO_SENDER.format(kind=message.channel.get_kind_display()))
