@@ -9,8 +9,8 @@ class ChannelsConfig(AppConfig):
     def ready(self):
         from tickets.outbox import register_sender
 
-        from .api_webhook import send_api_webhook
+        from .api_webhook import prepare_api_webhooks, send_api_webhook
         from .webchat import deliver_to_widget
 
-        register_sender("api", send_api_webhook)
+        register_sender("api", send_api_webhook, prepare=prepare_api_webhooks)
         register_sender("webchat", deliver_to_widget)
