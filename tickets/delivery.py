@@ -107,7 +107,8 @@ def deliver_due(*, also: tuple[int, int] | None = None) -> dict[int, str]:
         claim = _claim(wanted, limit=DELIVERY_BATCH, first=also and also[0], now=now)
         also = None
         outcomes.update(_deliver(claim))
-        if len(claim.messages) < DELIVERY_BATCH or time.monotonic() - started > TASK_SECONDS:
+        more = len(claim.messages) == DELIVERY_BATCH or claim.given_back
+        if not more or time.monotonic() - started > TASK_SECONDS:
             return outcomes
 
 
@@ -117,6 +118,8 @@ class Claim:
 
     until: datetime
     messages: list[Message] = field(default_factory=list)
+    # How many it gave back unsent when its time was up.
+    given_back: int = 0
 
 
 def _claim(wanted: Q, *, limit: int, first: int | None = None, now: datetime | None = None) -> Claim:
@@ -167,9 +170,6 @@ def _send_in_order(claim: Claim, outcomes: dict[int, str]) -> None:
     started = checked = time.monotonic()
     pending = list(claim.messages)
     while pending:
-        if time.monotonic() - started > BATCH_SECONDS:
-            _release(claim, pending)
-            break
         if claim.until - timezone.now() < timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS / 2):
             pending = _extend(claim, pending)
             continue
@@ -181,6 +181,10 @@ def _send_in_order(claim: Claim, outcomes: dict[int, str]) -> None:
         outcome = _send(message, message.attempts + 1)
         if _record(message, claim, started_at=attempt_started, **outcome):
             outcomes[message.pk] = outcome["state"]
+        if pending and time.monotonic() - started > BATCH_SECONDS:
+            _release(claim, pending)
+            claim.given_back = len(pending)
+            return
 
 
 def _recheck_blocked(messages: list[Message]) -> None:
