@@ -8,25 +8,42 @@ the worker is a separate process on the same database, as in production.
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from .load_race import PYTHON, ROOT, app_env, create_database
+from .load_race import PYTHON, ROOT, app_env, create_database, drop_database
 
 SECRET = "bench-outbound-secret"
 
 
-def throwaway_database(name: str, **settings: str) -> dict:
-    """Create and migrate the PostgreSQL database `name`, set Django up on it here; return the worker's env."""
+def sqlite_path(name: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"{name}.sqlite3"
+
+
+def throwaway_database(name: str, *, engine: str = "postgres", **settings: str) -> dict:
+    """Create and migrate the database `name` (PostgreSQL, or an SQLite file), set Django up on it here.
+
+    Return the worker's env.
+    """
     import django
     from django.core.management import call_command
 
-    env = app_env(create_database(name)) | settings
+    url = f"sqlite:///{sqlite_path(name)}" if engine == "sqlite" else create_database(name)
+    env = app_env(url) | settings
     os.environ.update(env)
     django.setup()
     call_command("migrate", verbosity=0)
     return env
+
+
+def drop_throwaway_database(name: str, *, engine: str = "postgres") -> None:
+    if engine == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{sqlite_path(name)}{suffix}").unlink(missing_ok=True)
+    else:
+        drop_database(name)
 
 
 def current_database_env(**settings: str) -> dict:

@@ -3,7 +3,8 @@
 It checks X-BlockDesk-Signature when it knows the secret, answers 200 with
 {"id": "r-<n>"}, and counts what it got by X-BlockDesk-Delivery, so a copy
 of a message already received shows as a duplicate. `answers` scripts the
-next responses (status, Retry-After) for tests of retries.
+next responses (status, Retry-After) for tests of retries; a None in it
+answers that request as usual.
 """
 
 import hashlib
@@ -28,7 +29,7 @@ class Receiver:
         self.port = port
         self.received: list[dict] = []
         self.deliveries: Counter[str] = Counter()
-        self.answers: list[tuple[int, str | None]] = []
+        self.answers: list[tuple[int, str | None] | None] = []
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -74,8 +75,9 @@ class Receiver:
 
     def handle(self, headers, body: bytes) -> tuple[int, str | None, dict]:
         with self.lock:
-            if self.answers:
-                status, retry_after = self.answers.pop(0)
+            scripted = self.answers.pop(0) if self.answers else None
+            if scripted is not None:
+                status, retry_after = scripted
                 return status, retry_after, {"error": "scripted"}
             timestamp = headers.get("X-BlockDesk-Timestamp", "")
             if self.secret:

@@ -253,6 +253,9 @@ TASKS_BACKEND = env.str("TASKS_BACKEND", default="db").strip().lower()
 if TASKS_BACKEND not in TASKS_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_BACKEND={TASKS_BACKEND!r} is not a tasks backend: use db or rq.")
 TASKS = {"default": TASKS_BACKENDS[TASKS_BACKEND]}
+if TASKS_BACKEND == "rq":
+    # django-tasks-rq's system check refuses to start (run_worker included) without django_rq's app.
+    INSTALLED_APPS.append("django_rq")
 RQ_QUEUES = {"default": {"URL": env.str("TASKS_REDIS_URL", default="redis://127.0.0.1:6379/0")}}
 
 # A reply that cannot be sent for a passing reason (timeout, 5xx, 429) is tried

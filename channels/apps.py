@@ -10,7 +10,7 @@ class ChannelsConfig(AppConfig):
         from blockdesk.periodic import register_periodic_job
         from tickets.outbox import register_sender
 
-        from .api_webhook import send_api_webhook
+        from .api_webhook import prepare_api_webhooks, send_api_webhook
         from .setup import KindSetup, register_kind_setup
         from .setup_api import API_SETUP
         from .setup_webchat import WEBCHAT_SETUP
@@ -20,7 +20,7 @@ class ChannelsConfig(AppConfig):
         from .telegram_updates import forget_old_updates
         from .webchat import deliver_to_widget
 
-        register_sender("api", send_api_webhook)
+        register_sender("api", send_api_webhook, prepare=prepare_api_webhooks)
         register_sender("webchat", deliver_to_widget)
         register_kind_setup(API_SETUP)
         register_kind_setup(WEBCHAT_SETUP)

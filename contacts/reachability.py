@@ -34,11 +34,17 @@ def mark_deliverable(*, channel: Channel, address: str) -> int:
 
 def undeliverable_reason(*, contact_id: int, channel_id: int) -> str:
     """Why no reply can reach the contact on the channel: the reason if all its addresses there are undeliverable."""
-    reasons = list(
-        ContactIdentity.objects.filter(contact_id=contact_id, channel_id=channel_id).values_list(
-            "undeliverable_reason", flat=True
-        )
-    )
-    if reasons and all(reasons):
-        return reasons[0]
-    return ""
+    return undeliverable_reasons({(contact_id, channel_id)}).get((contact_id, channel_id), "")
+
+
+def undeliverable_reasons(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """undeliverable_reason for many (contact, channel) pairs in one query: {pair: reason} of those unreachable."""
+    if not pairs:
+        return {}
+    found: dict[tuple[int, int], list[str]] = {}
+    rows = ContactIdentity.objects.filter(
+        contact_id__in={contact for contact, _ in pairs}, channel_id__in={channel for _, channel in pairs}
+    ).values_list("contact_id", "channel_id", "undeliverable_reason")
+    for contact_id, channel_id, reason in rows:
+        found.setdefault((contact_id, channel_id), []).append(reason)
+    return {pair: reasons[0] for pair, reasons in found.items() if pair in pairs and all(reasons)}

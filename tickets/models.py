@@ -189,6 +189,9 @@ class Message(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # When a queued message is next due to be tried (a worker that takes it pushes this out by its claim).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker holds the queued message to send it (its claim, see tickets.delivery); the
+    # value is the claim's token: only the worker that set it records the attempt.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True)
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -3,8 +3,11 @@
 A sender takes an outbound Message (its ticket, contact and channel loaded)
 and sends it once. It returns a SendResult, or raises TransientSendError (try
 again later: a timeout, a 5xx, a 429) or PermanentSendError (stop now: a bad
-address, a refusal). tickets never imports channels: channels registers its
-senders when the app starts (channels.apps).
+address, a refusal). A worker sends messages in batches: a sender may come with
+a `prepare` that loads, in a few queries, what sending the batch's messages of
+its kind needs (a recipient address), so that sending one costs no query.
+tickets never imports channels: channels registers its senders when the app
+starts (channels.apps).
 """
 
 from collections.abc import Callable
@@ -38,14 +41,24 @@ class PermanentSendError(Exception):
 
 
 Sender = Callable[[Message], SendResult]
+Preparer = Callable[[list[Message]], None]
 
 _senders: dict[str, Sender] = {}
+_preparers: dict[str, Preparer] = {}
 
 
-def register_sender(kind: str, sender: Sender) -> None:
-    """Make sender the one that sends replies on channels of this kind."""
+def register_sender(kind: str, sender: Sender, *, prepare: Preparer | None = None) -> None:
+    """Make sender the one that sends replies on channels of this kind (prepare: once per batch, before it)."""
     _senders[kind] = sender
+    if prepare is None:
+        _preparers.pop(kind, None)
+    else:
+        _preparers[kind] = prepare
 
 
 def sender_for(kind: str) -> Sender | None:
     return _senders.get(kind)
+
+
+def preparer_for(kind: str) -> Preparer | None:
+    return _preparers.get(kind)
