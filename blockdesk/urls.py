@@ -22,6 +22,8 @@ urlpatterns = [
     path("search/", include("search.urls")),
     # Public: the web chat's hosted page and its POSTs (visitors, not console users).
     path("chat/", include("channels.webchat_urls")),
+    # Public: WhatsApp Cloud API webhooks (Meta signs them; no console session).
+    path("hooks/whatsapp/", include("channels.whatsapp_urls")),
 ]
 
 # Refusals raised outside a console view (and unknown URLs) get the console's own pages; 500.html needs no view.

@@ -1,3 +1,4 @@
 from .webchat_models import WebchatChannel
+from .whatsapp_models import WhatsAppChannel
 
-__all__ = ["WebchatChannel"]
+__all__ = ["WebchatChannel", "WhatsAppChannel"]

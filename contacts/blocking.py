@@ -20,6 +20,7 @@ from blockdesk.display import person_name
 from settings_app.switches import current_switches
 from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
 
+from .block_mirrors import mirror_block_on_commit
 from .models import AuditEntry, Block, BlockReason, Contact, UnblockChoice
 
 
@@ -124,6 +125,7 @@ def block_contact(*, actor, contact: Contact, reason: str, note: str = "", resol
         AuditEntry.objects.create(
             action=AuditEntry.Action.BLOCKED, actor=actor, contact=contact, block=block, tickets=resolved, at=now
         )
+        mirror_block_on_commit(contact.pk, blocked=True)
     return block
 
 
@@ -187,6 +189,7 @@ def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
             messages=block.messages_deleted,
             at=now,
         )
+        mirror_block_on_commit(contact.pk, blocked=False)
     return block
 
 

@@ -267,8 +267,8 @@ NOT_REFUSED = ("login", "logout", "healthz", "tokens", "revoke_token")
 def _console_routes(patterns, prefix=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            # The web chat is not a console page: visitors use it without signing in (a role changes nothing).
-            if pattern.namespace in ("admin", "webchat") or str(pattern.pattern).startswith("api/"):
+            # The web chat and provider webhooks are not console pages: nobody signs in there (a role changes nothing).
+            if pattern.namespace in ("admin", "webchat", "whatsapp") or str(pattern.pattern).startswith("api/"):
                 continue
             yield from _console_routes(pattern.url_patterns, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern) and pattern.name not in NOT_REFUSED:
