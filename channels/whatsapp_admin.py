@@ -1,6 +1,7 @@
 """Django admin for WhatsApp numbers: the same write-only secrets as the set-up page, the verify token shown once."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from .whatsapp_forms import WhatsAppChannelForm, webhook_path
 from .whatsapp_models import WhatsAppChannel
@@ -19,6 +20,11 @@ class WhatsAppChannelAdmin(admin.ModelAdmin):
     list_display = ["channel", "phone_number_id", "mirror_blocks", "webhook"]
     fields = ["channel", "phone_number_id", "app_secret", "access_token", "new_verify_token", "api_base_url"]
     fields += ["mirror_blocks"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         # The channel is chosen once: Meta's webhook address names it.

@@ -31,7 +31,7 @@ def graph():
 
 @pytest.fixture
 def number(db, graph):
-    """The WhatsApp channel's settings, talking to the loopback Graph API; its verify token is `number.raw_verify_token`."""
+    """The WhatsApp channel's settings, talking to the loopback Graph API (raw verify token: `raw_verify_token`)."""
     from channels.whatsapp_models import WhatsAppChannel
 
     channel = factories.ChannelFactory(name="WhatsApp Support", kind=Channel.Kind.WHATSAPP)
