@@ -208,3 +208,19 @@ def signed(app_secret: str, payload) -> tuple[bytes, dict]:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     signature = "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
     return body, {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+
+
+def post_notification(url: str, app_secret: str, payload, *, timeout: float = 10):
+    """POST a notification to a webhook over real HTTP, signed as Meta signs it; the requests Response."""
+    import requests
+
+    body, headers = signed(app_secret, payload)
+    return requests.post(url, data=body, headers=headers, timeout=timeout)
+
+
+def verify_webhook(url: str, verify_token: str, challenge: str = "1158201444", *, timeout: float = 10):
+    """Meta's verification request (GET hub.mode=subscribe…) over real HTTP; the requests Response."""
+    import requests
+
+    params = {"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
+    return requests.get(url, params=params, timeout=timeout)
