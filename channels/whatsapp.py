@@ -35,6 +35,9 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 BAD_SIGNATURE = "The X-Hub-Signature-256 header is missing or does not match the body signed with the app secret."
 NOT_JSON = "The body is not JSON."
 NOT_A_NOTIFICATION = "The body is not a WhatsApp Business Account notification: it needs an `entry` list."
+TOO_DEEP = "The body is nested deeper than {depth} levels; a WhatsApp notification never is."
+# Meta's notifications nest about eight levels deep (entry → changes → value → messages → …).
+MAX_DEPTH = 32
 BAD_FIELD = "`{path}` {problem}."
 UNSUPPORTED = "[Unsupported message]"
 # Meta's text messages hold at most 4,096 characters; captions and names less. Longer is cut, never refused.
@@ -63,14 +66,16 @@ def sign(app_secret: str, body: bytes) -> str:
 # --- reading the notification ----------------------------------------------------------------------------------
 
 
-def _storable(value):
+def _storable(value, depth: int = 0):
     """Strings every database stores: no NUL characters, no lone surrogates (in nested lists and objects too)."""
     if isinstance(value, str):
         return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if depth > MAX_DEPTH:
+        raise errors.Invalid(TOO_DEEP.format(depth=MAX_DEPTH))
     if isinstance(value, dict):
-        return {_storable(str(k)): _storable(v) for k, v in value.items()}
+        return {_storable(str(k)): _storable(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_storable(v) for v in value]
+        return [_storable(v, depth + 1) for v in value]
     return value
 
 
@@ -249,7 +254,7 @@ def parse_notification(body: bytes) -> list[Change]:
     """The notification's changes for message fields, or errors.Invalid saying what is wrong with it."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested past Python's limit
         raise errors.Invalid(NOT_JSON) from None
     if not isinstance(data, dict) or not isinstance(data.get("entry"), list):
         raise errors.Invalid(NOT_A_NOTIFICATION)

@@ -6,7 +6,16 @@ import time
 import pytest
 from django.urls import reverse
 
-from channels.whatsapp import BAD_SIGNATURE, FAILED_STATUS, NOT_A_NOTIFICATION, NOT_JSON, UNSUPPORTED, placeholder
+from channels.whatsapp import (
+    BAD_SIGNATURE,
+    FAILED_STATUS,
+    MAX_DEPTH,
+    NOT_A_NOTIFICATION,
+    NOT_JSON,
+    TOO_DEEP,
+    UNSUPPORTED,
+    placeholder,
+)
 from channels.whatsapp_models import WhatsAppChannel
 from channels.whatsapp_views import NO_SUCH_CHANNEL, VERIFICATION_REFUSED
 from contacts.blocking import block_contact
@@ -388,6 +397,16 @@ def test_a_malformed_message_is_400_naming_it_and_nothing_of_the_body_is_stored(
     assert response.status_code == 400
     assert detail.replace("messages[0]", "messages[1]") in response.json()["detail"]
     assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("depth", [33, 500, 5000, 100_000])
+def test_a_body_nested_too_deep_is_400_never_a_recursion_error(meta, depth):
+    body = b'{"entry": [' + b"[" * depth + b"]" * depth + b"]}"
+
+    response = meta(body)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] in (TOO_DEEP.format(depth=MAX_DEPTH), NOT_JSON)
 
 
 def test_a_body_over_a_mebibyte_is_413(meta):
