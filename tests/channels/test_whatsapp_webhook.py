@@ -326,17 +326,10 @@ def test_a_change_for_another_number_of_the_same_app_goes_to_its_channel(meta):
 def test_a_change_for_a_number_of_another_app_or_none_is_ignored(meta):
     _second_number(secret="another-apps-secret")
 
-    response = meta(
-        notification("2222", messages=[text_message(BUDI, "x")]) | {"entry": []}
-        if False
-        else {
-            "object": "whatsapp_business_account",
-            "entry": [
-                notification("2222", messages=[text_message(BUDI, "x")])["entry"][0],
-                notification("9999", messages=[text_message(BUDI, "y")])["entry"][0],
-            ],
-        }
-    )
+    other_app = notification("2222", messages=[text_message(BUDI, "x")])["entry"][0]
+    unknown = notification("9999", messages=[text_message(BUDI, "y")])["entry"][0]
+
+    response = meta({"object": "whatsapp_business_account", "entry": [other_app, unknown]})
 
     assert response.status_code == 200
     assert response.json() == {"messages": 0, "duplicates": 0, "statuses": 0, "ignored": 2}
