@@ -55,6 +55,9 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "channels.view_telegramchannel",
     "channels.add_telegramchannel",
     "channels.change_telegramchannel",
+    "channels.view_whatsappchannel",
+    "channels.add_whatsappchannel",
+    "channels.change_whatsappchannel",
 ]
 
 GROUP_PERMISSIONS = {

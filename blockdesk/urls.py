@@ -25,6 +25,8 @@ urlpatterns = [
     path("chat/", include("channels.webchat_urls")),
     # Public: the Telegram Bot API's webhook, authenticated by the bot's secret token.
     path("hooks/telegram/", include("channels.telegram_urls")),
+    # Public: WhatsApp Cloud API webhooks (Meta signs them; no console session).
+    path("hooks/whatsapp/", include("channels.whatsapp_urls")),
 ]
 
 # Refusals raised outside a console view (and unknown URLs) get the console's own pages; 500.html needs no view.

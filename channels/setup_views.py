@@ -114,6 +114,16 @@ def channel_page(request: HttpRequest, pk: int) -> HttpResponse:
         except (errors.Conflict, errors.Invalid) as error:
             name_form.add_error(None, error.detail)
         else:
+            # A kind's form may make a value on save that only the form ever sees in clear (WhatsApp's verify token).
+            made = getattr(kind_form, "shown_once", None)
+            if made:
+                return _shown_once(
+                    request,
+                    channel=channel,
+                    title=f"Settings of “{channel.name}” saved",
+                    intro="BlockDesk made the values below for this channel. They are shown only on this page.",
+                    values=list(made.items()),
+                )
             if created and setup.generated_secrets:
                 return _generated_secrets_once(request, channel, setup, kind_form.instance)
             messages.success(request, SETTINGS_SAVED.format(name=channel.name))

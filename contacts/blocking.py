@@ -22,6 +22,7 @@ from settings_app.models import SystemSettings
 from settings_app.switches import current_switches
 from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
 
+from .block_mirrors import mirror_block_on_commit
 from .models import AuditEntry, Block, BlockReason, Contact, LiftedWith, UnblockChoice
 
 
@@ -146,6 +147,7 @@ def block_contact(
         AuditEntry.objects.create(
             action=AuditEntry.Action.BLOCKED, actor=actor, contact=contact, block=block, tickets=resolved, at=now
         )
+        mirror_block_on_commit(contact.pk, blocked=True)
     return block
 
 
@@ -374,6 +376,7 @@ def _lift(
         messages=block.messages_deleted,
         at=now,
     )
+    mirror_block_on_commit(contact.pk, blocked=False)
     return block
 
 

@@ -221,6 +221,12 @@ class Message(models.Model):
             models.Index(
                 fields=["-sent_at", "-id"], condition=Q(delivery_state="failed"), name="message_delivery_failed"
             ),
+            # A provider's receipt names our reply by the id the provider gave it (WhatsApp's wamid).
+            models.Index(
+                fields=["channel", "provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="message_provider_id",
+            ),
         ]
 
     def __str__(self):

@@ -22,6 +22,7 @@ __all__ = [
     "PermanentSendError",
     "SendResult",
     "TransientSendError",
+    "record_failure_receipt",
     "record_receipt",
     "register_sender",
     "retry_delivery",
@@ -141,3 +142,15 @@ def record_receipt(*, message: Message, state: str, provider_message_id: str | N
         **changes
     )
     return bool(moved)
+
+
+def record_failure_receipt(*, message: Message, reason: str) -> bool:
+    """The provider took the reply but reports it undeliverable: it fails with the provider's reason.
+
+    Only a reply the provider took and has not delivered (`sent`) fails: a
+    repeated report, or one for a message delivered since, changes nothing.
+    """
+    failed = Message.objects.filter(
+        pk=message.pk, direction=Message.Direction.OUT, delivery_state=DeliveryState.SENT
+    ).update(delivery_state=DeliveryState.FAILED, last_error=reason, next_attempt_at=None)
+    return bool(failed)

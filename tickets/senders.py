@@ -12,8 +12,11 @@ starts (channels.apps).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from .models import Message
+from django.db.models import Max
+
+from .models import Message, Ticket
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,32 @@ def sender_for(kind: str) -> Sender | None:
 
 def preparer_for(kind: str) -> Preparer | None:
     return _preparers.get(kind)
+
+
+# A kind whose provider lets a business answer only for a while after the customer's last message
+# (WhatsApp's 24-hour customer-service window). The ticket view and the kind's sender both ask here.
+_reply_windows: dict[str, timedelta] = {}
+
+
+def register_reply_window(kind: str, window: timedelta) -> None:
+    """Replies on channels of this kind may go out only within `window` of the customer's last message."""
+    _reply_windows[kind] = window
+
+
+def reply_window(kind: str) -> timedelta | None:
+    return _reply_windows.get(kind)
+
+
+def reply_window_closes_at(ticket: Ticket) -> datetime | None:
+    """When the channel stops taking replies to this ticket's contact, or None (no window on this kind).
+
+    Counted from the contact's last message on the channel (any of its tickets there);
+    a contact who never wrote there has no open window: its close is the epoch.
+    """
+    window = reply_window(ticket.channel.kind)
+    if window is None:
+        return None
+    last = Message.objects.filter(
+        channel_id=ticket.channel_id, ticket__contact_id=ticket.contact_id, direction=Message.Direction.IN
+    ).aggregate(last=Max("sent_at"))["last"]
+    return last + window if last is not None else datetime.fromtimestamp(0, tz=UTC)

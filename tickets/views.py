@@ -20,6 +20,7 @@ from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -43,6 +44,7 @@ from contacts.blocking import (
 from contacts.models import Channel
 from settings_app.switches import current_switches
 from tickets import outbox, queue
+from tickets.senders import reply_window_closes_at
 
 from .access import get_ticket_for, visible_tickets
 from .assignee_menu import AssigneeMenu
@@ -277,6 +279,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .only("pk", "created_at", "status")
         .first(),
         "waiting_alert": current_switches().waiting_alert_minutes,
+        "reply_window": _reply_window(ticket),
         "may_block_contact": _may_block_contact(user, ticket),
         "next_destination": (
             next_message_destination(ticket.contact, ticket.channel) if ticket.status == TicketStatus.RESOLVED else None
@@ -291,6 +294,14 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refresh_seconds": settings.CONSOLE_REFRESH_SECONDS,
     }
     return render(request, "tickets/detail.html", context)
+
+
+def _reply_window(ticket: Ticket) -> dict | None:
+    """When the channel stops taking replies (WhatsApp's 24 hours), for an open ticket of a kind that has a window."""
+    if not ticket.is_open or ticket.status == TicketStatus.BLOCKED:
+        return None
+    closes = reply_window_closes_at(ticket)
+    return None if closes is None else {"closes": closes, "open": closes > timezone.now()}
 
 
 def _tracked(messages) -> str:

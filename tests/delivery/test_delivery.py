@@ -12,7 +12,7 @@ from bench.receiver import Receiver
 from blockdesk import errors
 from channels.api_webhook import NO_OUTBOUND_URL, RECEIVER_UNAVAILABLE, sign
 from contacts.blocking import block_contact, unblock_contact
-from contacts.models import BlockReason, UnblockChoice
+from contacts.models import BlockReason, Channel, UnblockChoice
 from tests.delivery.conftest import SECRET
 from tickets.delivery import attempt_delivery, enqueue_due_deliveries
 from tickets.models import DeliveryAttempt, DeliveryState, Message
@@ -136,16 +136,19 @@ def test_a_channel_without_an_outbound_url_fails_with_that_reason(mine, agent, a
     assert (_fresh(message).delivery_state, _fresh(message).last_error) == ("failed", NO_OUTBOUND_URL)
 
 
-def test_a_kind_without_a_sender_fails_and_says_so(agent, channel):
+def test_a_kind_without_a_sender_fails_and_says_so(agent):
+    from tests import factories
     from tests.inbound import deliver
     from tickets import queue
 
-    ticket = queue.take_ticket(actor=agent, ticket=deliver(channel, "+62899").ticket)
+    # SMS has no sender (WhatsApp, which this test used, has one now: channels/whatsapp_send.py).
+    sms = factories.ChannelFactory(name="SMS", kind=Channel.Kind.SMS)
+    ticket = queue.take_ticket(actor=agent, ticket=deliver(sms, "+62899").ticket)
     message = send_reply(actor=agent, ticket=ticket, text="Hello")
 
     attempt_delivery(message.pk, 0)
 
-    assert _fresh(message).last_error == errors.DELIVERY_NO_SENDER.format(kind="WhatsApp")
+    assert _fresh(message).last_error == errors.DELIVERY_NO_SENDER.format(kind="SMS")
 
 
 def test_a_reply_queued_before_a_block_is_not_sent_after_it(mine, agent, supervisor, receiver, blocking_on):
