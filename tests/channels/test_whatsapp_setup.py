@@ -1,5 +1,7 @@
 """The WhatsApp settings form (set-up page) and Django admin: write-only secrets, the verify token shown once."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -123,3 +125,16 @@ def test_the_admin_shows_the_verify_token_once_and_never_the_secrets(client, adm
     change = client.get(reverse("admin:channels_whatsappchannel_change", args=[number.pk])).content.decode()
     assert "bdwa_" not in change
     assert "s3cret-app" not in change and "EAAG-token" not in change
+
+
+def test_the_set_up_page_shows_the_verify_token_once(client, administrator, bare_channel):
+    client.force_login(administrator)
+    data = {"name": "WhatsApp New", **{f"kind-{key}": value for key, value in FIRST.items()}}
+    response = client.post(f"/channels/{bare_channel.pk}/", {**data, "kind-api_base_url": GRAPH_API_URL})
+
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    token = re.search(r'class="token-value" type="text" value="([^"]+)"', response.content.decode()).group(1)
+    assert WhatsAppChannel.objects.get(channel=bare_channel).verify_token_matches(token)
+    again = client.post(f"/channels/{bare_channel.pk}/", {**data, "kind-api_base_url": GRAPH_API_URL})
+    assert again.status_code == 302
+    assert token not in client.get(f"/channels/{bare_channel.pk}/").content.decode()
