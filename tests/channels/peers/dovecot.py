@@ -5,7 +5,10 @@ log); one user with a password from a passwd-file; no TLS (loopback only).
 Run as root, Dovecot's processes take its own users (dovecot, dovenull) and
 the mail belongs to the dovecot user; run as anyone else, all is theirs.
 Test mail goes in by IMAP APPEND of raw RFC 5322 bytes, as a mail server
-would drop it.
+would drop it. One server serves a whole test session; each test gets a
+mail user of its own (next_user), so UIDs start at 1 in every test. The
+users are all written at start: Dovecot reads a changed passwd-file at
+most once a second, too late for a user added just before its login.
 """
 
 import contextlib
@@ -20,8 +23,9 @@ import time
 from pathlib import Path
 
 DOVECOT = "/usr/sbin/dovecot"
-USER = "support"
 PASSWORD = "imap-test-password"
+# Mail users made at start, one for each test that asks for a mailbox.
+USERS = 500
 
 CONFIG = """\
 base_dir = {base}/run
@@ -32,6 +36,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
 default_login_user = {login_user}
@@ -76,6 +81,8 @@ class Dovecot:
         self.base = Path(tempfile.mkdtemp(prefix="bd-dovecot-"))
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+        self._names = [f"support{n}" for n in range(USERS)]
+        self._unused = iter(self._names)
 
     def start(self) -> "Dovecot":
         self.base.chmod(0o755)  # the login and mail processes run as other users when we are root
@@ -92,7 +99,10 @@ class Dovecot:
         if os.getuid() == 0:
             os.chown(mail, mail_user.pw_uid, mail_user.pw_gid)
         (self.base / "passwd").write_text(
-            f"{USER}:{{PLAIN}}{PASSWORD}:{mail_user.pw_uid}:{mail_user.pw_gid}::{mail}/{USER}\n"
+            "".join(
+                f"{name}:{{PLAIN}}{PASSWORD}:{mail_user.pw_uid}:{mail_user.pw_gid}::{mail}/{name}\n"
+                for name in self._names
+            )
         )
         (self.base / "dovecot.conf").write_text(
             CONFIG.format(
@@ -133,11 +143,23 @@ class Dovecot:
                 self.process.wait()
         shutil.rmtree(self.base, ignore_errors=True)
 
-    # What the tests do to the mailbox, as a mail server or a mail client would.
+    def next_user(self) -> "MailUser":
+        """A mailbox no test has used yet."""
+        return MailUser(self, next(self._unused))
+
+
+class MailUser:
+    """One mailbox on the server, and what tests do to it as a mail server or a mail client would."""
+
+    def __init__(self, server: Dovecot, user: str):
+        self.server = server
+        self.port = server.port
+        self.user = user
+        self.password = PASSWORD
 
     def client(self) -> imaplib.IMAP4:
         imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        imap.login(USER, PASSWORD)
+        imap.login(self.user, self.password)
         return imap
 
     def append(self, raw: bytes, folder: str = "INBOX") -> None:

@@ -12,7 +12,7 @@ from channels.email_parse import (
     parse_email,
 )
 from channels.email_thread import our_message_id, our_message_pk, reply_subject
-from tests.channels.mailbox import CUSTOMER, raw_mail
+from tests.channels.mail.conftest import CUSTOMER, raw_mail
 from tickets.models import Message
 
 

@@ -18,13 +18,19 @@ CUSTOMER = "budi@customer.example"
 _ids = itertools.count(1)
 
 
-@pytest.fixture
-def dovecot():
+@pytest.fixture(scope="session")
+def dovecot_server():
     if not dovecot_peer.installed():
         pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd; .ci/run does it)")
     server = dovecot_peer.Dovecot().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def dovecot(dovecot_server) -> dovecot_peer.MailUser:
+    """A fresh mailbox on the session's Dovecot."""
+    return dovecot_server.next_user()
 
 
 @pytest.fixture
@@ -43,8 +49,8 @@ def mailbox(db, dovecot, smtp_peer) -> EmailChannel:
         imap_host="127.0.0.1",
         imap_port=dovecot.port,
         imap_security=Security.NONE,
-        imap_user=dovecot_peer.USER,
-        imap_password=dovecot_peer.PASSWORD,
+        imap_user=dovecot.user,
+        imap_password=dovecot.password,
         smtp_host="127.0.0.1",
         smtp_port=smtp_peer.port,
         smtp_security=Security.NONE,
