@@ -73,8 +73,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
     return ParsedEmail(
         message_id=_message_id(mail, raw),
         sender=sender,
-        sender_name=name,
-        subject=_header(mail, "Subject"),
+        sender_name=printable(name),
+        subject=printable(_header(mail, "Subject"))[:998],
         text=_with_attachment_line(text, attachments),
         in_reply_to=message_ids(_header(mail, "In-Reply-To"))[:1],
         references=_trimmed(message_ids(_header(mail, "References"))),
@@ -99,9 +99,14 @@ def _raw_header(mail: EmailMessage, name: str) -> str:
     return ""
 
 
+def printable(text: str) -> str:
+    """Text without control characters (PostgreSQL stores no NUL, and nobody reads the others)."""
+    return "".join(c for c in text if c.isprintable())
+
+
 def message_ids(text: str) -> list[str]:
     """The <…> ids in a Message-ID, In-Reply-To or References header, in order."""
-    return [mid for mid in _MESSAGE_ID.findall(text or "") if len(mid) <= MAX_MESSAGE_ID]
+    return [mid for mid in _MESSAGE_ID.findall(printable(text or "")) if len(mid) <= MAX_MESSAGE_ID]
 
 
 def _trimmed(ids: list[str]) -> list[str]:
@@ -119,7 +124,7 @@ def _message_id(mail: EmailMessage, raw: bytes) -> str:
 
 def _sender(mail: EmailMessage) -> tuple[str, str]:
     name, address = parseaddr(_raw_header(mail, "From").replace("\n", " ").replace("\r", " "))
-    address = address.strip().lower()
+    address = printable(address).strip().lower()
     if "@" not in address or any(c.isspace() for c in address) or len(address) > 254:
         return "", ""
     try:
@@ -172,9 +177,9 @@ def _text_and_attachments(mail: EmailMessage) -> tuple[str, list[Attachment]]:
             payload = part.get_payload(decode=True)
             attachments.append(
                 Attachment(
-                    name=" ".join(str(filename or "(no name)").split())[:255],
+                    name=printable(" ".join(str(filename or "(no name)").split()))[:255] or "(no name)",
                     size=len(payload) if isinstance(payload, bytes) else 0,
-                    content_type=part.get_content_type(),
+                    content_type=printable(part.get_content_type())[:255],
                 )
             )
     return _tidy(text), attachments

@@ -17,10 +17,11 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from blockdesk.errors import DomainError
 from blockdesk.periodic import register_periodic_job
 from contacts.models import Channel
 from tickets.models import Message, Ticket
@@ -215,16 +216,15 @@ def _store(mailbox: EmailChannel, mails: dict[int, bytes], result: PollResult) -
             automatic += 1
         else:
             inbounds.append(_inbound(mailbox, mail, uid))
-    if inbounds:
-        with transaction.atomic():
-            routed = route_inbound_batch(channel=mailbox.channel, inbounds=inbounds)
-        for r in routed:
-            if r.duplicate:
-                result.duplicates += 1
-            else:
-                result.stored += 1
-                if r.ticket is not None and r.ticket.pk not in result.tickets:
-                    result.tickets.append(r.ticket.pk)
+    routed, refused = _route(mailbox, inbounds)
+    unreadable += refused
+    for r in routed:
+        if r.duplicate:
+            result.duplicates += 1
+        else:
+            result.stored += 1
+            if r.ticket is not None and r.ticket.pk not in result.tickets:
+                result.tickets.append(r.ticket.pk)
     if automatic or unreadable:
         EmailChannel.objects.filter(pk=mailbox.pk).update(
             automatic_skipped=F("automatic_skipped") + automatic,
@@ -232,6 +232,31 @@ def _store(mailbox: EmailChannel, mails: dict[int, bytes], result: PollResult) -
         )
     result.automatic += automatic
     result.unreadable += unreadable
+
+
+def _route(mailbox: EmailChannel, inbounds: list[InboundMessage]) -> tuple[list, int]:
+    """Route the batch; if routing refuses what a mail holds, route one by one and skip the mail refused.
+
+    A mail routing cannot store must not hold up the mailbox behind it on every
+    poll. Anything else (the database is away) fails the poll, and the next one
+    tries again: nothing is flagged processed before it is stored.
+    """
+    if not inbounds:
+        return [], 0
+    try:
+        with transaction.atomic():
+            return route_inbound_batch(channel=mailbox.channel, inbounds=inbounds), 0
+    except (DataError, DomainError):
+        pass
+    routed, refused = [], 0
+    for inbound in inbounds:
+        try:
+            with transaction.atomic():
+                routed += route_inbound_batch(channel=mailbox.channel, inbounds=[inbound])
+        except (DataError, DomainError):
+            logger.warning("Mailbox %s: routing refused mail %s", mailbox.pk, inbound.message_id, exc_info=True)
+            refused += 1
+    return routed, refused
 
 
 def _inbound(mailbox: EmailChannel, mail: ParsedEmail, uid: int) -> InboundMessage:
