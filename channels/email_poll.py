@@ -34,8 +34,9 @@ from .email_thread import our_message_pk
 logger = logging.getLogger(__name__)
 
 POLL_EVERY_SECONDS = 60
-# Mail fetched (and stored in one transaction) at a time.
+# Mail fetched (and stored in one transaction) at a time, and the most one poll reads (the rest: next poll).
 FETCH_BATCH = 50
+MAX_PER_POLL = 500
 # A poll holds its mailbox this long at most; a worker that died frees it by then.
 POLL_LEASE_SECONDS = 600
 IMAP_TIMEOUT_SECONDS = 30
@@ -175,7 +176,7 @@ def _poll(mailbox: EmailChannel) -> PollResult:
             mailbox.uid_validity, mailbox.last_uid = validity, 0
         [found] = _check("search", imap.uid("SEARCH", None, f"UID {last_uid + 1}:*"))
         # "n:*" always includes the highest UID, even below n: keep only the new ones.
-        uids = sorted(u for u in (int(x) for x in found.split()) if u > last_uid)
+        uids = sorted(u for u in (int(x) for x in found.split()) if u > last_uid)[:MAX_PER_POLL]
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start : start + FETCH_BATCH]
             mails = _fetch(imap, batch)

@@ -150,7 +150,8 @@ def _imap_check(mailbox: EmailChannel) -> str:
         raise SetupCheckFailed(f"IMAP: the connection failed: {_error(exc)}") from None
     finally:
         close_imap(imap)
-    return f"IMAP: logged in as {mailbox.imap_user}; folder {mailbox.imap_folder} holds {count} mails."
+    mails = "1 mail" if count == 1 else f"{count} mails"
+    return f"IMAP: logged in as {mailbox.imap_user}; folder {mailbox.imap_folder} holds {mails}."
 
 
 def send_test(channel) -> str:

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from blockdesk import periodic
+from channels import email_poll
 from channels.email_models import EmailChannel, ProcessedAction
 from channels.email_poll import MailboxError, poll_mailbox, poll_mailboxes
 from contacts.blocking import block_contact
@@ -243,3 +244,16 @@ def test_the_worker_polls_the_mailboxes_as_a_periodic_job(mailbox, dovecot):
     results = periodic.run_due_jobs()
 
     assert results["poll_mailboxes"]["stored"] == 1
+
+
+def test_a_full_mailbox_is_read_in_batches_and_a_few_hundred_a_poll(mailbox, dovecot, monkeypatch):
+    monkeypatch.setattr(email_poll, "FETCH_BATCH", 2)
+    monkeypatch.setattr(email_poll, "MAX_PER_POLL", 3)
+    for n in range(5):
+        dovecot.append(raw_mail(f"mail {n}"))
+
+    assert _poll(mailbox).stored == 3
+    assert EmailChannel.objects.get(pk=mailbox.pk).last_uid == 3
+    assert dovecot.uids(criteria="SEEN") == [1, 2, 3]
+    assert _poll(mailbox).stored == 2
+    assert Message.objects.count() == 5

@@ -188,7 +188,7 @@ def test_send_test_logs_in_to_both_servers_and_says_what_worked(mailbox, dovecot
     answer = send_test(mailbox.channel)
 
     assert answer == (
-        f"IMAP: logged in as {dovecot.user}; folder INBOX holds 1 mails. "
+        f"IMAP: logged in as {dovecot.user}; folder INBOX holds 1 mail. "
         f"SMTP: connected to 127.0.0.1:{smtp_peer.port}, logged in as support, NOOP answered 250."
     )
     assert "NOOP" in smtp_peer.commands
