@@ -52,6 +52,9 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "channels.view_webchatchannel",
     "channels.add_webchatchannel",
     "channels.change_webchatchannel",
+    "channels.view_emailchannel",
+    "channels.add_emailchannel",
+    "channels.change_emailchannel",
 ]
 
 GROUP_PERMISSIONS = {
