@@ -139,6 +139,10 @@ def poll_mailboxes() -> dict[str, int]:
         except MailboxError:
             totals["failed"] += 1
             continue
+        except Exception:  # a bug or the database away: log it, and poll the other mailboxes still
+            logger.exception("Polling mailbox %s failed", mailbox.pk)
+            totals["failed"] += 1
+            continue
         if result is not None:
             totals["mailboxes"] += 1
             totals["stored"] += result.stored
@@ -174,7 +178,7 @@ def _poll(mailbox: EmailChannel) -> PollResult:
         if validity != mailbox.uid_validity:
             EmailChannel.objects.filter(pk=mailbox.pk).update(uid_validity=validity, last_uid=0)
             mailbox.uid_validity, mailbox.last_uid = validity, 0
-        [found] = _check("search", imap.uid("SEARCH", None, f"UID {last_uid + 1}:*"))
+        found = (_check("search", imap.uid("SEARCH", None, f"UID {last_uid + 1}:*")) or [b""])[0] or b""
         # "n:*" always includes the highest UID, even below n: keep only the new ones.
         uids = sorted(u for u in (int(x) for x in found.split()) if u > last_uid)[:MAX_PER_POLL]
         for start in range(0, len(uids), FETCH_BATCH):
