@@ -58,6 +58,9 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "channels.view_whatsappchannel",
     "channels.add_whatsappchannel",
     "channels.change_whatsappchannel",
+    "channels.view_emailchannel",
+    "channels.add_emailchannel",
+    "channels.change_emailchannel",
 ]
 
 GROUP_PERMISSIONS = {

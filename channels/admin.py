@@ -11,7 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from contacts.admin import ChannelAdmin
 from contacts.models import Channel
 
-from . import telegram_admin, webchat_admin, whatsapp_admin  # noqa: F401  (register each kind's own admin)
+from . import email_admin, telegram_admin, webchat_admin, whatsapp_admin  # noqa: F401  (each kind's own admin)
 from .setup import KindSetup, kind_setup
 from .setup_api import ApiChannelForm
 

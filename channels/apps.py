@@ -12,8 +12,11 @@ class ChannelsConfig(AppConfig):
         from tickets.outbox import register_sender
         from tickets.senders import register_reply_window
 
-        from . import telegram, whatsapp_forms
+        from . import email_poll, telegram, whatsapp_forms
         from .api_webhook import prepare_api_webhooks, send_api_webhook
+        from .email_forms import EmailChannelForm
+        from .email_models import EmailChannel
+        from .email_send import send_email_reply, send_test
         from .setup import KindSetup, register_kind_setup
         from .setup_api import API_SETUP
         from .setup_webchat import WEBCHAT_SETUP
@@ -55,3 +58,15 @@ class ChannelsConfig(AppConfig):
                 send_test=check_number,
             )
         )
+
+        register_sender("email", send_email_reply)
+        register_kind_setup(
+            KindSetup(
+                kind="email",
+                settings_model=EmailChannel,
+                form=EmailChannelForm,
+                webhook_path=None,
+                send_test=send_test,
+            )
+        )
+        email_poll.register()
