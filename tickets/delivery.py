@@ -192,13 +192,27 @@ def _send_in_order(claim: Claim, outcomes: dict[int, str]) -> None:
 
 
 def _recheck_blocked(messages: list[Message]) -> None:
-    blocked = set(
+    blocked = dict(
         Contact.objects.filter(pk__in={m.ticket.contact_id for m in messages}, is_blocked=True).values_list(
-            "pk", flat=True
+            "pk", "blocked_at"
         )
     )
     for message in messages:
-        message.ticket.contact.is_blocked = message.ticket.contact_id in blocked
+        contact = message.ticket.contact
+        contact.is_blocked = contact.pk in blocked
+        contact.blocked_at = blocked.get(contact.pk)
+
+
+def held_back_by_block(message: Message) -> bool:
+    """Whether a block stops this reply: every BOT answer, and any reply written before the block.
+
+    A person's reply written after the block goes out: the ticket it is in was
+    let through (released) or left open on purpose, so it is a conversation.
+    """
+    contact = message.ticket.contact
+    if not contact.is_blocked:
+        return False
+    return message.author_id is None or contact.blocked_at is None or message.sent_at <= contact.blocked_at
 
 
 def _extend(claim: Claim, messages: list[Message]) -> list[Message]:
@@ -224,7 +238,7 @@ def _release(claim: Claim, messages: list[Message]) -> None:
 
 
 def _send(message: Message, number: int) -> dict:
-    if message.ticket.contact.is_blocked:
+    if held_back_by_block(message):
         return _failed(errors.DELIVERY_CONTACT_BLOCKED)
     # The channel said the customer cannot be reached there (they blocked the bot): no use asking the provider.
     unreachable = getattr(message, "undeliverable", None)  # loaded for the whole batch by _prepare

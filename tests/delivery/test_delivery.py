@@ -15,7 +15,7 @@ from contacts.blocking import block_contact, unblock_contact
 from contacts.models import BlockReason, Channel, UnblockChoice
 from tests.delivery.conftest import SECRET
 from tickets.delivery import attempt_delivery, enqueue_due_deliveries
-from tickets.models import DeliveryAttempt, DeliveryState, Message
+from tickets.models import DeliveryAttempt, DeliveryState, Message, Ticket
 from tickets.outbox import retry_delivery, send_reply
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +172,23 @@ def test_a_released_contact_is_a_normal_conversation(mine, agent, supervisor, re
 
     assert attempt_delivery(message.pk, 0) == DeliveryState.SENT
     assert [r["body"]["text"] for r in receiver.received] == ["Welcome back"]
+
+
+def test_a_ticket_let_through_while_the_contact_stays_blocked_is_a_conversation(
+    mine, agent, supervisor, receiver, blocking_on
+):
+    from contacts.blocking import release_blocked_tickets
+    from tests.inbound import deliver
+    from tickets import queue
+
+    block_contact(actor=supervisor, contact=mine.contact, reason=BlockReason.SPAM)
+    blocked = deliver(mine.channel, "+6281211112222", "Please, it is about my order").ticket
+    release_blocked_tickets(actor=supervisor, ticket_ids=[blocked.pk])
+    ticket = queue.take_ticket(actor=agent, ticket=Ticket.objects.get(pk=blocked.pk))
+    message = send_reply(actor=agent, ticket=ticket, text="Here is your order number")
+
+    assert attempt_delivery(message.pk, 0) == DeliveryState.SENT
+    assert [r["body"]["text"] for r in receiver.received] == ["Here is your order number"]
 
 
 def test_a_second_task_for_the_same_attempt_does_nothing(mine, agent, receiver):
