@@ -40,9 +40,8 @@ from .routing_sql import (
     TicketAddition,
     add_to_tickets,
     lock_addresses,
-    lock_contacts_with_open_tickets,
     lock_people,
-    previous_deliveries,
+    look_back_and_lock,
 )
 
 
@@ -154,7 +153,10 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
     inbounds = [_normalised(channel, inbound) for inbound in inbounds]
     with transaction.atomic():
         now = timezone.now()
-        stored_ids, deleted = previous_deliveries(channel, list({i.message_id for i in inbounds}))
+        # One statement: the earlier deliveries of these message ids, and every address's contact, locked.
+        stored_ids, deleted, contacts, open_tickets = look_back_and_lock(
+            channel, list({i.message_id for i in inbounds}), {i.contact_id for i in inbounds}
+        )
         stored = (
             {m.external_id: m for m in Message.objects.select_related("ticket__contact").filter(pk__in=stored_ids)}
             if stored_ids
@@ -163,7 +165,6 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         deleted_contacts = Contact.objects.in_bulk(set(deleted.values())) if deleted else {}
         seen = stored.keys() | deleted.keys()
         fresh = list({i.message_id: i for i in reversed(inbounds) if i.message_id not in seen}.values())[::-1]
-        contacts, open_tickets = lock_contacts_with_open_tickets(channel, {i.contact_id for i in fresh})
         new = [i for i in fresh if i.contact_id not in contacts]
         if new:
             people, people_tickets = _people_of(channel, {i.contact_id for i in new})

@@ -197,14 +197,14 @@ def test_races_and_deadlocks_are_retried_but_an_outage_is_not():
 
 def _ticket_changes_after_the_lock_read(monkeypatch, **change):
     """Make every open ticket change as a racing resolve or release would, right after routing read it."""
-    real = routing.lock_contacts_with_open_tickets
+    real = routing.look_back_and_lock
 
-    def lock_then_change(channel, addresses):
-        read = real(channel, addresses)
-        Ticket.objects.filter(pk__in=[t.pk for t in read[1].values()]).update(**change)
+    def lock_then_change(channel, message_ids, addresses):
+        read = real(channel, message_ids, addresses)
+        Ticket.objects.filter(pk__in=[t.pk for t in read.tickets.values()]).update(**change)
         return read
 
-    monkeypatch.setattr(routing, "lock_contacts_with_open_tickets", lock_then_change)
+    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_change)
 
 
 def test_message_to_a_ticket_resolved_after_the_lock_read_opens_a_new_ticket(channel, monkeypatch):
@@ -237,14 +237,14 @@ def test_message_to_a_ticket_released_after_the_lock_read_joins_it_as_it_is_now(
 def test_batch_with_one_ticket_changed_after_the_lock_read_keeps_the_others(channel, agent, monkeypatch):
     kept = deliver(channel, "+628111").ticket
     resolved = deliver(channel, "+628222").ticket
-    real = routing.lock_contacts_with_open_tickets
+    real = routing.look_back_and_lock
 
-    def lock_then_resolve(channel, addresses):
-        read = real(channel, addresses)
+    def lock_then_resolve(channel, message_ids, addresses):
+        read = real(channel, message_ids, addresses)
         Ticket.objects.filter(pk=resolved.pk).update(status=TicketStatus.RESOLVED)
         return read
 
-    monkeypatch.setattr(routing, "lock_contacts_with_open_tickets", lock_then_resolve)
+    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_resolve)
     results = route_inbound_batch(
         channel=channel,
         inbounds=[InboundMessage(f"b-{n}", address, f"text {n}") for n, address in enumerate(["+628111", "+628222"])],
