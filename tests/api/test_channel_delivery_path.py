@@ -1,4 +1,4 @@
-"""Channel deliveries skip the console's middleware (blockdesk.middleware.ChannelDeliveryMiddleware), answers unchanged."""
+"""Channel deliveries skip the console's middleware (ChannelDeliveryMiddleware); their answers stay the same."""
 
 import pytest
 from django.urls import reverse
