@@ -306,9 +306,13 @@ def _add_to_open_tickets(
     """Count each contact's messages in its open ticket; return {contact id: ticket} of those that took them.
 
     A ticket that changed after the contact lock read it (resolved, released,
-    assigned) is not updated: it is locked and read again, as it is now, and
-    takes the messages if it is still open; if not, it is left out and a new
-    ticket opens.
+    assigned, deleted) is not updated: the contact's open ticket is locked and
+    read again, as it is now, and takes the messages; if there is none, a new
+    ticket opens. Read by contact, not by the ticket read first: when the
+    first read waited for the contact lock, it may show a blocked ticket that
+    Delete All has since removed, while the delivery that held the lock opened
+    the contact's new ticket; that one takes the messages (before, a second
+    ticket was tried, and the unique constraint made the whole routing retry).
     """
 
     def add(to: dict[int, Ticket]) -> set[int]:
@@ -317,9 +321,15 @@ def _add_to_open_tickets(
         )
 
     updated = add(tickets)
-    changed = [t.pk for t in tickets.values() if t.pk not in updated]
+    changed = [t for t in tickets.values() if t.pk not in updated]
     if not changed:
         return tickets
-    current = {t.contact_id: t for t in Ticket.objects.open().select_for_update().filter(pk__in=changed).order_by("pk")}
-    add(current)  # locked now: every status matches
+    current = {
+        t.contact_id: t
+        for t in Ticket.objects.open()
+        .select_for_update()
+        .filter(channel_id=changed[0].channel_id, contact_id__in=[t.contact_id for t in changed])
+        .order_by("pk")
+    }
+    add(current)  # locked now (and the contacts locked since the first read): every status matches
     return {pk: t for pk, t in tickets.items() if t.pk in updated} | current

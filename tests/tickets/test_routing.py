@@ -219,6 +219,31 @@ def test_message_to_a_ticket_resolved_after_the_lock_read_opens_a_new_ticket(cha
     assert list(later.ticket.messages.values_list("body", flat=True)) == ["still there?"]
 
 
+def test_message_whose_ticket_was_replaced_after_the_lock_read_joins_the_new_one_without_a_retry(channel, monkeypatch):
+    """The lock read waited while Delete All removed the ticket and the delivery holding the lock opened a new one."""
+    first = deliver(channel, "+628111")
+    real, reads = routing.look_back_and_lock, []
+
+    def lock_then_replace(channel, message_ids, addresses):
+        read = real(channel, message_ids, addresses)
+        reads.append(read)
+        if len(reads) == 1:
+            Message.objects.filter(ticket=first.ticket).delete()
+            Ticket.objects.filter(pk=first.ticket.pk).delete()
+            replaced = factories.TicketFactory(contact=first.contact, channel=channel, status=TicketStatus.BOT)
+            reads.append(replaced)
+        return read
+
+    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_replace)
+    later = deliver(channel, "+628111", "hello again")
+
+    replaced = reads[1]
+    assert len(reads) == 2  # one read: routing did not start again
+    assert (later.ticket.pk, later.status) == (replaced.pk, TicketStatus.BOT)
+    assert Ticket.objects.get(pk=replaced.pk).last_message_preview == "hello again"
+    assert Ticket.objects.filter(contact=first.contact).count() == 1
+
+
 def test_message_to_a_ticket_released_after_the_lock_read_joins_it_as_it_is_now(
     channel, supervisor, blocking_on, monkeypatch
 ):
