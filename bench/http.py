@@ -1,4 +1,9 @@
-"""Ingestion over HTTP: gunicorn on 127.0.0.1, a concurrent keep-alive load generator, three mixes and batches."""
+"""Ingestion over HTTP: gunicorn on 127.0.0.1, a concurrent keep-alive load generator, three mixes and batches.
+
+Each mix (and the batches) runs in ROUNDS slices, each followed by a slice of
+the plain-driver floor (bench.floor.Floor) a third as long: the stage's ratio is
+taken against the floor measured between its own slices.
+"""
 
 import http.client
 import json
@@ -18,6 +23,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from .database import Target
+from .floor import Floor
 from .mixes import MIXES, deliveries
 from .scales import BATCH_SIZE, Scale
 from .seed import Dataset
@@ -28,6 +34,7 @@ BATCH = "/api/v1/inbound/messages/batch"
 START_TIMEOUT_S = 30.0
 REQUEST_TIMEOUT_S = 30.0
 STATEMENT_SAMPLE = 10
+ROUNDS = 4
 
 
 def measure(scale: Scale, data: Dataset, target: Target, *, workers: int, clients: int) -> dict:
@@ -36,8 +43,41 @@ def measure(scale: Scale, data: Dataset, target: Target, *, workers: int, client
         _load(server.port, _requests(data, "open_tickets", workers * 4, SINGLE), clients, 10.0)  # warm up
         for mix in MIXES:
             requests = _requests(data, mix, scale.http_max_requests, SINGLE)
-            results[mix] = _load(server.port, requests, clients, scale.http_seconds)
+            with Floor(target, data, f"http-floor-{mix}") as floor:
+                results[mix] = _rounds(server.port, requests, clients, scale.http_seconds, floor)
+            results[mix]["floor_per_s"] = floor.per_s
     return results
+
+
+def _rounds(port: int, requests, clients: int, seconds: float, floor: Floor, path: str = SINGLE) -> dict:
+    """_load in ROUNDS slices of the requests and the time, each followed by a floor slice a third as long."""
+    floor.run(messages=3)  # warm its connection
+    floor.messages, floor.seconds = 0, 0.0
+    size = -(-len(requests) // ROUNDS)
+    parts = []
+    for k in range(ROUNDS):
+        parts.append(_load(port, requests[k * size : (k + 1) * size], clients, seconds / ROUNDS, path))
+        floor.run(seconds=seconds / ROUNDS / 3)
+    return _combined(parts)
+
+
+def _combined(parts: list[dict]) -> dict:
+    statuses: dict[str, int] = {}
+    for part in parts:
+        for key, n in part["statuses"].items():
+            statuses[key] = statuses.get(key, 0) + n
+    messages, elapsed = sum(p["messages"] for p in parts), sum(p["seconds"] for p in parts)
+    latencies = sorted(x for p in parts for x in p.pop("latencies"))
+    return {
+        "requests": len(latencies),
+        "messages": messages,
+        "seconds": round(elapsed, 3),
+        "per_s": round(messages / elapsed, 1),
+        "errors": sum(p["errors"] for p in parts),
+        "statuses": statuses,
+        "median_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 2) if latencies else None,
+    }
 
 
 def measure_batch(scale: Scale, data: Dataset, target: Target, *, workers: int, clients: int) -> dict:
@@ -55,9 +95,10 @@ def measure_batch(scale: Scale, data: Dataset, target: Target, *, workers: int, 
     results = {"batch_size": BATCH_SIZE, "workers": workers, "clients": clients}
     results["messages_per_request"] = round(len(payloads) / len(requests), 1)
     results["statements"] = _statements_batch(data)
-    with Gunicorn(target, workers) as server:
+    with Gunicorn(target, workers) as server, Floor(target, data, "batch-floor") as floor:
         _load(server.port, _requests(data, "open_tickets", workers * 2, SINGLE), clients, 10.0)  # warm up
-        results["open_tickets"] = _load(server.port, requests, clients, 60.0, path=BATCH)
+        results["open_tickets"] = _rounds(server.port, requests, clients, 60.0, floor, path=BATCH)
+        results["open_tickets"]["floor_per_s"] = floor.per_s
     return results
 
 
@@ -151,6 +192,7 @@ def _load(port: int, requests, clients: int, seconds: float, path: str = SINGLE)
     errors = sum(n for key, n in statuses.items() if key not in ("200", "201"))
     latencies.sort()
     return {
+        "latencies": latencies,
         "requests": len(latencies),
         "messages": messages,
         "seconds": round(elapsed, 3),

@@ -1,4 +1,8 @@
-"""In-process ingestion: messages per second through route_inbound_message, and SQL statements per message."""
+"""In-process ingestion: messages per second through route_inbound_message, and SQL statements per message.
+
+Each mix alternates blocks of BLOCK messages with as many of the plain-driver
+floor's (bench.floor.Floor), and reports the floor measured beside it.
+"""
 
 import statistics
 import time
@@ -10,12 +14,15 @@ from contacts.models import Channel
 from settings_app.switches import current_switches
 from tickets.routing import InboundMessage, route_inbound_message
 
+from .database import Target
+from .floor import Floor
 from .mixes import MIXES, deliveries
 from .scales import Scale
 from .seed import Dataset
 
 TIME_LIMIT_S = 60.0
 STATEMENT_SAMPLE = 20
+BLOCK = 25
 
 
 def inbound_of(payload: dict) -> InboundMessage:
@@ -30,12 +37,14 @@ def inbound_of(payload: dict) -> InboundMessage:
     )
 
 
-def measure(scale: Scale, data: Dataset) -> dict:
+def measure(scale: Scale, data: Dataset, target: Target) -> dict:
     channels = {c.pk: c for c in Channel.objects.all()}  # cached, as the API's token lookup should be
     current_switches()
     results = {}
     for mix in MIXES:
-        results[mix] = _throughput(channels, deliveries(mix, data, scale.ingest_messages, "inproc"))
+        with Floor(target, data, f"inproc-floor-{mix}") as floor:
+            results[mix] = _throughput(channels, deliveries(mix, data, scale.ingest_messages, "inproc"), floor)
+        results[mix]["floor_per_s"] = floor.per_s
         results[mix]["statements"] = _statements(channels, deliveries(mix, data, STATEMENT_SAMPLE, "count"))
     repeat = deliveries("open_tickets", data, STATEMENT_SAMPLE, "dup")
     _route_all(channels, repeat)
@@ -48,17 +57,21 @@ def _route_all(channels, batch) -> None:
         route_inbound_message(channel=channels[channel_id], inbound=inbound_of(payload))
 
 
-def _throughput(channels, batch) -> dict:
+def _throughput(channels, batch, floor: Floor) -> dict:
     _route_all(channels, batch[:3])  # warm the connection and caches
+    floor.run(messages=3)
+    floor.messages, floor.seconds = 0, 0.0
     latencies = []
     started = time.perf_counter()
-    for channel_id, payload in batch[3:]:
+    for k, (channel_id, payload) in enumerate(batch[3:], 1):
         t0 = time.perf_counter()
         route_inbound_message(channel=channels[channel_id], inbound=inbound_of(payload))
         latencies.append(time.perf_counter() - t0)
-        if t0 - started > TIME_LIMIT_S:
+        if k % BLOCK == 0 or k == len(batch) - 3:
+            floor.run(messages=BLOCK)  # beside this block: the same neighbours
+        if t0 - started > TIME_LIMIT_S * 2:
             break
-    elapsed = time.perf_counter() - started
+    elapsed = sum(latencies)
     return {
         "messages": len(latencies),
         "seconds": round(elapsed, 3),

@@ -91,9 +91,9 @@ def _stage(stage, args, scale, target, data) -> dict:
 
     module = importlib.import_module(f"bench.{'http' if stage == 'batch' else stage}")
 
-    if stage in ("pages", "search", "ingest", "bulk"):
+    if stage in ("pages", "search", "bulk"):
         return module.measure(scale, data)
-    if stage == "floor":
+    if stage in ("ingest", "floor"):
         return module.measure(scale, data, target)
     if stage == "http":
         return module.measure(scale, data, target, workers=args.workers, clients=args.clients)

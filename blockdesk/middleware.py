@@ -1,5 +1,5 @@
 """Site-wide answers: a database outage anywhere in a request is a 503 (see blockdesk.outage); an unknown URL is
-the console's 404 page even with DEBUG on."""
+the console's 404 page even with DEBUG on; a channel's delivery skips the console's middleware."""
 
 import logging
 import sys
@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.signals import got_request_exception
 from django.dispatch import receiver
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import add_never_cache_headers
 
 from . import errors
 from .console import refusal
@@ -70,3 +72,46 @@ class ConsoleNotFoundMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": errors.PAGE_NOT_FOUND}, status=404)
         return refusal(request, 404)
+
+
+# Where channels deliver customer messages (tickets.api's inbound router under the API root).
+CHANNEL_DELIVERY_PATH = "/api/v1/inbound/"
+
+
+class ChannelDeliveryMiddleware:
+    """Hand a channel's delivery (a POST under /api/v1/inbound/) straight to its view.
+
+    A channel proves itself with its bearer token on every request (the
+    view's ChannelToken auth): it has no session, cookie, CSRF token,
+    flash messages or console page, so the middleware below this one
+    (sessions, CSRF, auth, the sliding session, messages, CSP, htmx, axes,
+    the console's 404) would only spend time on it: about a quarter of a
+    millisecond of CPU per request, a tenth of routing a message
+    (docs/benchmarks.md, issue 11). Everything a delivery's answer needs
+    stays: the outage 503 and the security headers come from the middleware
+    above this one, the host is checked and Content-Length set as
+    CommonMiddleware would, X-Frame-Options as XFrameOptionsMiddleware would,
+    and the answer is marked not to be stored, as PrivateAnswersMiddleware
+    marks every API answer (a JSON answer needs no Content-Security-Policy:
+    nothing renders it). Anything else, a path that resolves to no view
+    included, takes the whole chain.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST" or not request.path_info.startswith(CHANNEL_DELIVERY_PATH):
+            return self.get_response(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        request.get_host()  # DisallowedHost (400) for a Host outside ALLOWED_HOSTS
+        request.resolver_match = match
+        response = match.func(request, *match.args, **match.kwargs)
+        add_never_cache_headers(response)
+        response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+        if not response.streaming:
+            response.headers.setdefault("Content-Length", str(len(response.content)))
+        return response

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     # Outermost, so a database error anywhere below (session, auth, view) becomes a 503.
     "blockdesk.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Channel deliveries (bearer token, POST /api/v1/inbound/…) go from here straight to their view.
+    "blockdesk.middleware.ChannelDeliveryMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

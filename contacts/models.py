@@ -133,7 +133,7 @@ class Contact(models.Model):
     phone = models.CharField(max_length=50, blank=True)
     email = models.EmailField(max_length=254, blank=True)
     note = models.TextField(blank=True, help_text="What staff should know about this person.")
-    is_blocked = models.BooleanField(default=False, db_index=True)
+    is_blocked = models.BooleanField(default=False)  # indexed by contact_blocked_recent, which leads with it
     # The current block, copied from its Block row so lists need no join.
     blocked_reason = models.CharField(max_length=10, choices=BlockReason.choices, blank=True)
     blocked_note = models.TextField(blank=True)
@@ -189,7 +189,8 @@ class ContactIdentity(models.Model):
     """The address by which one channel knows a contact (phone number, e-mail, chat id)."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="identities")
+    # one_identity_per_channel_address leads with the channel: no index of its own.
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="identities", db_index=False)
     external_id = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
     # The channel told us replies cannot reach this address (a Telegram user blocked the bot), and why;

@@ -82,11 +82,18 @@ class TicketQuerySet(models.QuerySet):
 class Ticket(models.Model):
     """A conversation with one contact on one channel."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tickets")
+    # No single-column index on contact or assignee: ticket_contact_recent and ticket_assignee_queue lead with
+    # them. Every inbound message rewrites its ticket's row in every index (docs/benchmarks.md, issue 11).
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tickets", db_index=False)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="tickets")
     status = models.CharField(max_length=12, choices=TicketStatus.choices)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -174,7 +181,8 @@ class Message(models.Model):
         OUT = "out", "Reply"
         NOTE = "note", "Note"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # message_ticket_timeline leads with the ticket: no index of its own (one index write less per message).
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False)
     # The ticket's channel, repeated so a channel's message ids can be unique.
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(max_length=4, choices=Direction.choices)
@@ -267,7 +275,8 @@ class DeletedMessage(models.Model):
     was deleted, instead of the spam coming back as a new ticket.
     """
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    # one_deleted_record_per_channel_message leads with the channel.
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", db_index=False)
     external_id = models.CharField(max_length=255)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     deleted_at = models.DateTimeField()

@@ -41,9 +41,8 @@ from .routing_sql import (
     TicketAddition,
     add_to_tickets,
     lock_addresses,
-    lock_contacts_with_open_tickets,
     lock_people,
-    previous_deliveries,
+    look_back_and_lock,
 )
 
 
@@ -155,7 +154,10 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
     inbounds = [_normalised(channel, inbound) for inbound in inbounds]
     with transaction.atomic():
         now = timezone.now()
-        stored_ids, deleted = previous_deliveries(channel, list({i.message_id for i in inbounds}))
+        # One statement: the earlier deliveries of these message ids, and every address's contact, locked.
+        stored_ids, deleted, contacts, open_tickets = look_back_and_lock(
+            channel, list({i.message_id for i in inbounds}), {i.contact_id for i in inbounds}
+        )
         stored = (
             {m.external_id: m for m in Message.objects.select_related("ticket__contact").filter(pk__in=stored_ids)}
             if stored_ids
@@ -164,7 +166,6 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         deleted_contacts = Contact.objects.in_bulk(set(deleted.values())) if deleted else {}
         seen = stored.keys() | deleted.keys()
         fresh = list({i.message_id: i for i in reversed(inbounds) if i.message_id not in seen}.values())[::-1]
-        contacts, open_tickets = lock_contacts_with_open_tickets(channel, {i.contact_id for i in fresh})
         new = [i for i in fresh if i.contact_id not in contacts]
         if new:
             people, people_tickets = _people_of(channel, {i.contact_id for i in new})
@@ -322,9 +323,13 @@ def _add_to_open_tickets(
     """Count each contact's messages in its open ticket; return {contact id: ticket} of those that took them.
 
     A ticket that changed after the contact lock read it (resolved, released,
-    assigned) is not updated: it is locked and read again, as it is now, and
-    takes the messages if it is still open; if not, it is left out and a new
-    ticket opens.
+    assigned, deleted) is not updated: the contact's open ticket is locked and
+    read again, as it is now, and takes the messages; if there is none, a new
+    ticket opens. Read by contact, not by the ticket read first: when the
+    first read waited for the contact lock, it may show a blocked ticket that
+    Delete All has since removed, while the delivery that held the lock opened
+    the contact's new ticket; that one takes the messages (before, a second
+    ticket was tried, and the unique constraint made the whole routing retry).
     """
 
     def add(to: dict[int, Ticket]) -> set[int]:
@@ -333,9 +338,15 @@ def _add_to_open_tickets(
         )
 
     updated = add(tickets)
-    changed = [t.pk for t in tickets.values() if t.pk not in updated]
+    changed = [t for t in tickets.values() if t.pk not in updated]
     if not changed:
         return tickets
-    current = {t.contact_id: t for t in Ticket.objects.open().select_for_update().filter(pk__in=changed).order_by("pk")}
-    add(current)  # locked now: every status matches
+    current = {
+        t.contact_id: t
+        for t in Ticket.objects.open()
+        .select_for_update()
+        .filter(channel_id=changed[0].channel_id, contact_id__in=[t.contact_id for t in changed])
+        .order_by("pk")
+    }
+    add(current)  # locked now (and the contacts locked since the first read): every status matches
     return {pk: t for pk, t in tickets.items() if t.pk in updated} | current

@@ -1,4 +1,4 @@
-"""Routing's hand-written SQL: the earlier-delivery look-up, the contact locks and the open-ticket update.
+"""Routing's hand-written SQL: the earlier-delivery look-up with the contact locks, and the open-ticket update.
 
 Also the look-up of the person a new address belongs to (lock_people, after
 lock_addresses): it runs only for new addresses, and shares the contact lock's
@@ -16,6 +16,7 @@ against what the ORM loads and writes.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -33,11 +34,10 @@ _OPEN = tuple(str(status) for status in OPEN_STATUSES)
 class _HotSql:
     """The statements whose shape does not depend on the batch, written once per database backend."""
 
-    # (message id, stored message, contact of a deleted one) rows for "{ids}" = "(%s, %s, …)".
-    previous_deliveries: str
-    # The contacts of many addresses, locked in contact id order: head + "(%s, %s, …)" + tail.
-    lock_contacts_head: str
-    lock_contacts_tail: str
+    # The contacts of "{addresses}" = "(%s, %s, …)" locked in contact id order with their open tickets, and the
+    # earlier deliveries of "{ids}", in one statement. Rows: contact and ticket columns, address, stored message,
+    # contact of a deleted message; an earlier delivery's row has only the last three (its message id first).
+    look_back_and_lock: str
     # The same columns for contacts found another way: people_head + "(SELECT person, address …)" + people_tail.
     people_head: str
     people_tail: str
@@ -103,13 +103,19 @@ def _build_hot_sql() -> _HotSql:
         if pairs:
             converters.append((index, tuple((converter, expression) for converter in pairs)))
     message, deleted = Message._meta, DeletedMessage._meta
+    previous = (
+        f"{earlier_of_many(message, _column(message, 'id'), 'NULL')} UNION ALL "
+        f"{earlier_of_many(deleted, 'NULL', _column(deleted, 'contact'))}"
+    )
+    # The locking SELECT is a subquery (a UNION cannot lock); its two extra columns are typed, as the first
+    # branch gives a UNION's column types. The look-back rows fill the contact and ticket columns with NULLs.
+    typed_null = [f"CAST(NULL AS {f.cast_db_type(connection)})" for f in (message.pk, deleted.get_field("contact"))]
+    nulls = ", ".join(["NULL"] * len(fields))
     return _HotSql(
-        previous_deliveries=(
-            f"{earlier_of_many(message, _column(message, 'id'), 'NULL')} UNION ALL "
-            f"{earlier_of_many(deleted, 'NULL', _column(deleted, 'contact'))}"
+        look_back_and_lock=(
+            f"SELECT locked.*, {', '.join(typed_null)} FROM ({lock_head}{{addresses}}{lock_tail}) locked "
+            f"UNION ALL SELECT {nulls}, earlier.* FROM ({previous}) earlier"
         ),
-        lock_contacts_head=lock_head,
-        lock_contacts_tail=lock_tail,
         people_head=f"SELECT {columns}, m.address FROM {qn(contact.db_table)} c INNER JOIN ",
         people_tail=f" m ON m.person = c.{qn(contact.pk.column)} {open_ticket}{lock_tail}",
         converters=tuple(converters),
@@ -120,43 +126,53 @@ def _placeholders(n: int) -> str:
     return f"({', '.join(['%s'] * n)})"
 
 
-def previous_deliveries(channel: Channel, message_ids: list[str]) -> tuple[list[int], dict[str, int]]:
-    """In one query: the ids of the messages stored under these ids, and {id: contact} of those deleted since."""
-    sql = _hot_sql().previous_deliveries.format(ids=_placeholders(len(message_ids)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (channel.pk, *message_ids, channel.pk, *message_ids))
-        rows = cursor.fetchall()
-    return [stored for _, stored, _ in rows if stored is not None], {
-        external_id: contact for external_id, _, contact in rows if contact is not None
-    }
+def _in_list(values) -> str:
+    """The placeholders of an IN list; (NULL), which matches nothing, for no values."""
+    return _placeholders(len(values)) if values else "(NULL)"
 
 
-def lock_contacts_with_open_tickets(
-    channel: Channel, addresses: set[str]
-) -> tuple[dict[str, Contact], dict[int, Ticket]]:
-    """Lock the contacts of these addresses in id order; return {address: contact} and {contact id: open ticket}.
+class LookBack(NamedTuple):
+    """What routing reads before it writes: the earlier deliveries, the locked contacts and their open tickets."""
 
-    One statement: the contact rows are locked (FOR UPDATE OF the contacts
-    only), the open tickets come along through a LEFT JOIN. The ticket rows are
-    not locked by it (PostgreSQL cannot lock the nullable side of an outer
-    join), so after waiting for a contact lock a ticket may show an older
-    status: add_to_tickets matches only the status read.
+    stored: list[int]  # ids of the messages stored under these message ids
+    deleted: dict[str, int]  # {message id: contact} of those deleted since (Delete All)
+    contacts: dict[str, Contact]  # {address: contact}, locked
+    tickets: dict[int, Ticket]  # {contact id: its open ticket on the channel}
+
+
+def look_back_and_lock(channel: Channel, message_ids: list[str], addresses: set[str]) -> LookBack:
+    """Find the earlier deliveries of these message ids; lock the contacts of these addresses, with their open tickets.
+
+    One statement (until issue 11 two: one round trip less per message). The
+    contact rows are locked in id order (FOR UPDATE OF the contacts only); the
+    open tickets come along through a LEFT JOIN. The ticket rows are not
+    locked by it (PostgreSQL cannot lock the nullable side of an outer join),
+    so after waiting for a contact lock a ticket may show an older status:
+    add_to_tickets matches only the status read. Every address is locked, a
+    repeat delivery's too; it holds that lock till commit, as a new message does.
     """
-    if not addresses:
-        return {}, {}
     sql = _hot_sql()
+    statement = sql.look_back_and_lock.format(addresses=_in_list(addresses), ids=_in_list(message_ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.lock_contacts_head + _placeholders(len(addresses)) + sql.lock_contacts_tail,
-            (channel.pk, *_OPEN, channel.pk, *addresses),
+            statement, (channel.pk, *_OPEN, channel.pk, *addresses, channel.pk, *message_ids, channel.pk, *message_ids)
         )
-        rows = [sql.convert(row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    stored, deleted, locked = [], {}, []
+    for row in rows:
+        message, contact = row[-2], row[-1]
+        if message is not None:
+            stored.append(message)
+        elif contact is not None:
+            deleted[row[-3]] = contact
+        else:
+            locked.append(sql.convert(row[:-2]))
     contacts, tickets = {}, {}
-    for address, contact, ticket in _contacts_and_tickets(rows):
+    for address, contact, ticket in _contacts_and_tickets(locked):
         contacts[address] = contact
         if ticket is not None:
             tickets[contact.pk] = ticket
-    return contacts, tickets
+    return LookBack(stored, deleted, contacts, tickets)
 
 
 def _contacts_and_tickets(rows: list[tuple]) -> list[tuple[str, Contact, Ticket | None]]:
@@ -202,7 +218,7 @@ def lock_people(channel: Channel, *, phones: list[str], emails: list[str]) -> li
     A contact matches on its own phone / e-mail (case-insensitive; merged-away
     contacts never), or on an identity of the same address on a phone-like /
     e-mail channel. Its open
-    ticket on `channel` comes along, as with lock_contacts_with_open_tickets.
+    ticket on `channel` comes along, as with look_back_and_lock.
     """
     contact, identity, kind = Contact._meta, ContactIdentity._meta, Channel._meta
     qn = connection.ops.quote_name

@@ -18,12 +18,12 @@ from tickets.models import Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
-# Between BEGIN and COMMIT: the look-up of an earlier delivery (stored or deleted) of the id, contact lock
-# bringing the open ticket, ticket update, message insert.
-HOT_PATH = 6
+# Between BEGIN and COMMIT: one statement looks up an earlier delivery (stored or deleted) of the id and locks
+# the contact, bringing the open ticket (two statements until issue 11); the ticket update, the message insert.
+HOT_PATH = 5
 # The same, with contact and identity inserts and a ticket insert instead of the update.
-NEW_CONTACT = 8
-# The look-up, then the stored message with its ticket and contact for the answer: no writes.
+NEW_CONTACT = 7
+# The look-up (and lock), then the stored message with its ticket and contact for the answer: no writes.
 DUPLICATE = 4
 # Unblock All / Delete All whatever the number of tickets; Delete All's cascade reaches the replies'
 # delivery attempts (Django selects the messages' ids, then deletes their attempts: two statements).

@@ -197,14 +197,14 @@ def test_races_and_deadlocks_are_retried_but_an_outage_is_not():
 
 def _ticket_changes_after_the_lock_read(monkeypatch, **change):
     """Make every open ticket change as a racing resolve or release would, right after routing read it."""
-    real = routing.lock_contacts_with_open_tickets
+    real = routing.look_back_and_lock
 
-    def lock_then_change(channel, addresses):
-        read = real(channel, addresses)
-        Ticket.objects.filter(pk__in=[t.pk for t in read[1].values()]).update(**change)
+    def lock_then_change(channel, message_ids, addresses):
+        read = real(channel, message_ids, addresses)
+        Ticket.objects.filter(pk__in=[t.pk for t in read.tickets.values()]).update(**change)
         return read
 
-    monkeypatch.setattr(routing, "lock_contacts_with_open_tickets", lock_then_change)
+    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_change)
 
 
 def test_message_to_a_ticket_resolved_after_the_lock_read_opens_a_new_ticket(channel, monkeypatch):
@@ -217,6 +217,31 @@ def test_message_to_a_ticket_resolved_after_the_lock_read_opens_a_new_ticket(cha
     assert (later.ticket.status, later.ticket.message_count) == (TicketStatus.UNASSIGNED, 1)
     assert Ticket.objects.get(pk=first.ticket.pk).message_count == 1
     assert list(later.ticket.messages.values_list("body", flat=True)) == ["still there?"]
+
+
+def test_message_whose_ticket_was_replaced_after_the_lock_read_joins_the_new_one_without_a_retry(channel, monkeypatch):
+    """The lock read waited while Delete All removed the ticket and the delivery holding the lock opened a new one."""
+    first = deliver(channel, "+628111")
+    real, reads = routing.look_back_and_lock, []
+
+    def lock_then_replace(channel, message_ids, addresses):
+        read = real(channel, message_ids, addresses)
+        reads.append(read)
+        if len(reads) == 1:
+            Message.objects.filter(ticket=first.ticket).delete()
+            Ticket.objects.filter(pk=first.ticket.pk).delete()
+            replaced = factories.TicketFactory(contact=first.contact, channel=channel, status=TicketStatus.BOT)
+            reads.append(replaced)
+        return read
+
+    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_replace)
+    later = deliver(channel, "+628111", "hello again")
+
+    replaced = reads[1]
+    assert len(reads) == 2  # one read: routing did not start again
+    assert (later.ticket.pk, later.status) == (replaced.pk, TicketStatus.BOT)
+    assert Ticket.objects.get(pk=replaced.pk).last_message_preview == "hello again"
+    assert Ticket.objects.filter(contact=first.contact).count() == 1
 
 
 def test_message_to_a_ticket_released_after_the_lock_read_joins_it_as_it_is_now(
@@ -237,14 +262,14 @@ def test_message_to_a_ticket_released_after_the_lock_read_joins_it_as_it_is_now(
 def test_batch_with_one_ticket_changed_after_the_lock_read_keeps_the_others(channel, agent, monkeypatch):
     kept = deliver(channel, "+628111").ticket
     resolved = deliver(channel, "+628222").ticket
-    real = routing.lock_contacts_with_open_tickets
+    real = routing.look_back_and_lock
 
-    def lock_then_resolve(channel, addresses):
-        read = real(channel, addresses)
+    def lock_then_resolve(channel, message_ids, addresses):
+        read = real(channel, message_ids, addresses)
         Ticket.objects.filter(pk=resolved.pk).update(status=TicketStatus.RESOLVED)
         return read
 
-    monkeypatch.setattr(routing, "lock_contacts_with_open_tickets", lock_then_resolve)
+    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_resolve)
     results = route_inbound_batch(
         channel=channel,
         inbounds=[InboundMessage(f"b-{n}", address, f"text {n}") for n, address in enumerate(["+628111", "+628222"])],

@@ -14,12 +14,25 @@ from tickets.models import DeletedMessage, Ticket, TicketStatus
 from tickets.routing_sql import (
     TicketAddition,
     add_to_tickets,
-    lock_contacts_with_open_tickets,
     lock_people,
-    previous_deliveries,
+    look_back_and_lock,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def lock_contacts_with_open_tickets(channel, addresses):
+    """The contact locks of look_back_and_lock, for message ids nobody delivered."""
+    found = look_back_and_lock(channel, ["never-delivered"], addresses)
+    assert (found.stored, found.deleted) == ([], {})
+    return found.contacts, found.tickets
+
+
+def previous_deliveries(channel, message_ids):
+    """The earlier deliveries of look_back_and_lock, for an address nobody has."""
+    found = look_back_and_lock(channel, message_ids, {"+62000000000"})
+    assert (found.contacts, found.tickets) == ({}, {})
+    return found.stored, found.deleted
 
 
 def _fields(obj) -> dict:
@@ -77,6 +90,28 @@ def test_previous_deliveries_finds_stored_and_deleted_ids(channel):
     assert previous_deliveries(channel, ["wamid.1"]) == ([stored.message.pk], {})
     assert previous_deliveries(channel, ["wamid.2"]) == ([], {"wamid.2": stored.contact.pk})
     assert previous_deliveries(channel, ["wamid.3"]) == ([], {})
+    assert previous_deliveries(channel, []) == ([], {})
+
+
+def test_look_back_and_lock_reads_earlier_deliveries_and_locks_contacts_in_one_statement(
+    channel, django_assert_num_queries
+):
+    first = deliver(channel, "+628111", message_id="wamid.1")
+    other = deliver(channel, "+628222", message_id="wamid.2")
+    DeletedMessage.objects.create(
+        channel=channel, external_id="wamid.3", contact=other.contact, deleted_at=other.message.sent_at
+    )
+
+    with django_assert_num_queries(1):
+        found = look_back_and_lock(channel, ["wamid.1", "wamid.3", "wamid.9"], {"+628111", "+628222", "+628999"})
+
+    assert found.stored == [first.message.pk]
+    assert found.deleted == {"wamid.3": other.contact.pk}
+    assert found.contacts == {"+628111": first.contact, "+628222": other.contact}
+    assert found.tickets == {first.contact.pk: first.ticket, other.contact.pk: other.ticket}
+    for address, routed in (("+628111", first), ("+628222", other)):
+        assert _fields(found.contacts[address]) == _fields(Contact.objects.get(pk=routed.contact.pk))
+        assert _fields(found.tickets[routed.contact.pk]) == _fields(Ticket.objects.get(pk=routed.ticket.pk))
 
 
 def test_add_to_tickets_writes_what_an_orm_update_writes_where_the_status_is_still_the_one_read(channel):
