@@ -6,7 +6,8 @@ routing (tickets.routing, the one door for a customer message), then flag
 the batch Seen or move it, and only then remember its last UID. A worker
 that dies in between leaves the mail to the next poll, which stores nothing
 twice: the Message-ID is the message's external id. Auto-replies, bounces
-and bulk mail are flagged processed and counted, never stored.
+and bulk mail are flagged processed and counted, never stored. IMAP is
+spoken through imap-tools (MailBox, MailBoxStartTls, MailBoxUnencrypted).
 """
 
 import contextlib
@@ -20,6 +21,8 @@ from datetime import timedelta
 from django.db import DataError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags, U
+from imap_tools.errors import ImapToolsError, MailboxFolderCreateError, UnexpectedCommandStatusError
 
 from blockdesk.errors import DomainError
 from blockdesk.periodic import register_periodic_job
@@ -43,7 +46,8 @@ IMAP_TIMEOUT_SECONDS = 30
 
 IMAP_FAILED = "IMAP {step} failed: {error}"
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,18})\]")
-_UID = re.compile(rb"\bUID (\d+)")
+# What a conversation with the server can raise: the socket, imaplib's BAD/abort, imap_tools' unexpected answers.
+IMAP_ERRORS = (OSError, imaplib.IMAP4.error, ImapToolsError)
 
 
 class MailboxError(Exception):
@@ -59,63 +63,77 @@ class PollResult:
     tickets: list[int] = field(default_factory=list)
 
 
-def quoted(folder: str) -> str:
-    """A folder name as an IMAP string (imaplib sends arguments as they are)."""
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+class RawMail(MailMessage):
+    """A fetched mail that keeps the bytes the server sent (parse_email reads them; re-serializing could alter them)."""
+
+    def __init__(self, fetch_data: list) -> None:
+        self.raw = self._get_message_data_parts(fetch_data)[0]
+        super().__init__(fetch_data)
 
 
-def open_imap(mailbox: EmailChannel) -> imaplib.IMAP4:
-    """A logged-in IMAP connection to the mailbox; raises MailboxError with what failed."""
+def open_imap(mailbox: EmailChannel) -> BaseMailBox:
+    """A logged-in IMAP connection to the mailbox (no folder selected); raises MailboxError with what failed."""
     try:
         if mailbox.imap_security == Security.SSL:
-            imap = imaplib.IMAP4_SSL(
+            box = MailBox(
+                mailbox.imap_host,
+                mailbox.imap_port,
+                ssl_context=ssl.create_default_context(),
+                timeout=IMAP_TIMEOUT_SECONDS,
+            )
+        elif mailbox.imap_security == Security.STARTTLS:
+            box = MailBoxStartTls(
                 mailbox.imap_host,
                 mailbox.imap_port,
                 ssl_context=ssl.create_default_context(),
                 timeout=IMAP_TIMEOUT_SECONDS,
             )
         else:
-            imap = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=IMAP_TIMEOUT_SECONDS)
-            if mailbox.imap_security == Security.STARTTLS:
-                imap.starttls(ssl.create_default_context())
-    except (OSError, imaplib.IMAP4.error) as exc:
+            box = MailBoxUnencrypted(mailbox.imap_host, mailbox.imap_port, timeout=IMAP_TIMEOUT_SECONDS)
+    except (*IMAP_ERRORS, ValueError) as exc:  # ValueError: STARTTLS asked on port 993
         raise MailboxError(IMAP_FAILED.format(step="connection", error=_describe(exc))) from None
+    box.email_message_class = RawMail
     try:
-        imap.login(mailbox.imap_user, mailbox.imap_password)
-    except (OSError, imaplib.IMAP4.error) as exc:
-        close_imap(imap)
+        box.login(mailbox.imap_user, mailbox.imap_password, initial_folder=None)
+    except IMAP_ERRORS as exc:
+        close_imap(box)
         raise MailboxError(IMAP_FAILED.format(step="login", error=_describe(exc))) from None
-    return imap
+    return box
 
 
 def _describe(exc: Exception) -> str:
+    if isinstance(exc, UnexpectedCommandStatusError):  # the server's own words, e.g. "[AUTHENTICATIONFAILED] ..."
+        typ, data = exc.command_result[0], exc.command_result[1]
+        words = b" ".join(d for d in data or () if isinstance(d, bytes)).decode(errors="replace")
+        return words or str(typ)
     text = exc.args[0] if exc.args else exc
     if isinstance(text, bytes):
         text = text.decode(errors="replace")
-    return f"{type(exc).__name__}: {text}" if not isinstance(exc, imaplib.IMAP4.error) else str(text)
+    return str(text) if isinstance(exc, imaplib.IMAP4.error) else f"{type(exc).__name__}: {text}"
 
 
-def close_imap(imap: imaplib.IMAP4) -> None:
-    with contextlib.suppress(OSError, imaplib.IMAP4.error):
-        imap.logout()
+def close_imap(box: BaseMailBox) -> None:
+    with contextlib.suppress(*IMAP_ERRORS):
+        box.logout()
 
 
-def _check(step: str, answer: tuple) -> list:
-    typ, data = answer
-    if typ != "OK":
-        detail = b" ".join(d for d in data if isinstance(d, bytes)).decode(errors="replace")
-        raise MailboxError(IMAP_FAILED.format(step=step, error=detail or typ))
-    return data
-
-
-def select_folder(imap: imaplib.IMAP4, folder: str) -> int:
-    """Select the folder for reading and writing; return its UIDVALIDITY."""
-    _check(f"select {folder!r}", imap.select(quoted(folder)))
-    _, [value] = imap.response("UIDVALIDITY")
+def select_folder(box: BaseMailBox, folder: str) -> tuple[int, int]:
+    """Select the folder for reading and writing; return its UIDVALIDITY and how many mails it holds."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise MailboxError(IMAP_FAILED.format(step="select", error="the server sent no UIDVALIDITY")) from None
+        _, data = box.folder.set(folder)
+    except UnexpectedCommandStatusError as exc:
+        raise MailboxError(IMAP_FAILED.format(step=f"select {folder!r}", error=_describe(exc))) from None
+    try:
+        validity = box.folder.status(folder, ["UIDVALIDITY"]).get("UIDVALIDITY")
+    except ImapToolsError as exc:
+        raise MailboxError(IMAP_FAILED.format(step="status", error=_describe(exc))) from None
+    if not validity:
+        raise MailboxError(IMAP_FAILED.format(step="select", error="the server sent no UIDVALIDITY"))
+    try:
+        count = int(data[0])
+    except (IndexError, TypeError, ValueError):
+        count = 0
+    return validity, count
 
 
 def _claim(mailbox: EmailChannel) -> bool:
@@ -160,7 +178,7 @@ def poll_mailbox(mailbox: EmailChannel) -> PollResult | None:
     except MailboxError as exc:
         error = str(exc)
         raise
-    except (OSError, imaplib.IMAP4.error) as exc:  # the server went away mid-poll
+    except IMAP_ERRORS as exc:  # the server went away or refused a command mid-poll
         error = IMAP_FAILED.format(step="poll", error=_describe(exc))
         raise MailboxError(error) from None
     finally:
@@ -171,36 +189,34 @@ def poll_mailbox(mailbox: EmailChannel) -> PollResult | None:
 
 def _poll(mailbox: EmailChannel) -> PollResult:
     result = PollResult()
-    imap = open_imap(mailbox)
+    box = open_imap(mailbox)
     try:
-        validity = select_folder(imap, mailbox.imap_folder)
+        validity, _ = select_folder(box, mailbox.imap_folder)
         last_uid = mailbox.last_uid if validity == mailbox.uid_validity else 0
         if validity != mailbox.uid_validity:
             EmailChannel.objects.filter(pk=mailbox.pk).update(uid_validity=validity, last_uid=0)
             mailbox.uid_validity, mailbox.last_uid = validity, 0
-        found = (_check("search", imap.uid("SEARCH", None, f"UID {last_uid + 1}:*")) or [b""])[0] or b""
+        found = box.uids(AND(uid=U(last_uid + 1, "*")), charset=None)  # no CHARSET: some servers refuse one
         # "n:*" always includes the highest UID, even below n: keep only the new ones.
-        uids = sorted(u for u in (int(x) for x in found.split()) if u > last_uid)[:MAX_PER_POLL]
+        uids = sorted(u for u in (int(x) for x in found) if u > last_uid)[:MAX_PER_POLL]
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start : start + FETCH_BATCH]
-            mails = _fetch(imap, batch)
+            mails = _fetch(box, batch)
             _store(mailbox, mails, result)
-            _mark_processed(imap, mailbox, batch)
+            _mark_processed(box, mailbox, batch)
             EmailChannel.objects.filter(pk=mailbox.pk).update(last_uid=batch[-1])
             mailbox.last_uid = batch[-1]
     finally:
-        close_imap(imap)
+        close_imap(box)
     return result
 
 
-def _fetch(imap: imaplib.IMAP4, uids: list[int]) -> dict[int, bytes]:
-    data = _check("fetch", imap.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])"))
+def _fetch(box: BaseMailBox, uids: list[int]) -> dict[int, bytes]:
+    """The batch's raw mail by UID, in one FETCH of BODY.PEEK[] (fetching marks nothing Seen)."""
     mails = {}
-    for item in data:
-        if isinstance(item, tuple) and len(item) == 2:
-            found = _UID.search(item[0])
-            if found:
-                mails[int(found.group(1))] = item[1]
+    for mail in box.fetch(uid_list=[str(u) for u in uids], mark_seen=False, bulk=True):
+        if mail.uid is not None:
+            mails[int(mail.uid)] = mail.raw
     return mails
 
 
@@ -308,23 +324,14 @@ def thread_of(channel: Channel, mail: ParsedEmail) -> dict | None:
     return None
 
 
-def _mark_processed(imap: imaplib.IMAP4, mailbox: EmailChannel, uids: list[int]) -> None:
-    uid_set = ",".join(map(str, uids))
+def _mark_processed(box: BaseMailBox, mailbox: EmailChannel, uids: list[int]) -> None:
+    uid_list = [str(u) for u in uids]
     if mailbox.processed_action == ProcessedAction.MOVE:
-        folder = quoted(mailbox.processed_folder)
-        imap.create(folder)  # answers NO if it exists: fine
-        capabilities = imap.capabilities
-        if "MOVE" in capabilities:
-            _check("move", imap.uid("MOVE", uid_set, folder))
-            return
-        _check("copy", imap.uid("COPY", uid_set, folder))
-        _check("store", imap.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted)"))
-        if "UIDPLUS" in capabilities:
-            _check("expunge", imap.uid("EXPUNGE", uid_set))
-        else:
-            _check("expunge", imap.expunge())
+        with contextlib.suppress(MailboxFolderCreateError):  # answers NO if it exists: fine
+            box.folder.create(mailbox.processed_folder)
+        box.move(uid_list, mailbox.processed_folder)  # MOVE if the server has it, else COPY, delete, EXPUNGE
         return
-    _check("store", imap.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Seen)"))
+    box.flag(uid_list, MailMessageFlags.SEEN, True)
 
 
 def register() -> None:

@@ -19,7 +19,7 @@ from tickets.models import Message
 from tickets.outbox import PermanentSendError, SendResult, TransientSendError
 
 from .email_models import EmailChannel, Security
-from .email_poll import MailboxError, close_imap, open_imap, select_folder
+from .email_poll import IMAP_ERRORS, MailboxError, close_imap, open_imap, select_folder
 from .email_thread import our_message_id, reply_subject, thread_headers
 from .setup import SetupCheckFailed
 
@@ -141,12 +141,10 @@ def _imap_check(mailbox: EmailChannel) -> str:
     except MailboxError as exc:
         raise SetupCheckFailed(f"IMAP: {exc}") from None
     try:
-        select_folder(imap, mailbox.imap_folder)
-        _, [count] = imap.response("EXISTS")
-        count = int(count) if count else 0
+        _, count = select_folder(imap, mailbox.imap_folder)
     except MailboxError as exc:
         raise SetupCheckFailed(f"IMAP: logged in as {mailbox.imap_user}, but {exc}") from None
-    except (OSError, ValueError) as exc:
+    except IMAP_ERRORS as exc:
         raise SetupCheckFailed(f"IMAP: the connection failed: {_error(exc)}") from None
     finally:
         close_imap(imap)

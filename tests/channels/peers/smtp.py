@@ -1,18 +1,24 @@
-"""A small SMTP server for tests (RFC 5321 over a real socket on 127.0.0.1), recording what it is sent.
+"""A real SMTP server for tests: aiosmtpd's Controller on 127.0.0.1, recording what it is sent.
 
-It speaks what a client needs to hand over mail: EHLO/HELO, AUTH PLAIN and
-LOGIN (any password unless `password` is set), MAIL, RCPT, DATA (with dot
-unstuffing), RSET, NOOP, QUIT. `refuse` scripts an answer for the next
-command of a verb ({"RCPT": (550, "No such user")}), for tests of how a
-sender maps 4xx and 5xx. Stands in for aiosmtpd, which is not installed here.
+aiosmtpd speaks the protocol (EHLO, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA,
+RSET, NOOP, QUIT); the handler here records each mail (envelope, content and
+who logged in) and the verbs it saw. With a `user`, the server requires AUTH
+before MAIL and checks the user and password (loopback: no TLS asked for).
+`refuse` scripts an answer for the next command of a verb
+({"RCPT": (550, "No such user")}; "DATA-END" answers after the content, as a
+server that refuses the mail itself), for tests of how a sender maps 4xx and 5xx.
 """
 
-import base64
-import socketserver
 import threading
+import warnings
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from tests.channels.peers.dovecot import free_port
 
 
 @dataclass
@@ -27,9 +33,66 @@ class Received:
         return message_from_bytes(self.data, policy=policy.default)
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Handler:
+    """aiosmtpd's handler hooks: each records its verb, answers as scripted, or does what the server would."""
+
+    def __init__(self, peer: "SMTPPeer"):
+        self.peer = peer
+
+    def scripted(self, verb: str, key: str = "") -> str | None:
+        """Record the verb; the answer scripted for it (under `key`, the verb by default), if any."""
+        with self.peer.lock:
+            self.peer.commands.append(verb)
+            answer = self.peer.refuse.pop(key or verb, None)
+        return f"{answer[0]} {answer[1]}" if answer else None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.scripted("EHLO")
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if answer := self.scripted("MAIL"):
+            return answer
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if answer := self.scripted("RCPT"):
+            return answer
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if answer := self.scripted("DATA", "DATA-END"):  # aiosmtpd calls this hook once the content is in
+            return answer
+        login = session.auth_data.login if isinstance(session.auth_data, LoginPassword) else b""
+        user = login.decode(errors="replace")
+        with self.peer.lock:
+            self.peer.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, user)
+            )
+            queued = len(self.peer.received)
+        return f"250 OK queued as q{queued}"
+
+    async def handle_NOOP(self, server, session, envelope, arg):
+        return self.scripted("NOOP") or "250 OK"
+
+    async def handle_RSET(self, server, session, envelope):
+        return self.scripted("RSET") or "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.scripted("QUIT")
+        return "221 Bye"
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        with warnings.catch_warnings():  # AUTH without TLS: on loopback, in tests, on purpose
+            warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+            return super().factory()
 
 
 class SMTPPeer:
@@ -40,118 +103,47 @@ class SMTPPeer:
         self.commands: list[str] = []
         self.refuse: dict[str, tuple[int, str]] = {}
         self.lock = threading.Lock()
-        self._server: _Server | None = None
+        self._controller: _Controller | None = None
 
     @property
     def port(self) -> int:
-        return self._server.server_address[1]
+        return self._controller.port
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        with self.lock:
+            self.commands.append("AUTH")
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        name, secret = auth_data.login.decode(errors="replace"), auth_data.password.decode(errors="replace")
+        ok = (not self.user or name == self.user) and (not self.password or secret == self.password)
+        # On success the session keeps auth_data (who logged in); a failure answers "535 5.7.8 Authentication
+        # credentials invalid".
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     def start(self) -> "SMTPPeer":
-        peer = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            timeout = 10
-
-            def reply(self, code: int, text: str, *more: str) -> None:
-                lines = [text, *more]
-                out = "".join(f"{code}{'-' if i < len(lines) - 1 else ' '}{line}\r\n" for i, line in enumerate(lines))
-                self.wfile.write(out.encode())
-
-            def scripted(self, verb: str) -> bool:
-                with peer.lock:
-                    answer = peer.refuse.pop(verb, None)
-                if answer:
-                    self.reply(*answer)
-                return bool(answer)
-
-            def handle(self):
-                self.reply(220, "peer.test ESMTP ready")
-                mail_from, rcpt, user = None, [], ""
-                while True:
-                    line = self.rfile.readline(4096)
-                    if not line:
-                        return
-                    command = line.decode("utf-8", "replace").rstrip("\r\n")
-                    verb, _, arg = command.partition(" ")
-                    verb = verb.upper()
-                    with peer.lock:
-                        peer.commands.append(verb)
-                    if self.scripted(verb):
-                        continue
-                    if verb == "EHLO":
-                        self.reply(250, "peer.test", "8BITMIME", "AUTH PLAIN LOGIN", "SIZE 10485760")
-                    elif verb == "HELO":
-                        self.reply(250, "peer.test")
-                    elif verb == "AUTH":
-                        user = self.auth(arg)
-                        if user is None:
-                            return
-                    elif verb == "MAIL":
-                        mail_from, rcpt = arg.partition(":")[2].split(" ")[0].strip("<>"), []
-                        self.reply(250, "OK")
-                    elif verb == "RCPT":
-                        if mail_from is None:
-                            self.reply(503, "MAIL first")
-                            continue
-                        rcpt.append(arg.partition(":")[2].strip().strip("<>"))
-                        self.reply(250, "OK")
-                    elif verb == "DATA":
-                        if not rcpt:
-                            self.reply(503, "RCPT first")
-                            continue
-                        self.reply(354, "End data with <CR><LF>.<CR><LF>")
-                        data = self.data()
-                        if self.scripted("DATA-END"):
-                            continue
-                        with peer.lock:
-                            peer.received.append(Received(mail_from, rcpt, data, user))
-                        self.reply(250, f"OK queued as q{len(peer.received)}")
-                        mail_from, rcpt = None, []
-                    elif verb == "RSET":
-                        mail_from, rcpt = None, []
-                        self.reply(250, "OK")
-                    elif verb == "NOOP":
-                        self.reply(250, "OK")
-                    elif verb == "QUIT":
-                        self.reply(221, "Bye")
-                        return
-                    else:
-                        self.reply(502, "Command not implemented")
-
-            def auth(self, arg: str) -> str | None:
-                mechanism, _, initial = arg.partition(" ")
-                if mechanism.upper() == "PLAIN":
-                    if not initial:
-                        self.reply(334, "")
-                        initial = self.rfile.readline().decode().strip()
-                    _, name, secret = base64.b64decode(initial).decode().split("\0")
-                elif mechanism.upper() == "LOGIN":
-                    self.reply(334, base64.b64encode(b"Username:").decode())
-                    name = base64.b64decode(self.rfile.readline().strip()).decode()
-                    self.reply(334, base64.b64encode(b"Password:").decode())
-                    secret = base64.b64decode(self.rfile.readline().strip()).decode()
-                else:
-                    self.reply(504, "Unrecognized authentication type")
-                    return ""
-                if (peer.user and name != peer.user) or (peer.password and secret != peer.password):
-                    self.reply(535, "5.7.8 Authentication credentials invalid")
-                    return ""
-                self.reply(235, "2.7.0 Authentication successful")
-                return name
-
-            def data(self) -> bytes:
-                lines = []
-                while True:
-                    line = self.rfile.readline()
-                    if not line or line in (b".\r\n", b".\n"):
-                        return b"".join(lines)
-                    lines.append(line[1:] if line.startswith(b"..") else line)
-
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
+        # The Controller connects to its own port once started, so it needs the number first (port 0 would not do).
+        for attempt in range(5):
+            controller = _Controller(
+                _Handler(self),
+                hostname="127.0.0.1",
+                port=free_port(),
+                server_hostname="peer.test",
+                authenticator=self._authenticate,
+                auth_required=bool(self.user),
+                auth_require_tls=False,
+                ready_timeout=10,
+            )
+            try:
+                controller.start()
+            except OSError:  # another process took the free port in between
+                if attempt == 4:
+                    raise
+                continue
+            self._controller = controller
+            return self
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
