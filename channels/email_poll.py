@@ -21,7 +21,7 @@ from datetime import timedelta
 from django.db import DataError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags, U
+from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, U
 from imap_tools.errors import ImapToolsError, MailboxFolderCreateError, UnexpectedCommandStatusError
 
 from blockdesk.errors import DomainError
@@ -331,7 +331,8 @@ def _mark_processed(box: BaseMailBox, mailbox: EmailChannel, uids: list[int]) ->
             box.folder.create(mailbox.processed_folder)
         box.move(uid_list, mailbox.processed_folder)  # MOVE if the server has it, else COPY, delete, EXPUNGE
         return
-    box.flag(uid_list, MailMessageFlags.SEEN, True)
+    # Not box.flag(): it EXPUNGEs the folder after, removing mail someone else only marked deleted.
+    box.client.uid("STORE", ",".join(uid_list), "+FLAGS.SILENT", r"(\Seen)")
 
 
 def register() -> None:
