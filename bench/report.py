@@ -133,6 +133,8 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     limits = results.get("limits", {})
     if "floor" in limits:
         out.append(("limits", "token look-up, no counting (floor)", f"median {limits['floor']['median_us']} µs"))
+        if "orm" in limits:
+            out.append(("limits", "the same through the ORM", f"median {limits['orm']['median_us']} µs"))
         for backend in ("database", "redis"):
             if backend in limits:
                 row = limits[backend]
