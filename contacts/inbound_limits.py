@@ -164,11 +164,17 @@ def _count_by_token(digest: str, messages: int, now: float) -> Channel | None:
     """Count the request on the active channel with this token digest and answer its row with the switches."""
     table = Channel._meta.db_table
     sql = f"UPDATE {table} SET {_COUNT} WHERE token_hash = %s AND is_active RETURNING {_returned_columns()}"
-    return next(iter(Channel.objects.raw(sql, [*_count_params(1, messages, now), digest])), None)
+    return _only(Channel.objects.raw(sql, [*_count_params(1, messages, now), digest]))
 
 
 def _read_by_token(digest: str) -> Channel | None:
     """The active channel with this token digest and the switches: Channel.objects.for_token's statement, written
     out once (the ORM spent more time building its four subqueries than the database answering them)."""
     sql = f"SELECT {_returned_columns()} FROM {Channel._meta.db_table} WHERE token_hash = %s AND is_active"
-    return next(iter(Channel.objects.raw(sql, [digest])), None)
+    return _only(Channel.objects.raw(sql, [digest]))
+
+
+def _only(rows) -> Channel | None:
+    # Read to the end: SQLite finishes (and, in autocommit, commits) an UPDATE … RETURNING only then.
+    rows = list(rows)
+    return rows[0] if rows else None
