@@ -82,7 +82,8 @@ def switches_from(obj, prefix: str) -> Switches:
     return Switches(**values | {name: bool(values[name]) for name in ("block_contacts_enabled", "bot_enabled")})
 
 
-def _request_started(**kwargs) -> None:
+def start_request(**kwargs) -> None:
+    """Keep the next reading until the request ends (request_started; tests)."""
     _this_request.set({})
 
 
@@ -91,7 +92,7 @@ def end_request(**kwargs) -> None:
     _this_request.set(None)
 
 
-request_started.connect(_request_started, dispatch_uid="blockdesk-switches-request-started")
+request_started.connect(start_request, dispatch_uid="blockdesk-switches-request-started")
 request_finished.connect(end_request, dispatch_uid="blockdesk-switches-request-finished")
 
 

@@ -2,7 +2,6 @@ import json
 import re
 
 import pytest
-from django.core.signals import request_started
 from django.db import transaction
 from django.urls import reverse
 
@@ -10,7 +9,7 @@ from accounts.models import ApiToken
 from blockdesk import errors
 from contacts.models import AuditEntry
 from settings_app.models import SystemSettings
-from settings_app.switches import Switches, current_switches, end_request, update_switches
+from settings_app.switches import Switches, current_switches, end_request, start_request, update_switches
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,7 @@ def test_outside_a_request_every_read_asks_the_database(django_assert_num_querie
 
 
 def test_a_request_reads_them_once_and_the_next_request_again(django_assert_num_queries):
-    request_started.send(sender=None)
+    start_request()
     try:
         with django_assert_num_queries(1):
             current_switches()
@@ -38,7 +37,7 @@ def test_a_request_reads_them_once_and_the_next_request_again(django_assert_num_
         assert current_switches().bot_enabled is False  # one request, one reading
     finally:
         end_request()
-    request_started.send(sender=None)
+    start_request()
     try:
         assert current_switches().bot_enabled is True  # the very next request
     finally:
@@ -67,7 +66,7 @@ def test_update_leaves_the_other_switch_alone(administrator, django_capture_on_c
 
 
 def test_the_requests_reading_is_forgotten_after_commit_not_before(administrator, django_capture_on_commit_callbacks):
-    request_started.send(sender=None)
+    start_request()
     try:
         current_switches()  # this request's reading: both off
         with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
