@@ -54,7 +54,7 @@ from django.contrib.auth import get_user_model
 from settings_app.models import SystemSettings
 
 known = int(os.environ["BENCH_KNOWN_CONTACTS"])
-channel = Channel(name="WhatsApp load", kind="whatsapp")
+channel = Channel(name="WhatsApp load", kind="whatsapp", requests_per_minute=0, messages_per_minute=0)
 channel_token = channel.set_new_token()
 channel.save()
 user = get_user_model().objects.create_user("load-supervisor", first_name="Load")

@@ -146,6 +146,16 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     for choice, row in results.get("bulk", {}).items():
         value = f"{row['seconds']} s, {row['statements']} statements"
         out.append(("bulk", f"{choice}: {row['tickets']} tickets, {row['messages']:,} messages", value))
+    limits = results.get("limits", {})
+    if "floor" in limits:
+        out.append(("limits", "token look-up, no counting (floor)", f"median {limits['floor']['median_us']} µs"))
+        if "orm" in limits:
+            out.append(("limits", "the same through the ORM", f"median {limits['orm']['median_us']} µs"))
+        for backend in ("database", "redis"):
+            if backend in limits:
+                row = limits[backend]
+                value = f"median {row['median_us']} µs, +{row['extra_per_message_us']} µs a message over the floor"
+                out.append(("limits", f"look-up that counts ({backend})", value))
     return out
 
 

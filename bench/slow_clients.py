@@ -58,7 +58,7 @@ _message_ids = itertools.count(1)
 
 SETUP = """
 from contacts.models import Channel
-channel = Channel(name="Slow clients", kind="whatsapp")
+channel = Channel(name="Slow clients", kind="whatsapp", requests_per_minute=0, messages_per_minute=0)
 token = channel.set_new_token()
 channel.save()
 print(token)

@@ -24,7 +24,7 @@ from tickets.api import inbound_router, messages_router, outbound_router
 from tickets.api import router as tickets_router
 from tickets.saved_reply_api import router as saved_replies_router
 
-from .api_auth import BODY_TOO_LARGE, ApiError
+from .api_auth import BODY_TOO_LARGE, ApiError, TooManyRequests
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,10 @@ def _error(request, status: int, detail: str, **extra):
 
 @api.exception_handler(ApiError)
 def _api_error(request, exc: ApiError):
-    return _error(request, exc.status, exc.detail)
+    response = _error(request, exc.status, exc.detail)
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(errors.DomainError)

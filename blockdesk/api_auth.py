@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 
 from accounts.models import ApiToken
 from accounts.tokens import note_token_used
+from contacts.inbound_limits import check_inbound_limit, inbound_channel
 from contacts.models import Channel
 from settings_app.bot import bot_config
 from settings_app.models import BotAnswerer
@@ -62,6 +63,16 @@ class Unauthorized(ApiError):
 
 class PayloadTooLarge(ApiError):
     status = 413
+
+
+class TooManyRequests(ApiError):
+    """Over one of the channel's inbound limits: answered 429 with Retry-After."""
+
+    status = 429
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -114,7 +125,14 @@ def check_signature(request: HttpRequest, secret: str, body: bytes) -> None:
 
 
 class ChannelToken(HttpBearer):
-    """A channel's bearer token; the body must fit `max_bytes` and carry a signature if the channel has a secret."""
+    """A channel's bearer token; the body must fit `max_bytes` and carry a signature if the channel has a secret.
+
+    The look-up also reads the system switches (`channel.switches`, for routing)
+    and counts the request, with `messages` messages, against the channel's
+    inbound limits (contacts.inbound_limits): one statement, every request,
+    nothing kept by the process. A batch counts its messages once it has read
+    them (`check_batch_limit`).
+    """
 
     openapi_description = (
         "The channel's token (`create_channel` prints it once). A channel with a signing secret must also send "
@@ -122,24 +140,34 @@ class ChannelToken(HttpBearer):
         f"`{SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of timestamp + '.' + raw body>`."
     )
 
-    def __init__(self, *, max_bytes: int):
+    def __init__(self, *, max_bytes: int, messages: int = 1):
         self.max_bytes = max_bytes
+        self.messages = messages
         super().__init__()
 
     def __call__(self, request: HttpRequest) -> Channel:
         raw = _bearer_token(request)
         if raw is None:
             raise Unauthorized(NO_CHANNEL_TOKEN)
-        channel = Channel.objects.for_token_cached(raw)
+        channel, over = inbound_channel(raw, messages=self.messages)
         if channel is None:
             raise Unauthorized(BAD_CHANNEL_TOKEN)
         body = read_body(request, self.max_bytes)
         if channel.signing_secret:
             check_signature(request, channel.signing_secret, body)
+        if over is not None:
+            raise TooManyRequests(over.detail, over.retry_after)
         return channel
 
     def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
         raise NotImplementedError
+
+
+def check_batch_limit(channel: Channel, messages: int) -> None:
+    """Count a batch's messages (its request was counted by ChannelToken); 429 if that puts it over a limit."""
+    over = check_inbound_limit(channel, messages, requests=0)
+    if over is not None:
+        raise TooManyRequests(over.detail, over.retry_after)
 
 
 class PersonalToken(HttpBearer):

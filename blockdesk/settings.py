@@ -118,14 +118,10 @@ def _database(url: str) -> dict:
 DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# On Redis (rediscache://…) the cache is shared by every process and machine, and so are the channels'
+# inbound limit counts (contacts.inbound_limits); otherwise those counts live in the database. No process
+# keeps the switches or a channel's token past a request (DESIGN.md, "One truth for every process").
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://blockdesk")}
-# How long a process may serve the cached system switches before re-reading
-# them; a write clears the cache at once, other processes follow within this.
-SYSTEM_SETTINGS_CACHE_SECONDS = env_int("SYSTEM_SETTINGS_CACHE_SECONDS", default=5, minimum=0)
-# How long a process may keep a channel it found for a bearer token (no query
-# per inbound request): a deactivated channel, rotated token or changed signing
-# secret takes effect within this many seconds. 0 looks the token up every time.
-CHANNEL_TOKEN_CACHE_SECONDS = env_int("CHANNEL_TOKEN_CACHE_SECONDS", default=30, minimum=0)
 # The region whose national format a phone number without a country code is read in
 # ("0812 3456 7890" → +6281234567890 for ID); a region the phone library does not know stops the start.
 PHONE_DEFAULT_REGION = env_region("PHONE_DEFAULT_REGION", default="ID")

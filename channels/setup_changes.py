@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 from blockdesk import errors
 from contacts.audit import record
 from contacts.channels import NAME_MAX_LENGTH
-from contacts.models import AuditEntry, Channel, forget_channel_tokens
+from contacts.models import AuditEntry, Channel
 
 SETTINGS_SAVED_MEANWHILE = (
     "Someone saved this channel's settings meanwhile. Reload the page and make your change again."
@@ -45,8 +45,6 @@ def save_channel_settings(*, actor, channel: Channel, name: str, kind_form: form
             if changes:
                 change = "; ".join(changes)[:CHANGE_MAX_LENGTH]
                 record(AuditEntry.Action.CHANNEL_CHANGED, actor=actor, channel=locked, subject=name, change=change)
-            # The inbound API remembers channels by token (signing secret included): forget them here.
-            transaction.on_commit(forget_channel_tokens)
     except IntegrityError:
         raise errors.Conflict(errors.CHANNEL_NAME_TAKEN.format(name=name)) from None
     channel.name = name

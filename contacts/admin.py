@@ -34,7 +34,36 @@ class ChannelForm(forms.ModelForm):
 
     class Meta:
         model = Channel
-        fields = ["name", "kind", "is_active", "signing_secret", "outbound_url", "outbound_secret"]
+        fields = [
+            "name",
+            "kind",
+            "is_active",
+            "signing_secret",
+            "outbound_url",
+            "outbound_secret",
+            "requests_per_minute",
+            "messages_per_minute",
+        ]
+
+    # Left empty, a limit keeps its value (the channel's, or the default for a new one).
+    requests_per_minute = forms.IntegerField(
+        required=False, min_value=0, help_text=Channel._meta.get_field("requests_per_minute").help_text
+    )
+    messages_per_minute = forms.IntegerField(
+        required=False, min_value=0, help_text=Channel._meta.get_field("messages_per_minute").help_text
+    )
+
+    def _limit(self, name: str) -> int:
+        value = self.cleaned_data[name]
+        if value is not None:
+            return value
+        return getattr(self.instance, name) if self.instance.pk else Channel._meta.get_field(name).default
+
+    def clean_requests_per_minute(self):
+        return self._limit("requests_per_minute")
+
+    def clean_messages_per_minute(self):
+        return self._limit("messages_per_minute")
 
     def clean_outbound_secret(self):
         return self.cleaned_data["outbound_secret"] or (self.instance.outbound_secret if self.instance.pk else "")
@@ -45,7 +74,15 @@ class ChannelAdmin(admin.ModelAdmin):
     """Channels are created, switched off and on and get new tokens through contacts.channels: all audited."""
 
     form = ChannelForm
-    list_display = ["name", "kind", "is_active", "token_prefix", "created_at"]
+    list_display = [
+        "name",
+        "kind",
+        "is_active",
+        "requests_per_minute",
+        "messages_per_minute",
+        "token_prefix",
+        "created_at",
+    ]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
     readonly_fields = ["token_prefix", "created_at"]
@@ -61,6 +98,8 @@ class ChannelAdmin(admin.ModelAdmin):
             "signing_secret",
             "outbound_url",
             "outbound_secret",
+            "requests_per_minute",
+            "messages_per_minute",
             "token_prefix",
             "created_at",
         ]

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from blockdesk import errors
 
 from .audit import record
-from .models import AuditEntry, Channel, forget_channel_tokens
+from .models import AuditEntry, Channel
 
 NAME_MAX_LENGTH = Channel._meta.get_field("name").max_length
 
@@ -52,7 +52,6 @@ def _switch(*, actor, channel: Channel, active: bool) -> Channel:
         locked.save(update_fields=["is_active"])
         action = AuditEntry.Action.CHANNEL_REACTIVATED if active else AuditEntry.Action.CHANNEL_DEACTIVATED
         record(action, actor=actor, channel=locked, subject=locked.name, change="off → on" if active else "on → off")
-        transaction.on_commit(forget_channel_tokens)
     channel.is_active = active
     return channel
 
@@ -82,6 +81,5 @@ def rotate_channel_token(*, actor, channel: Channel) -> str:
             subject=locked.name,
             change=f"{old_prefix}… → {locked.token_prefix}…",
         )
-        transaction.on_commit(forget_channel_tokens)
     channel.token_hash, channel.token_prefix = locked.token_hash, locked.token_prefix
     return raw

@@ -1,5 +1,4 @@
 import hmac
-import time
 
 from django.conf import settings
 from django.db import models
@@ -10,51 +9,35 @@ from blockdesk.display import person_name
 from blockdesk.encryption import EncryptedTextField
 from blockdesk.tokens import hash_token, new_token
 
-# token digest → (channel, monotonic time it was read); see ChannelQuerySet.for_token_cached.
-_channels_by_token: dict[str, tuple["Channel", float]] = {}
-# More distinct tokens than any deployment has channels: past it the cache starts over.
-_TOKEN_CACHE_SIZE = 1000
-
-
-def forget_channel_tokens() -> None:
-    """Empty this process's token cache (tests; a process that just changed a channel)."""
-    _channels_by_token.clear()
+# What a channel may send per minute unless an administrator sets otherwise (contacts.inbound_limits).
+DEFAULT_REQUESTS_PER_MINUTE = 1200
+DEFAULT_MESSAGES_PER_MINUTE = 6000
 
 
 class ChannelQuerySet(models.QuerySet):
+    def with_switches(self) -> "ChannelQuerySet":
+        """Read the system switches in the same statement (`channel.switches`): routing needs no query for them."""
+        from settings_app.switches import switch_columns
+
+        return self.annotate(**switch_columns(SWITCHES_PREFIX))
+
     def for_token(self, raw: str) -> "Channel | None":
-        """Return the active channel whose token this is, else None."""
+        """Return the active channel whose token this is, with the switches as they are now, else None.
+
+        Read on every request, never kept by a process: a channel switched off,
+        a token rotated or a signing secret changed holds for the next request.
+        """
         digest = hash_token(raw)
-        channel = self.filter(token_hash=digest, is_active=True).first()
+        channel = self.filter(token_hash=digest, is_active=True).with_switches().first()
         # The lookup is by an unguessable digest; the explicit constant-time
         # comparison keeps the check honest if the lookup ever changes.
         if channel is None or not hmac.compare_digest(channel.token_hash, digest):
             return None
         return channel
 
-    def for_token_cached(self, raw: str) -> "Channel | None":
-        """for_token, remembered by this process for CHANNEL_TOKEN_CACHE_SECONDS: the inbound API's look-up.
 
-        Saves a query on every inbound request. The price: a channel that is
-        switched off, a token that is rotated or a signing secret that changes
-        keeps working in a process that has it cached for at most
-        CHANNEL_TOKEN_CACHE_SECONDS (default 30; 0 turns the cache off).
-        Unknown tokens are never cached, so a new channel works at once.
-        """
-        max_age = settings.CHANNEL_TOKEN_CACHE_SECONDS
-        digest = hash_token(raw)
-        now = time.monotonic()
-        hit = _channels_by_token.get(digest)
-        if hit is not None and now - hit[1] < max_age:
-            return hit[0]
-        channel = self.for_token(raw)
-        if channel is None or max_age <= 0:
-            _channels_by_token.pop(digest, None)
-            return channel
-        if len(_channels_by_token) >= _TOKEN_CACHE_SIZE:
-            _channels_by_token.clear()
-        _channels_by_token[digest] = (channel, now)
-        return channel
+# The annotations with_switches adds to a channel's row.
+SWITCHES_PREFIX = "switch_"
 
 
 class Channel(models.Model):
@@ -88,6 +71,20 @@ class Channel(models.Model):
         blank=True, help_text="Signs replies sent to the outbound URL; stored encrypted, never shown back."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Inbound limits (contacts.inbound_limits): over either, the channel's requests are answered 429.
+    requests_per_minute = models.PositiveIntegerField(
+        default=DEFAULT_REQUESTS_PER_MINUTE,
+        help_text="Inbound requests this channel may make per minute (a batch is one request); 0: no limit.",
+    )
+    messages_per_minute = models.PositiveIntegerField(
+        default=DEFAULT_MESSAGES_PER_MINUTE,
+        help_text="Inbound messages this channel may deliver per minute (a batch counts each); 0: no limit.",
+    )
+    # The counters of the current minute when no Redis cache shares them (contacts.inbound_limits): the token
+    # look-up itself updates them, so counting costs the inbound request no statement of its own.
+    limit_minute = models.BigIntegerField(default=0, editable=False)
+    minute_requests = models.PositiveIntegerField(default=0, editable=False)
+    minute_messages = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ChannelQuerySet.as_manager()
 
@@ -96,6 +93,15 @@ class Channel(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def switches(self):
+        """The system switches read with this channel (with_switches, for_token), else None."""
+        from settings_app.switches import switches_from
+
+        if not hasattr(self, SWITCHES_PREFIX + "bot_enabled"):
+            return None
+        return switches_from(self, SWITCHES_PREFIX)
 
     def set_new_token(self) -> str:
         """Give the channel a fresh token and return it; only its hash is kept."""

@@ -1,15 +1,13 @@
 """Who answers the BOT's tickets (nobody, the bot webhook or the built-in bot), and the one way to change it.
 
-The answerer is read on the inbound path, so it is cached like the switches;
-the webhook's URL and secret are read only when a message goes to the bot,
-and the secret never enters the cache.
+The answerer is read on the inbound path, so it is read with the switches
+(settings_app.switches: once per request, never kept past it); the webhook's
+URL and secret are read only when a message goes to the bot.
 """
 
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,8 +15,8 @@ from blockdesk import errors
 from blockdesk.audit import record_setting_change
 
 from .models import BotAnswerer, SystemSettings
+from .switches import current_switches, forget_switches
 
-CACHE_KEY = "blockdesk:bot-answerer:v1"
 SECRET_MIN_LENGTH = 16
 SECRET_MAX_LENGTH = 200
 
@@ -54,12 +52,8 @@ def _config(row: SystemSettings) -> BotConfig:
 
 
 def current_answerer() -> str:
-    """Who answers BOT tickets, from the cache when it has it (no query)."""
-    answerer = cache.get(CACHE_KEY)
-    if answerer is None:
-        answerer = SystemSettings.load().bot_answerer
-        cache.set(CACHE_KEY, answerer, settings.SYSTEM_SETTINGS_CACHE_SECONDS)
-    return answerer
+    """Who answers BOT tickets, read with the switches (once per request)."""
+    return current_switches().bot_answerer
 
 
 def bot_config() -> BotConfig:
@@ -68,7 +62,7 @@ def bot_config() -> BotConfig:
 
 
 def forget_answerer() -> None:
-    cache.delete(CACHE_KEY)
+    forget_switches()
 
 
 def _check_url(url: str) -> None:

@@ -1,19 +1,27 @@
-"""The cached accessor for the system switches, and the one way to change them."""
+"""The accessor for the system switches, and the one way to change them.
 
+No process keeps the switches past the request that read them (DESIGN.md, "One
+truth for every process"): a change holds for the very next request on every
+process and machine. Within one request they are read at most once
+(`current_switches` keeps them until the request ends); the inbound API reads
+them in the same statement as the channel's token (contacts.models
+`ChannelQuerySet.for_token`), so routing costs no extra query for them.
+"""
+
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.text import capfirst
 
 from blockdesk import errors
 from blockdesk.audit import record_setting_change, record_switch_change
 
-from .models import SystemSettings
+from .models import BotAnswerer, SystemSettings
 
-CACHE_KEY = "blockdesk:system-switches:v1"
 WAITING_ALERT_MIN, WAITING_ALERT_MAX = 1, 1440
 WAITING_ALERT_SETTING = "Waiting alert"
 WAITING_ALERT_INVALID = (
@@ -27,28 +35,65 @@ class Switches:
     bot_enabled: bool
     # Queues colour a customer's wait past this many minutes (not a switch, but read as often and as cheaply).
     waiting_alert_minutes: int = 15
+    # Who answers BOT tickets (settings_app.bot): routing needs it with the BOT switch, so it is read with them.
+    bot_answerer: str = BotAnswerer.NOBODY
+
+
+# The SystemSettings columns a Switches holds, in its field order.
+COLUMNS = ("block_contacts_enabled", "bot_enabled", "waiting_alert_minutes", "bot_answerer")
+# Set to a dict while a request runs (request_started), where the request's one read of the switches is kept.
+_this_request: ContextVar[dict | None] = ContextVar("blockdesk_switches", default=None)
 
 
 def _switches_of(row: SystemSettings) -> Switches:
-    return Switches(
-        block_contacts_enabled=row.block_contacts_enabled,
-        bot_enabled=row.bot_enabled,
-        waiting_alert_minutes=row.waiting_alert_minutes,
-    )
+    return Switches(**{name: getattr(row, name) for name in COLUMNS})
 
 
 def current_switches() -> Switches:
-    """Return the switches, from the cache when it has them (no query)."""
-    switches = cache.get(CACHE_KEY)
-    if switches is None:
-        row = SystemSettings.load()
-        switches = _switches_of(row)
-        cache.set(CACHE_KEY, switches, settings.SYSTEM_SETTINGS_CACHE_SECONDS)
+    """Return the switches as stored now; read once per request (outside a request, on every call)."""
+    memo = _this_request.get()
+    if memo is not None and "switches" in memo:
+        return memo["switches"]
+    switches = _switches_of(SystemSettings.load())
+    if memo is not None:
+        memo["switches"] = switches
     return switches
 
 
 def forget_switches() -> None:
-    cache.delete(CACHE_KEY)
+    """Read the switches again at their next use in this request (they just changed)."""
+    memo = _this_request.get()
+    if memo is not None:
+        memo.clear()
+
+
+def switch_columns(prefix: str) -> dict:
+    """Annotations that read the switches into another query's row: one scalar subquery per column, no join."""
+    row = SystemSettings.objects.filter(pk=SystemSettings.SINGLETON_PK)
+    return {f"{prefix}{name}": Subquery(row.values(name)[:1]) for name in COLUMNS}
+
+
+def switches_from(obj, prefix: str) -> Switches:
+    """The switches a query annotated with `switch_columns(prefix)` read (read them now if the row was missing)."""
+    values = {name: getattr(obj, f"{prefix}{name}") for name in COLUMNS}
+    if any(value is None for value in values.values()):
+        return current_switches()
+    # SQLite answers a subquery's boolean as 0 or 1.
+    return Switches(**values | {name: bool(values[name]) for name in ("block_contacts_enabled", "bot_enabled")})
+
+
+def start_request(**kwargs) -> None:
+    """Keep the next reading until the request ends (request_started; tests)."""
+    _this_request.set({})
+
+
+def end_request(**kwargs) -> None:
+    """Forget the request's reading (request_finished; tests)."""
+    _this_request.set(None)
+
+
+request_started.connect(start_request, dispatch_uid="blockdesk-switches-request-started")
+request_finished.connect(end_request, dispatch_uid="blockdesk-switches-request-finished")
 
 
 def check_waiting_alert(minutes) -> None:

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
 from settings_app.models import SystemSettings
-from settings_app.switches import forget_switches
+from settings_app.switches import end_request, forget_switches
 from tests import factories
 from tests.migrated_rows import restore_migrated_rows
 
@@ -26,8 +26,10 @@ def _migrated_rows(request):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
+    end_request()  # no reading of the switches outlives a request, nor a test
     yield
     cache.clear()
+    end_request()
 
 
 @pytest.fixture

@@ -8,7 +8,15 @@ from ninja import Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, BaseModel, Field
 
 from blockdesk import errors
-from blockdesk.api_auth import BATCH_MAX_BYTES, INBOUND_MAX_BYTES, BotCaller, BotSecret, ChannelToken, PersonalToken
+from blockdesk.api_auth import (
+    BATCH_MAX_BYTES,
+    INBOUND_MAX_BYTES,
+    BotCaller,
+    BotSecret,
+    ChannelToken,
+    PersonalToken,
+    check_batch_limit,
+)
 from blockdesk.api_schemas import (
     DEFAULT_LIMIT,
     MAX_ID,
@@ -128,10 +136,11 @@ def _route_all(channel, items: list[InboundMessageIn]) -> list[RoutedMessage]:
 @inbound_router.post(
     "/messages",
     auth=ChannelToken(max_bytes=INBOUND_MAX_BYTES),
-    response=responses({201: InboundResult, 200: InboundResult}, 400, 401, 413, 422),
+    response=responses({201: InboundResult, 200: InboundResult}, 400, 401, 413, 422, 429),
     summary="Deliver a customer message",
     description="201 when stored; 200 with `duplicate: true` (and the first result) when the message id was seen "
-    "before on this channel. 413 over 64 KiB.",
+    "before on this channel. 413 over 64 KiB. 429 with `Retry-After` over the channel's requests or messages "
+    "per minute (nothing stored).",
 )
 def deliver_message(request, payload: InboundMessageIn):
     (routed,) = _route_all(request.auth, [payload])
@@ -140,14 +149,16 @@ def deliver_message(request, payload: InboundMessageIn):
 
 @inbound_router.post(
     "/messages/batch",
-    auth=ChannelToken(max_bytes=BATCH_MAX_BYTES),
-    response=responses({201: InboundBatchResult, 200: InboundBatchResult}, 400, 401, 413, 422),
+    auth=ChannelToken(max_bytes=BATCH_MAX_BYTES, messages=0),
+    response=responses({201: InboundBatchResult, 200: InboundBatchResult}, 400, 401, 413, 422, 429),
     summary="Deliver up to 100 customer messages",
     description="All items are validated first (422 names `messages[i].field`), then stored in one transaction. "
     "Results come in order, each as the single endpoint would answer. 201 when at least one message was new, "
-    "200 when every one was a repeat delivery. 413 over 1 MiB.",
+    "200 when every one was a repeat delivery. 413 over 1 MiB. 429 with `Retry-After` over the channel's "
+    "requests or messages per minute (each message of the batch counts; nothing stored).",
 )
 def deliver_batch(request, payload: InboundBatchIn):
+    check_batch_limit(request.auth, len(payload.messages))
     routed = _route_all(request.auth, payload.messages)
     status = 200 if all(r.duplicate for r in routed) else 201
     return Status(status, {"results": [_result(r) for r in routed]})

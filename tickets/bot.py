@@ -47,17 +47,18 @@ def may_reach_bot(ticket: Ticket) -> bool:
     return ticket.status == TicketStatus.BOT and not ticket.contact.is_blocked
 
 
-def reach_bot_on_commit(routed: Iterable) -> None:
+def reach_bot_on_commit(routed: Iterable, *, answerer: str | None = None) -> None:
     """After commit, give each new customer message of a BOT ticket to whoever answers BOT tickets.
 
-    `routed` holds routing's RoutedMessage results (message, ticket, contact).
+    `routed` holds routing's RoutedMessage results (message, ticket, contact);
+    `answerer` is who answers BOT tickets if the caller read it with the switches (else it is read here).
     """
     message_ids = [
         r.message.pk
         for r in routed
         if r.message is not None and r.ticket.status == TicketStatus.BOT and not r.contact.is_blocked
     ]
-    if message_ids and current_answerer() != BotAnswerer.NOBODY:
+    if message_ids and (answerer or current_answerer()) != BotAnswerer.NOBODY:
         transaction.on_commit(partial(_enqueue_all, message_ids))
 
 

@@ -32,7 +32,7 @@ from contacts.addresses import (
 )
 from contacts.blocking import block_has_ended, lift_block_at_expiry, release_status
 from contacts.models import Channel, Contact, ContactIdentity
-from settings_app.switches import current_switches
+from settings_app.switches import Switches, current_switches
 
 from .bot import reach_bot_on_commit
 from .models import Message, Speaker, Ticket, TicketStatus, preview_of
@@ -81,10 +81,11 @@ class RoutedMessage:
         return self.ticket.status if self.ticket is not None else DELETED
 
 
-def new_ticket_status(contact: Contact) -> str:
+def new_ticket_status(contact: Contact, switches: Switches | None = None) -> str:
+    """The status a new ticket of the contact opens with, under `switches` (read now when not given)."""
     if contact.is_blocked:
         return TicketStatus.BLOCKED
-    return TicketStatus.BOT if current_switches().bot_enabled else TicketStatus.UNASSIGNED
+    return TicketStatus.BOT if (switches or current_switches()).bot_enabled else TicketStatus.UNASSIGNED
 
 
 def route_inbound_message(*, channel: Channel, inbound: InboundMessage) -> RoutedMessage:
@@ -280,11 +281,14 @@ def _store(
     tickets = _add_to_open_tickets({pk: t for pk, t in open_tickets.items() if pk in groups}, groups, now=now)
     by_contact = {c.pk: c for c in contacts.values()}
     missing = [pk for pk in groups if pk not in tickets]
+    # The switches in force when the message was accepted: the inbound API read them with the channel's token
+    # (contacts.inbound_limits), other doors read them here, once for the whole batch.
+    switches = channel.switches or (current_switches() if missing else None)
     created = Ticket.objects.bulk_create(
         Ticket(
             contact=by_contact[pk],
             channel=channel,
-            status=new_ticket_status(by_contact[pk]),
+            status=new_ticket_status(by_contact[pk], switches),
             last_message_at=now,
             waiting_since=now,
             last_speaker=Speaker.CUSTOMER,
@@ -313,7 +317,10 @@ def _store(
         )
         for m, i in zip(messages, fresh, strict=True)
     }
-    reach_bot_on_commit(routed.values())  # the BOT hears each customer message of its tickets (tickets/bot.py)
+    answerer = switches.bot_answerer if switches else None
+    reach_bot_on_commit(
+        routed.values(), answerer=answerer
+    )  # the BOT hears each customer message of its tickets (tickets/bot.py)
     return routed
 
 

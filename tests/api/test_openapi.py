@@ -53,7 +53,7 @@ def test_inbound_documents_every_refusal(client):
 
     for path in ("/inbound/messages", "/inbound/messages/batch"):
         codes = set(document["paths"][f"{API}{path}"]["post"]["responses"])
-        assert codes == {"200", "201", "400", "401", "413", "422", "503"}
+        assert codes == {"200", "201", "400", "401", "413", "422", "429", "503"}
 
 
 def test_docs_send_anonymous_visitors_to_the_login_page(client):

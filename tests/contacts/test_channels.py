@@ -61,12 +61,16 @@ def test_switching_off_and_on_voids_and_restores_the_token(administrator):
     ]
 
 
-def test_switching_off_empties_this_process_token_cache(administrator, django_capture_on_commit_callbacks, settings):
-    settings.CHANNEL_TOKEN_CACHE_SECONDS = 30
+def test_the_token_lookup_brings_the_switches_in_the_same_statement(
+    administrator, set_switches, django_assert_num_queries
+):
     channel, raw = create_channel(actor=administrator, name="Mail", kind="email")
-    assert Channel.objects.for_token_cached(raw) == channel
+    set_switches(bot_enabled=True, bot_answerer="builtin")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        deactivate_channel(actor=administrator, channel=channel)
+    with django_assert_num_queries(1):
+        found = Channel.objects.for_token(raw)
+        switches = found.switches
 
-    assert Channel.objects.for_token_cached(raw) is None
+    assert found == channel
+    assert (switches.bot_enabled, switches.block_contacts_enabled, switches.bot_answerer) == (True, False, "builtin")
+    assert Channel.objects.get(pk=channel.pk).switches is None  # a channel read without them does not pretend

@@ -28,8 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 STRICT_VARIABLES = {
     "DEBUG",
     "CONN_MAX_AGE",
-    "SYSTEM_SETTINGS_CACHE_SECONDS",
-    "CHANNEL_TOKEN_CACHE_SECONDS",
     "TRUST_X_FORWARDED_PROTO",
     "SECURE_SSL_REDIRECT",
     "SECURE_COOKIES",
@@ -55,7 +53,7 @@ PRINT_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({name: getattr(s, name) for name in ("
     "'DEBUG', 'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'AXES_FAILURE_LIMIT', "
-    "'AXES_COOLOFF_TIME', 'CHANNEL_TOKEN_CACHE_SECONDS', 'SECURE_HSTS_PRELOAD', 'TRUSTED_PROXY_COUNT', "
+    "'AXES_COOLOFF_TIME', 'DATABASE_OUTAGE_RETRY_AFTER', 'SECURE_HSTS_PRELOAD', 'TRUSTED_PROXY_COUNT', "
     "'SESSION_COOKIE_AGE', 'SESSION_REFRESH_SECONDS')}))"
 )
 
@@ -82,8 +80,8 @@ def start_settings(**variables):
         ({"AXES_FAILURE_LIMIT": "five"}, NOT_A_WHOLE_NUMBER.format(name="AXES_FAILURE_LIMIT", value="five")),
         ({"SECURE_HSTS_SECONDS": "1.5"}, NOT_A_WHOLE_NUMBER.format(name="SECURE_HSTS_SECONDS", value="1.5")),
         (
-            {"CHANNEL_TOKEN_CACHE_SECONDS": "-1"},
-            BELOW_MINIMUM.format(name="CHANNEL_TOKEN_CACHE_SECONDS", value="-1", minimum=0),
+            {"DATABASE_OUTAGE_RETRY_AFTER": "-1"},
+            BELOW_MINIMUM.format(name="DATABASE_OUTAGE_RETRY_AFTER", value="-1", minimum=0),
         ),
         ({"AXES_FAILURE_LIMIT": "0"}, BELOW_MINIMUM.format(name="AXES_FAILURE_LIMIT", value="0", minimum=1)),
         ({"AXES_COOLOFF_HOURS": "nan"}, NOT_A_NUMBER.format(name="AXES_COOLOFF_HOURS", value="nan")),
@@ -108,7 +106,7 @@ def test_accepted_words_and_numbers_reach_the_settings():
         SECURE_HSTS_SECONDS="60",
         AXES_FAILURE_LIMIT="3",
         AXES_COOLOFF_HOURS="0.5",
-        CHANNEL_TOKEN_CACHE_SECONDS="0",
+        DATABASE_OUTAGE_RETRY_AFTER="0",
         SECURE_HSTS_PRELOAD="0",
         TRUSTED_PROXY_COUNT="2",
         SESSION_IDLE_HOURS="0.5",
@@ -122,7 +120,7 @@ def test_accepted_words_and_numbers_reach_the_settings():
         "SECURE_HSTS_SECONDS": 60,
         "AXES_FAILURE_LIMIT": 3,
         "AXES_COOLOFF_TIME": 0.5,
-        "CHANNEL_TOKEN_CACHE_SECONDS": 0,
+        "DATABASE_OUTAGE_RETRY_AFTER": 0,
         "SECURE_HSTS_PRELOAD": False,
         "TRUSTED_PROXY_COUNT": 2,
         "SESSION_COOKIE_AGE": 1800,

@@ -9,7 +9,7 @@ from accounts.models import ApiToken
 from blockdesk import errors
 from contacts.models import AuditEntry
 from settings_app.models import SystemSettings
-from settings_app.switches import Switches, current_switches, update_switches
+from settings_app.switches import Switches, current_switches, end_request, start_request, update_switches
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +18,30 @@ def test_defaults_are_off():
     assert current_switches() == Switches(block_contacts_enabled=False, bot_enabled=False)
 
 
-def test_second_read_costs_no_query(django_assert_num_queries):
+def test_outside_a_request_every_read_asks_the_database(django_assert_num_queries):
+    """A worker or command keeps nothing: another process's change holds at its next read."""
     with django_assert_num_queries(1):
         current_switches()
-    with django_assert_num_queries(0):
-        assert current_switches() == Switches(block_contacts_enabled=False, bot_enabled=False)
+    SystemSettings.objects.update(bot_enabled=True)  # as another process would
+    with django_assert_num_queries(1):
+        assert current_switches() == Switches(block_contacts_enabled=False, bot_enabled=True)
+
+
+def test_a_request_reads_them_once_and_the_next_request_again(django_assert_num_queries):
+    start_request()
+    try:
+        with django_assert_num_queries(1):
+            current_switches()
+            assert current_switches().bot_enabled is False
+        SystemSettings.objects.update(bot_enabled=True)
+        assert current_switches().bot_enabled is False  # one request, one reading
+    finally:
+        end_request()
+    start_request()
+    try:
+        assert current_switches().bot_enabled is True  # the very next request
+    finally:
+        end_request()
 
 
 def test_administrator_update_is_stored_and_read_at_once(administrator, django_capture_on_commit_callbacks):
@@ -46,17 +65,21 @@ def test_update_leaves_the_other_switch_alone(administrator, django_capture_on_c
     assert current_switches() == Switches(block_contacts_enabled=False, bot_enabled=True)
 
 
-def test_cache_is_cleared_after_commit_not_before(administrator, django_capture_on_commit_callbacks):
-    current_switches()
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        update_switches(actor=administrator, bot_enabled=True)
-        # Not committed yet: other readers must not see (or cache) the new value early.
-        assert current_switches().bot_enabled is False
-    assert len(callbacks) == 1
+def test_the_requests_reading_is_forgotten_after_commit_not_before(administrator, django_capture_on_commit_callbacks):
+    start_request()
+    try:
+        current_switches()  # this request's reading: both off
+        with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+            update_switches(actor=administrator, bot_enabled=True)
+            # Not committed yet: the request keeps the reading it started with.
+            assert current_switches().bot_enabled is False
+        assert len(callbacks) == 1
 
-    callbacks[0]()
+        callbacks[0]()
 
-    assert current_switches().bot_enabled is True
+        assert current_switches().bot_enabled is True
+    finally:
+        end_request()
 
 
 @pytest.mark.parametrize("persona", ["agent", "supervisor"])
