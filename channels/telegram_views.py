@@ -14,7 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from blockdesk import errors
+from contacts.inbound_limits import check_inbound_limit
 
+from .inbound_answers import too_many
 from .telegram_models import TelegramChannel
 from .telegram_updates import take_update
 
@@ -63,6 +65,9 @@ def webhook(request: HttpRequest, channel_id: int) -> JsonResponse:
         return _error(400, NOT_JSON)
     if not isinstance(update, dict):
         return _error(400, NOT_AN_OBJECT)
+    over = check_inbound_limit(bot.channel, 1)
+    if over is not None:  # Telegram delivers the update again later
+        return too_many(over)
     try:
         taken = take_update(channel=bot.channel, update=update)
     except errors.Invalid as invalid:

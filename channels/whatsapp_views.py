@@ -11,7 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from blockdesk import errors
 from blockdesk.api_schemas import MAX_ID
+from contacts.inbound_limits import check_inbound_limit
 
+from .inbound_answers import too_many
 from .whatsapp import BAD_SIGNATURE, SIGNATURE_HEADER, parse_notification, receive_notification, signature_ok
 from .whatsapp_models import WhatsAppChannel
 
@@ -75,6 +77,12 @@ def _notification(request: HttpRequest, number: WhatsAppChannel) -> HttpResponse
         return _detail(BAD_SIGNATURE, 401)
     try:
         changes = parse_notification(body)
+    except errors.Invalid as invalid:
+        return _detail(invalid.detail, 400)
+    over = check_inbound_limit(number.channel, sum(len(change.messages) for change in changes))
+    if over is not None:  # Meta delivers it again later
+        return too_many(over)
+    try:
         outcome = receive_notification(number, changes)
     except errors.Invalid as invalid:
         return _detail(invalid.detail, 400)
