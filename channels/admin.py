@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
 from contacts.admin import ChannelAdmin
+from contacts.admin import ChannelForm as ContactsChannelForm
 from contacts.models import Channel
 
 from . import email_admin, telegram_admin, webchat_admin, whatsapp_admin  # noqa: F401  (each kind's own admin)
@@ -55,11 +56,12 @@ def kind_settings_inline(setup: KindSetup) -> type[admin.StackedInline]:
     return _inlines[setup.kind]
 
 
-class ChannelForm(ApiChannelForm):
-    """The admin's channel form, with the inbound signing secret write-only as on the set-up page."""
+class ChannelForm(ApiChannelForm, ContactsChannelForm):
+    """The admin's channel form: the inbound signing secret write-only as on the set-up page, and the
+    inbound limits as contacts.admin has them (left empty, a limit keeps its value)."""
 
     class Meta(ApiChannelForm.Meta):
-        fields = ["name", "kind", "is_active", "signing_secret", "outbound_url", "outbound_secret"]
+        fields = ContactsChannelForm.Meta.fields
 
 
 class ChannelWithKindSettingsAdmin(ChannelAdmin):

@@ -261,7 +261,30 @@ WEBCHAT = [
     Row("POST", "chat/<uuid:public_id>/poll/", "/chat/{chat}/poll/?after=0", (403,) * 4),
 ]
 
-ROWS = CONSOLE + WEBCHAT + API
+# Channel set-up is for administrators only (contacts.change_channel).
+CHANNEL_SETUP = [
+    Row("GET", "channels/", "/channels/", (L, 403, 403, 200)),
+    Row("GET", "channels/new/", "/channels/new/", (L, 403, 403, 200)),
+    Row("POST", "channels/new/", "/channels/new/", (L, 403, 403, 200), {"name": "Brand new", "kind": "api"}),
+    Row("GET", "channels/<int:pk>/", "/channels/{chat_channel}/", (L, 403, 403, 200)),
+    Row("POST", "channels/<int:pk>/", "/channels/{chat_channel}/", (L, 403, 403, 400), {"name": ""}),
+    Row("GET", "channels/<int:pk>/rotate/", "/channels/{chat_channel}/rotate/", (L, 403, 403, 200)),
+    Row("POST", "channels/<int:pk>/rotate/", "/channels/{chat_channel}/rotate/", (L, 403, 403, 200)),
+    Row("GET", "channels/<int:pk>/deactivate/", "/channels/{chat_channel}/deactivate/", (L, 403, 403, 200)),
+    Row("POST", "channels/<int:pk>/deactivate/", "/channels/{chat_channel}/deactivate/", (L, 403, 403, 302)),
+    Row("POST", "channels/<int:pk>/activate/", "/channels/{chat_channel}/activate/", (L, 403, 403, 302)),
+    # A web chat has no test to send: 404 saying so (tests/channels/test_setup_pages.py).
+    Row("POST", "channels/<int:pk>/test/", "/channels/{chat_channel}/test/", (L, 403, 403, 404)),
+]
+
+# The providers' webhooks are public and check the provider's signature or secret instead of a session:
+# the same answer whoever is signed in (tests/channels covers the provider that signs).
+HOOKS = [
+    Row("POST", "hooks/telegram/<int:channel_id>/", "/hooks/telegram/{chat_channel}/", (404,) * 4, {"update_id": 1}),
+    Row("GET", "hooks/whatsapp/<int:channel_id>/", "/hooks/whatsapp/{chat_channel}/", (404,) * 4),
+]
+
+ROWS = CONSOLE + CHANNEL_SETUP + HOOKS + WEBCHAT + API
 CASES = [(row, persona, expected) for row in ROWS for persona, expected in zip(PERSONAS, row.expected, strict=True)]
 
 
@@ -284,6 +307,7 @@ def world(request, blocking_on, channel, agent, supervisor, administrator):
     chat = WebchatChannel.objects.create(channel=factories.ChannelFactory(name="Web chat", kind=Channel.Kind.WEBCHAT))
     return {
         "chat": chat.public_id,
+        "chat_channel": chat.channel_id,
         "outsiders_token": outsiders_token.pk,
         "contact": contact.pk,
         "other_contact": factories.ContactFactory().pk,
