@@ -73,7 +73,9 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     rows = rows.prefetch_related(
         Prefetch("identities", queryset=ContactIdentity.objects.select_related("channel").order_by("channel__name"))
     )
-    page = Paginator(rows, CONTACTS_PER_PAGE).get_page(page_number)
+    paginator = Paginator(rows, CONTACTS_PER_PAGE)
+    paginator.count = counts[BLOCKED if tab == BLOCKED else "all"]  # counted above: no second COUNT
+    page = paginator.get_page(page_number)
     context = {
         "tab": tab,
         "q": q,
