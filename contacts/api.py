@@ -4,7 +4,7 @@ A contact merged into another answers 404 with `merged_into`, the survivor's id.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Path, Query, Router, Schema
 from pydantic import AwareDatetime, Field
@@ -118,7 +118,7 @@ class BlockIn(Schema):
 
 
 class BulkBlockIn(BlockIn):
-    contact_ids: list[int] = Field(
+    contact_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         min_length=1, max_length=BULK_BLOCK_MAX, description=f"1 to {BULK_BLOCK_MAX} contact ids, blocked together."
     )
 

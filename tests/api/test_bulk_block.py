@@ -40,6 +40,8 @@ def test_blocks_each_and_reports_the_ones_blocked_already(as_user, supervisor, c
         {"contact_ids": [], "reason": "spam"},
         {"contact_ids": list(range(1, 202)), "reason": "spam"},
         {"contact_ids": ["x"], "reason": "spam"},
+        {"contact_ids": [23539079536662632497938432], "reason": "spam"},
+        {"contact_ids": [-5], "reason": "spam"},
         {"contact_ids": [1], "reason": "nope"},
         {"reason": "spam"},
     ],

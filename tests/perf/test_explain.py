@@ -156,9 +156,10 @@ SCAN_OF_CONTACTS = re.compile(
 )
 
 
-def test_the_360_view_reads_contacts_and_tickets_through_indexes_in_at_most_10_queries(client):
+def test_the_360_view_reads_contacts_and_tickets_through_indexes_in_at_most_11_queries(client):
     """The possible duplicates (same phone, e-mail or name; a channel address) are one BitmapOr of index scans,
-    never a scan of every contact; the whole view stays within the page budget of 10 queries."""
+    never a scan of every contact; the whole view makes at most 11 queries: the page budget of 10, and for a
+    contact who may be blocked the switches, read once a request since no process caches them."""
     data = seed.seed(CONTACTS_FULL)
     from django.contrib.auth import get_user_model
     from django.urls import reverse
@@ -169,10 +170,10 @@ def test_the_360_view_reads_contacts_and_tickets_through_indexes_in_at_most_10_q
         if label not in VIEWS_360:
             continue
         url = reverse(name, args=[int(suffix)])
-        assert client.get(url).status_code == 200  # the switches, cached from here on
+        assert client.get(url).status_code == 200
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
-        assert len(captured.captured_queries) <= 10, label
+        assert len(captured.captured_queries) <= 11, label
         statements = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
         scans[label] = [line for sql in statements for line in SCAN_OF_CONTACTS.findall(_plan(sql))]
         (duplicates,) = [sql for sql in statements if "= ANY(ARRAY(SELECT" in sql]
