@@ -128,14 +128,17 @@ def channel_page(request: HttpRequest, pk: int) -> HttpResponse:
                 return _generated_secrets_once(request, channel, setup, kind_form.instance)
             messages.success(request, SETTINGS_SAVED.format(name=channel.name))
             return redirect(_page_url(channel))
+    # A kind with settings of its own has nothing to send or test with until they are saved.
+    kind_ready = setup is None or setup.settings_model is None or row is not None
     context = {
         "channel": channel,
         "setup": setup,
         "name_form": name_form,
         "kind_form": kind_form,
         "kind_saved": row is not None,
+        "kind_ready": kind_ready,
         # Not setup.send_test in the template: a template calls what it is given.
-        "has_test": setup is not None and setup.send_test is not None,
+        "has_test": kind_ready and setup is not None and setup.send_test is not None,
         "webhook_url": _webhook_url(request, setup, channel),
         "details": setup.details(request, channel) if setup is not None and setup.details else [],
     }

@@ -138,3 +138,16 @@ def test_the_set_up_page_shows_the_verify_token_once(client, administrator, bare
     again = client.post(f"/channels/{bare_channel.pk}/", {**data, "kind-api_base_url": GRAPH_API_URL})
     assert again.status_code == 302
     assert token not in client.get(f"/channels/{bare_channel.pk}/").content.decode()
+
+
+def test_before_its_settings_are_saved_the_page_offers_no_test_and_says_replies_wait(
+    client, administrator, bare_channel
+):
+    client.force_login(administrator)
+    page = client.get(f"/channels/{bare_channel.pk}/").content.decode()
+    assert "Send test</button>" not in page and "replies are sent on it" not in page
+    assert "replies go out once the settings below are saved" in page
+    data = {"name": "WhatsApp New", **{f"kind-{key}": value for key, value in FIRST.items()}}
+    client.post(f"/channels/{bare_channel.pk}/", {**data, "kind-api_base_url": GRAPH_API_URL})
+    page = client.get(f"/channels/{bare_channel.pk}/").content.decode()
+    assert "Send test</button>" in page and "On: its token works and replies are sent on it." in page
