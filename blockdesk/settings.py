@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "search",
     "channels",
+    "spam",
     "django_tasks",
     "django_tasks_db",
     "csp",

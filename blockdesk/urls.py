@@ -20,6 +20,7 @@ urlpatterns = [
     path("audit/", include("contacts.audit_urls")),
     path("account/", include("accounts.urls")),
     path("search/", include("search.urls")),
+    path("spam/", include("spam.urls")),
     path("channels/", include("channels.setup_urls")),
     # Public: the web chat's hosted page and its POSTs (visitors, not console users).
     path("chat/", include("channels.webchat_urls")),

@@ -116,38 +116,78 @@ def block_contact(
             raise errors.Invalid(errors.BLOCK_END_PAST)
         if contact.is_blocked and not block_has_ended(contact, now):
             raise errors.Conflict(errors.ALREADY_BLOCKED)
-        if contact.is_blocked:  # a timed block that ended a moment ago: lift it first, as the sweep would
-            lift_block_at_expiry(contact, now=now)
-        open_tickets = list(Ticket.objects.open().filter(contact=contact).values_list("id", "channel_id"))
-        if open_tickets:
-            template = BLOCK_NOTE_RESOLVED if resolve_open_tickets else BLOCK_NOTE_LEFT_OPEN
-            body = template.format(actor=person_name(actor), reason=BlockReason(reason).label.lower())
-            _add_notes(open_tickets, body=body, actor=actor, at=now)
-            changes = {"message_count": F("message_count") + 1, "updated_at": now}
-            if resolve_open_tickets:
-                changes.update(status=TicketStatus.RESOLVED, closed_at=now)
-            Ticket.objects.filter(id__in=[ticket_id for ticket_id, _ in open_tickets]).update(**changes)
-        resolved = len(open_tickets) if resolve_open_tickets else 0
-        block = Block.objects.create(
-            contact=contact,
+        return block_locked_contact(
+            contact,
             reason=reason,
             note=note,
-            blocked_by=actor,
-            blocked_at=now,
-            ends_at=until,
-            tickets_resolved=resolved,
+            actor=actor,
+            resolve_open_tickets=resolve_open_tickets,
+            until=until,
+            now=now,
         )
-        contact.is_blocked = True
-        contact.blocked_reason = reason
-        contact.blocked_note = note
-        contact.blocked_at = now
-        contact.blocked_by = actor
-        contact.blocked_until = until
-        contact.save(update_fields=[*_BLOCK_FIELDS, "updated_at"])
-        AuditEntry.objects.create(
-            action=AuditEntry.Action.BLOCKED, actor=actor, contact=contact, block=block, tickets=resolved, at=now
-        )
-        mirror_block_on_commit(contact.pk, blocked=True)
+
+
+def block_locked_contact(
+    contact: Contact,
+    *,
+    reason: str,
+    note: str,
+    now: datetime,
+    actor=None,
+    actor_name: str = "",
+    rule=None,
+    resolve_open_tickets: bool = True,
+    until: datetime | None = None,
+) -> Block:
+    """Block a contact whose row the caller has locked: a person (actor), or a rule or the flood guard (actor_name).
+
+    The checks are the caller's (block_contact for people; routing for rules and
+    the flood guard). Open tickets get a note and are resolved (or left open), as
+    every block moves them.
+    """
+    if contact.is_blocked:  # a timed block that ended a moment ago: lift it first, as the sweep would
+        lift_block_at_expiry(contact, now=now)
+    open_tickets = list(Ticket.objects.open().filter(contact=contact).values_list("id", "channel_id"))
+    if open_tickets:
+        template = BLOCK_NOTE_RESOLVED if resolve_open_tickets else BLOCK_NOTE_LEFT_OPEN
+        who = person_name(actor) if actor is not None else actor_name
+        body = template.format(actor=who, reason=BlockReason(reason).label.lower())
+        _add_notes(open_tickets, body=body, actor=actor, at=now)
+        changes = {"message_count": F("message_count") + 1, "updated_at": now}
+        if resolve_open_tickets:
+            changes.update(status=TicketStatus.RESOLVED, closed_at=now)
+        Ticket.objects.filter(id__in=[ticket_id for ticket_id, _ in open_tickets]).update(**changes)
+    resolved = len(open_tickets) if resolve_open_tickets else 0
+    block = Block.objects.create(
+        contact=contact,
+        reason=reason,
+        note=note,
+        blocked_by=actor,
+        actor_name=actor_name,
+        rule=rule,
+        blocked_at=now,
+        ends_at=until,
+        tickets_resolved=resolved,
+    )
+    contact.is_blocked = True
+    contact.blocked_reason = reason
+    contact.blocked_note = note
+    contact.blocked_at = now
+    contact.blocked_by = actor
+    contact.blocked_until = until
+    contact.blocked_by_rule = rule
+    contact.blocked_by_name = actor_name
+    contact.save(update_fields=[*_BLOCK_FIELDS, "updated_at"])
+    AuditEntry.objects.create(
+        action=AuditEntry.Action.BLOCKED,
+        actor=actor,
+        actor_name=actor_name,
+        contact=contact,
+        block=block,
+        tickets=resolved,
+        at=now,
+    )
+    mirror_block_on_commit(contact.pk, blocked=True)
     return block
 
 
@@ -321,7 +361,16 @@ def delete_quiet_blocked_tickets(*, now: datetime | None = None, limit: int = 50
     return deleted
 
 
-_BLOCK_FIELDS = ["is_blocked", "blocked_reason", "blocked_note", "blocked_at", "blocked_by", "blocked_until"]
+_BLOCK_FIELDS = [
+    "is_blocked",
+    "blocked_reason",
+    "blocked_note",
+    "blocked_at",
+    "blocked_by",
+    "blocked_until",
+    "blocked_by_rule",
+    "blocked_by_name",
+]
 
 
 def _lift(
@@ -365,7 +414,11 @@ def _lift(
     contact.blocked_at = None
     contact.blocked_by = None
     contact.blocked_until = None
-    contact.save(update_fields=[*_BLOCK_FIELDS, "updated_at"])
+    if actor is not None and contact.blocked_by_rule_id is not None:
+        contact.rules_waived = True  # a person let this contact in: rules do not block it again
+    contact.blocked_by_rule = None
+    contact.blocked_by_name = ""
+    contact.save(update_fields=[*_BLOCK_FIELDS, "rules_waived", "updated_at"])
     AuditEntry.objects.create(
         action=action,
         actor=actor,
@@ -398,8 +451,8 @@ def _remember_deleted_message_ids(ticket_ids: Sequence[int]) -> None:
     deleted, message, ticket = (quote(m._meta.db_table) for m in (DeletedMessage, Message, Ticket))
     placeholders = ", ".join(["%s"] * len(ticket_ids))
     sql = (
-        f"INSERT INTO {deleted} (channel_id, external_id, contact_id, deleted_at) "
-        f"SELECT m.channel_id, m.external_id, t.contact_id, %s FROM {message} m "
+        f"INSERT INTO {deleted} (channel_id, external_id, contact_id, deleted_at, arrived_at, arrived_blocked) "
+        f"SELECT m.channel_id, m.external_id, t.contact_id, %s, m.created_at, m.arrived_blocked FROM {message} m "
         f"JOIN {ticket} t ON t.id = m.ticket_id "
         f"WHERE m.ticket_id IN ({placeholders}) AND m.external_id IS NOT NULL "
         "ON CONFLICT (channel_id, external_id) DO NOTHING"

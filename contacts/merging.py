@@ -242,5 +242,8 @@ def _leave_tombstone(merged: Contact, survivor: Contact) -> None:
     merged.blocked_note = ""
     merged.blocked_at = None
     merged.blocked_by = None
+    merged.blocked_until = None
+    merged.blocked_by_rule = None
+    merged.blocked_by_name = ""
     merged.save(force_insert=True)
     Contact.objects.filter(pk=merged.pk).update(created_at=created_at)

@@ -150,6 +150,15 @@ class Contact(models.Model):
     # When a timed block ends by itself; None blocks until someone unblocks. Past it the block is over
     # for routing at once (contacts.block_expiry), and the sweep lifts it for everyone else.
     blocked_until = models.DateTimeField(null=True, blank=True)
+    # Who blocked it when no person did: a block rule (blocked_by_rule) or the flood guard ("flood guard").
+    blocked_by_rule = models.ForeignKey(
+        "contacts.BlockRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    blocked_by_name = models.CharField(max_length=50, blank=True)
+    # A person unblocked this contact after a rule blocked it: block rules no longer quarantine or reject it.
+    rules_waived = models.BooleanField(default=False)
+    # The flood guard counts messages from here on (set when a supervisor dismisses a flag).
+    flood_counted_from = models.DateTimeField(null=True, blank=True)
     # Set on the tombstone a merge leaves: its id answers with the survivor's.
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_contacts"
@@ -242,6 +251,11 @@ class Block(models.Model):
     blocked_at = models.DateTimeField()
     # When the block ends by itself; None: until someone unblocks.
     ends_at = models.DateTimeField(null=True, blank=True)
+    # A block nobody made by hand: the rule that quarantined the contact, or the automatic actor's name.
+    rule = models.ForeignKey(
+        "contacts.BlockRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks"
+    )
+    actor_name = models.CharField(max_length=50, blank=True)
     tickets_resolved = models.PositiveIntegerField(default=0, help_text="Open tickets resolved when blocking.")
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks_lifted"
@@ -295,6 +309,12 @@ class AuditAction(models.TextChoices):
     BLOCK_EXPIRED = "block_expired", "Block lifted at expiry"
     RETENTION_DELETED = "retention_deleted", "Deleted blocked tickets past retention"
     CHANNEL_CHANGED = "channel_changed", "Changed channel settings"
+    RULE_CREATED = "rule_created", "Added block rule"
+    RULE_CHANGED = "rule_changed", "Changed block rule"
+    RULE_DELETED = "rule_deleted", "Deleted block rule"
+    RULE_REJECTED = "rule_rejected", "Rejected by block rule"
+    FLOOD_FLAGGED = "flood_flagged", "Flagged as suspected spam"
+    FLOOD_DISMISSED = "flood_dismissed", "Dismissed suspected spam"
 
 
 # Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.
@@ -308,6 +328,8 @@ CONTACT_AUDIT_ACTIONS = [
     AuditAction.EDITED,
     AuditAction.BLOCK_EXPIRED,
     AuditAction.RETENTION_DELETED,
+    AuditAction.FLOOD_FLAGGED,
+    AuditAction.FLOOD_DISMISSED,
 ]
 CHANNEL_AUDIT_ACTIONS = [
     AuditAction.CHANNEL_CREATED,
@@ -379,3 +401,6 @@ class AuditEntry(models.Model):
         if self.actor is not None:
             return person_name(self.actor)
         return self.actor_name or DELETED_USER
+
+
+from .spam_models import BlockRule, FloodFlag, FloodStatus, RuleAction, RuleHitDay, RuleKind  # noqa: E402, F401

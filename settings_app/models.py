@@ -48,6 +48,23 @@ class SystemSettings(models.Model):
         help_text="Blocked tickets quiet for longer are deleted as by Delete All (their message ids remembered). "
         "Empty keeps them until a supervisor acts.",
     )
+    # Raised by every change of the block rules (contacts.block_rules): read with the switches, it tells each
+    # process whether the rules it compiled are still the ones in force, at no extra round trip.
+    rules_version = models.PositiveBigIntegerField(default=0, editable=False)
+    flood_guard_enabled = models.BooleanField(
+        "flood guard",
+        default=True,
+        help_text="Flag a contact as suspected spam when it sends more than the flood limit within the window.",
+    )
+    flood_messages = models.PositiveIntegerField(
+        "flood limit (messages)", default=30, help_text="More messages than this within the window is a flood."
+    )
+    flood_minutes = models.PositiveIntegerField("flood window (minutes)", default=5)
+    flood_auto_block = models.BooleanField(
+        "flood guard blocks by itself",
+        default=False,
+        help_text="The flood guard blocks a flooding contact itself (audit actor “flood guard”), not only flags it.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -37,10 +37,28 @@ class Switches:
     waiting_alert_minutes: int = 15
     # Who answers BOT tickets (settings_app.bot): routing needs it with the BOT switch, so it is read with them.
     bot_answerer: str = BotAnswerer.NOBODY
+    # Read with the switches for routing, at no extra round trip: which compiled block rules hold, and the flood guard.
+    rules_version: int = 0
+    flood_guard_enabled: bool = True
+    flood_messages: int = 30
+    flood_minutes: int = 5
+    flood_auto_block: bool = False
 
 
 # The SystemSettings columns a Switches holds, in its field order.
-COLUMNS = ("block_contacts_enabled", "bot_enabled", "waiting_alert_minutes", "bot_answerer")
+COLUMNS = (
+    "block_contacts_enabled",
+    "bot_enabled",
+    "waiting_alert_minutes",
+    "bot_answerer",
+    "rules_version",
+    "flood_guard_enabled",
+    "flood_messages",
+    "flood_minutes",
+    "flood_auto_block",
+)
+# The boolean columns: SQLite answers a subquery's boolean as 0 or 1.
+BOOLEAN_COLUMNS = ("block_contacts_enabled", "bot_enabled", "flood_guard_enabled", "flood_auto_block")
 # Set to a dict while a request runs (request_started), where the request's one read of the switches is kept.
 _this_request: ContextVar[dict | None] = ContextVar("blockdesk_switches", default=None)
 
@@ -79,7 +97,7 @@ def switches_from(obj, prefix: str) -> Switches:
     if any(value is None for value in values.values()):
         return current_switches()
     # SQLite answers a subquery's boolean as 0 or 1.
-    return Switches(**values | {name: bool(values[name]) for name in ("block_contacts_enabled", "bot_enabled")})
+    return Switches(**values | {name: bool(values[name]) for name in BOOLEAN_COLUMNS})
 
 
 def start_request(**kwargs) -> None:

@@ -207,6 +207,8 @@ class Message(models.Model):
     # What a channel knows of a message beyond its text: an attachment's name and size,
     # a WhatsApp image's id, an e-mail's Message-ID and References (see channels/).
     metadata = models.JSONField(default=dict, blank=True)
+    # The customer's message landed in a blocked ticket (the spam overview counts them per day and channel).
+    arrived_blocked = models.BooleanField(default=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -226,6 +228,8 @@ class Message(models.Model):
             models.Index(fields=["ticket", "sent_at", "id"], name="message_ticket_timeline"),
             # The sweep's "queued and due" and the Failed deliveries list read only these rows.
             models.Index(fields=["next_attempt_at"], condition=Q(delivery_state="queued"), name="message_delivery_due"),
+            # The spam overview's blocked messages per day: only those are in it.
+            models.Index(fields=["created_at"], condition=Q(arrived_blocked=True), name="message_arrived_blocked"),
             models.Index(
                 fields=["-sent_at", "-id"], condition=Q(delivery_state="failed"), name="message_delivery_failed"
             ),
@@ -280,6 +284,9 @@ class DeletedMessage(models.Model):
     external_id = models.CharField(max_length=255)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     deleted_at = models.DateTimeField()
+    # Copied from the message (the spam overview counts blocked messages after Delete All too).
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    arrived_blocked = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

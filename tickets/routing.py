@@ -307,6 +307,7 @@ def _store(
             external_id=i.message_id,
             sent_at=i.sent_at or now,
             metadata=i.metadata or {},
+            arrived_blocked=tickets[contacts[i.contact_id].pk].status == TicketStatus.BLOCKED,
         )
         for i in fresh
     )

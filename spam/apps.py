@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpamConfig(AppConfig):
+    name = "spam"
+    verbose_name = "Spam defence"

@@ -1,0 +1,5 @@
+"""The spam defence pages (/spam/): block rules, suspected spam, the overview."""
+
+app_name = "spam"
+
+urlpatterns = []
