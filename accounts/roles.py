@@ -26,6 +26,12 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
     "tickets.unblock_ticket",
     "tickets.delete_blocked_ticket",
     "tickets.manage_team_replies",
+    "contacts.view_blockrule",
+    "contacts.add_blockrule",
+    "contacts.change_blockrule",
+    "contacts.delete_blockrule",
+    "contacts.view_floodflag",
+    "contacts.change_floodflag",
 ]
 
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
