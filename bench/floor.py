@@ -28,8 +28,8 @@ TIME_LIMIT_S = 60.0
 # The columns a customer message needs (the delivery columns are those of replies, blank here).
 INSERT = (
     "INSERT INTO tickets_message (ticket_id, channel_id, direction, body, external_id, sent_at, created_at,"
-    " delivery_state, attempts, provider_message_id, last_error, metadata)"
-    " VALUES ({0}, {0}, 'in', {0}, {0}, {0}, {0}, '', 0, '', '', '{{}}')"
+    " delivery_state, attempts, provider_message_id, last_error, metadata, arrived_blocked)"
+    " VALUES ({0}, {0}, 'in', {0}, {0}, {0}, {0}, '', 0, '', '', '{{}}', false)"
 )
 UPDATE = (
     "UPDATE tickets_ticket SET message_count = message_count + 1, last_message_at = {0},"

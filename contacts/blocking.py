@@ -177,7 +177,8 @@ def block_locked_contact(
     contact.blocked_until = until
     contact.blocked_by_rule = rule
     contact.blocked_by_name = actor_name
-    contact.save(update_fields=[*_BLOCK_FIELDS, "updated_at"])
+    contact.suspected_at = None  # blocked: no longer a suspect for the Suspected list
+    contact.save(update_fields=[*_BLOCK_FIELDS, "suspected_at", "updated_at"])
     AuditEntry.objects.create(
         action=AuditEntry.Action.BLOCKED,
         actor=actor,

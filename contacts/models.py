@@ -159,6 +159,9 @@ class Contact(models.Model):
     rules_waived = models.BooleanField(default=False)
     # The flood guard counts messages from here on (set when a supervisor dismisses a flag).
     flood_counted_from = models.DateTimeField(null=True, blank=True)
+    # When the flood guard flagged the contact, while its flag is open: read with the contact lock, it spares
+    # routing a look for the open flag on every later message of a flood.
+    suspected_at = models.DateTimeField(null=True, blank=True)
     # Set on the tombstone a merge leaves: its id answers with the survivor's.
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_contacts"

@@ -48,8 +48,8 @@ class SystemSettings(models.Model):
         help_text="Blocked tickets quiet for longer are deleted as by Delete All (their message ids remembered). "
         "Empty keeps them until a supervisor acts.",
     )
-    # Raised by every change of the block rules (contacts.block_rules): read with the switches, it tells each
-    # process whether the rules it compiled are still the ones in force, at no extra round trip.
+    # Renewed by every change of the block rules (contacts.rule_match.rules_changed): read with the switches, it
+    # tells each process whether the rules it compiled are still the ones in force, at no extra round trip.
     rules_version = models.PositiveBigIntegerField(default=0, editable=False)
     flood_guard_enabled = models.BooleanField(
         "flood guard",

@@ -14,9 +14,10 @@ joins that contact, and so its block: a blocked one if several match, then
 the oldest.
 """
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -30,14 +31,17 @@ from contacts.addresses import (
     normalise_phone,
     person_key,
 )
-from contacts.blocking import block_has_ended, lift_block_at_expiry, release_status
-from contacts.models import Channel, Contact, ContactIdentity
+from contacts.blocking import block_has_ended, block_locked_contact, lift_block_at_expiry, release_status
+from contacts.flood_guard import auto_block_flood, flag_flood
+from contacts.models import BlockReason, BlockRule, Channel, Contact, ContactIdentity, RuleAction
+from contacts.rule_match import RuleHit, count_hits_on_commit, rules_in_force
 from settings_app.switches import Switches, current_switches
 
 from .bot import reach_bot_on_commit
 from .models import Message, Speaker, Ticket, TicketStatus, preview_of
 from .notices import notify_inbound
 from .routing_sql import (
+    RecentWindow,
     TicketAddition,
     add_to_tickets,
     lock_addresses,
@@ -64,20 +68,27 @@ class InboundMessage:
 # The answer to a repeat delivery of a message that Delete All (or a blocked
 # ticket's deletion) removed: it is not stored again, and has no ticket.
 DELETED = "deleted"
+# The answer to a message a reject rule refused: nothing stored (the rule's hits count it).
+REJECTED = "rejected"
 
 
 @dataclass(frozen=True)
 class RoutedMessage:
     message: Message | None
     ticket: Ticket | None
-    contact: Contact
+    # None only for a rejected message from an address nobody has: a reject rule stores no contact either.
+    contact: Contact | None
     duplicate: bool
     # The message opened its ticket (notices tell of a new blocked ticket).
     opened: bool = False
+    # The reject rule that refused the message.
+    rejected_by: int | None = None
 
     @property
     def status(self) -> str:
-        """Where the message landed: its ticket's status, or `deleted`."""
+        """Where the message landed: its ticket's status, `deleted`, or `rejected`."""
+        if self.rejected_by is not None:
+            return REJECTED
         return self.ticket.status if self.ticket is not None else DELETED
 
 
@@ -155,9 +166,14 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
     inbounds = [_normalised(channel, inbound) for inbound in inbounds]
     with transaction.atomic():
         now = timezone.now()
-        # One statement: the earlier deliveries of these message ids, and every address's contact, locked.
-        stored_ids, deleted, contacts, open_tickets = look_back_and_lock(
-            channel, list({i.message_id for i in inbounds}), {i.contact_id for i in inbounds}
+        # The switches in force when the message was accepted: the inbound API read them with the channel's token
+        # (contacts.inbound_limits), other doors read them here, once per request.
+        switches = channel.switches or current_switches()
+        window = _flood_window(switches, now)
+        # One statement: the earlier deliveries of these message ids, and every address's contact, locked (with
+        # the flood guard on, each open ticket's recent customer messages counted in it too).
+        stored_ids, deleted, contacts, open_tickets, recent = look_back_and_lock(
+            channel, list({i.message_id for i in inbounds}), {i.contact_id for i in inbounds}, window=window
         )
         stored = (
             {m.external_id: m for m in Message.objects.select_related("ticket__contact").filter(pk__in=stored_ids)}
@@ -167,13 +183,23 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         deleted_contacts = Contact.objects.in_bulk(set(deleted.values())) if deleted else {}
         seen = stored.keys() | deleted.keys()
         fresh = list({i.message_id: i for i in reversed(inbounds) if i.message_id not in seen}.values())[::-1]
+        people: dict[str, Contact] = {}
+        if any(i.contact_id not in contacts for i in fresh):
+            people, people_tickets, people_recent = _people_of(
+                channel, {i.contact_id for i in fresh if i.contact_id not in contacts}, window
+            )
+            open_tickets.update(people_tickets)
+            recent.update(people_recent)
+        verdicts = _rule_verdicts(channel, fresh, contacts | people, switches, now)
+        rejected = {mid: hit.rule_id for mid, hit in verdicts.items() if hit.action == RuleAction.REJECT}
+        fresh = [i for i in fresh if i.message_id not in rejected]
         new = [i for i in fresh if i.contact_id not in contacts]
         if new:
-            people, people_tickets = _people_of(channel, {i.contact_id for i in new})
-            open_tickets.update(people_tickets)
             contacts.update(_add_addresses(channel, new, people))
         _lift_ended_blocks(contacts, open_tickets, now=now)
-        routed = _store(channel, contacts, open_tickets, fresh, now=now)
+        _quarantine(contacts, open_tickets, fresh, verdicts, now=now)
+        _guard_floods(channel, contacts, open_tickets, recent, fresh, verdicts, switches, window, now=now)
+        routed = _store(channel, contacts, open_tickets, fresh, switches, now=now)
         results, answered = [], set()
         for inbound in inbounds:
             first = stored.get(inbound.message_id)
@@ -184,6 +210,18 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
             elif inbound.message_id in deleted:
                 contact = deleted_contacts[deleted[inbound.message_id]]
                 results.append(RoutedMessage(message=None, ticket=None, contact=contact, duplicate=True))
+            elif inbound.message_id in rejected:
+                contact = contacts.get(inbound.contact_id) or people.get(inbound.contact_id)
+                results.append(
+                    RoutedMessage(
+                        message=None,
+                        ticket=None,
+                        contact=contact,
+                        duplicate=inbound.message_id in answered,
+                        rejected_by=rejected[inbound.message_id],
+                    )
+                )
+                answered.add(inbound.message_id)
             elif inbound.message_id in answered:  # repeated inside the batch: answer with the first copy
                 r = routed[inbound.message_id]
                 results.append(RoutedMessage(message=r.message, ticket=r.ticket, contact=r.contact, duplicate=True))
@@ -192,6 +230,124 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
                 results.append(routed[inbound.message_id])
         notify_inbound(results)
         return results
+
+
+def _flood_window(switches: Switches, now: datetime) -> RecentWindow | None:
+    """What the flood guard asks the contact lock to count, or None while it is off."""
+    if not switches.flood_guard_enabled:
+        return None
+    return RecentWindow(since=now - timedelta(minutes=switches.flood_minutes), cap=switches.flood_messages + 1)
+
+
+def _spared(contact: Contact | None, now: datetime) -> bool:
+    """Rules leave this contact alone: blocked already (its messages go to the Blocked list), or let in by a person."""
+    return contact is not None and (contact.rules_waived or (contact.is_blocked and not block_has_ended(contact, now)))
+
+
+def _rule_verdicts(
+    channel: Channel, fresh: list[InboundMessage], known: dict[str, Contact], switches: Switches, now: datetime
+) -> dict[str, RuleHit]:
+    """{message id: the rule that decides it} for the new messages; costs no statement (the rules are compiled).
+
+    While blocking is switched off, quarantine and reject rules pause. Each
+    decision counts as a hit of its rule once the routing commits.
+    """
+    rules = rules_in_force(switches.rules_version)
+    if rules.empty or not fresh:
+        return {}
+    verdicts, hits = {}, Counter()
+    for inbound in fresh:
+        contact = known.get(inbound.contact_id)
+        if _spared(contact, now):
+            continue
+        hit = rules.match(
+            channel_id=channel.pk,
+            kind=channel.kind,
+            address=inbound.contact_id,
+            emails=[inbound.email, contact.email if contact else ""],
+            phones=[inbound.phone, contact.phone if contact else ""],
+        )
+        if hit is None or (hit.blocks and not switches.block_contacts_enabled):
+            continue
+        verdicts[inbound.message_id] = hit
+        hits[(hit.rule_id, hit.action, channel.pk)] += 1
+    count_hits_on_commit(hits, now=now)
+    return verdicts
+
+
+def _quarantine(
+    contacts: dict[str, Contact],
+    open_tickets: dict[int, Ticket],
+    fresh: list[InboundMessage],
+    verdicts: dict[str, RuleHit],
+    *,
+    now: datetime,
+) -> None:
+    """Block each contact a quarantine rule caught ("by rule N") as a block does; its messages open a blocked ticket."""
+    caught: dict[int, int] = {}
+    for inbound in fresh:
+        hit = verdicts.get(inbound.message_id)
+        if hit is not None and hit.action == RuleAction.QUARANTINE:
+            caught.setdefault(contacts[inbound.contact_id].pk, hit.rule_id)
+    for pk, rule_id in caught.items():
+        same = [contact for contact in contacts.values() if contact.pk == pk]
+        if same[0].is_blocked:  # another address of the contact was caught first
+            continue
+        block_locked_contact(
+            same[0],
+            reason=BlockReason.SPAM,
+            note=f"Matched block rule {rule_id}.",
+            actor_name=f"rule {rule_id}",
+            rule=BlockRule(pk=rule_id),
+            now=now,
+        )
+        _mark_blocked(same, open_tickets)
+
+
+def _mark_blocked(same: list[Contact], open_tickets: dict[int, Ticket]) -> None:
+    """The contact (the first of its copies) was just blocked: its copies say so, and its open ticket was resolved."""
+    for contact in same[1:]:
+        contact.is_blocked, contact.blocked_until = True, None
+    open_tickets.pop(same[0].pk, None)
+
+
+def _guard_floods(
+    channel: Channel,
+    contacts: dict[str, Contact],
+    open_tickets: dict[int, Ticket],
+    recent: dict[int, int],
+    fresh: list[InboundMessage],
+    verdicts: dict[str, RuleHit],
+    switches: Switches,
+    window: RecentWindow | None,
+    *,
+    now: datetime,
+) -> None:
+    """Flag (or, with auto-block, block) each contact whose messages in the window pass the flood limit.
+
+    The count comes with the contact lock (look_back_and_lock) plus this batch's
+    messages: no statement of its own. A contact flagged already (suspected_at),
+    blocked, or let through by an allow rule costs nothing more.
+    """
+    if window is None:
+        return
+    allowed = {contacts[i.contact_id].pk for i in fresh if getattr(verdicts.get(i.message_id), "blocks", True) is False}
+    batch = Counter(contacts[i.contact_id].pk for i in fresh if i.sent_at is None or i.sent_at >= window.since)
+    for pk, n in batch.items():
+        same = [contact for contact in contacts.values() if contact.pk == pk]
+        contact = same[0]
+        if contact.is_blocked or contact.suspected_at is not None or pk in allowed:
+            continue
+        messages = recent.get(pk, 0) + n
+        if messages <= switches.flood_messages:
+            continue
+        guard = {"channel": channel, "messages": messages, "window_minutes": switches.flood_minutes, "now": now}
+        if switches.flood_auto_block and switches.block_contacts_enabled:
+            auto_block_flood(contact, **guard)
+            _mark_blocked(same, open_tickets)
+        elif flag_flood(contact, **guard) is not None:
+            for copy in same[1:]:
+                copy.suspected_at = now
 
 
 def _lift_ended_blocks(contacts: dict[str, Contact], open_tickets: dict[int, Ticket], *, now: datetime) -> None:
@@ -209,8 +365,10 @@ def _lift_ended_blocks(contacts: dict[str, Contact], open_tickets: dict[int, Tic
             ticket.status = release_status()
 
 
-def _people_of(channel: Channel, addresses: set[str]) -> tuple[dict[str, Contact], dict[int, Ticket]]:
-    """Find and lock the known person of each new address; {address: contact} and {contact id: open ticket}.
+def _people_of(
+    channel: Channel, addresses: set[str], window: RecentWindow | None
+) -> tuple[dict[str, Contact], dict[int, Ticket], dict[int, int]]:
+    """Find and lock the known person of each new address; {address: contact}, {contact id: open ticket}, recent counts.
 
     Costs nothing for addresses that cannot be matched (chat ids, numbers that
     are not valid); otherwise the address locks (PostgreSQL) and one look-up.
@@ -219,25 +377,28 @@ def _people_of(channel: Channel, addresses: set[str]) -> tuple[dict[str, Contact
     """
     keys = {address: key for address in sorted(addresses) if (key := person_key(channel.kind, address))}
     if not keys:
-        return {}, {}
+        return {}, {}, {}
     lock_addresses(list(keys.values()))
     emails = channel.kind in EMAIL_KINDS
     candidates: dict[str, list[Contact]] = {}
     tickets: dict[int, Ticket] = {}
-    for key, contact, ticket in lock_people(
+    recent: dict[int, int] = {}
+    for key, contact, ticket, count in lock_people(
         channel,
         phones=[] if emails else list(keys.values()),
         emails=list(keys.values()) if emails else [],
+        window=window,
     ):
         candidates.setdefault(key, []).append(contact)
         if ticket is not None:
             tickets[contact.pk] = ticket
+            recent[contact.pk] = count
     people = {}
     for address, key in keys.items():
         if key in candidates:
             people[address] = min(candidates[key], key=lambda c: (not c.is_blocked, c.created_at, c.pk))
     chosen = {contact.pk for contact in people.values()}
-    return people, {pk: ticket for pk, ticket in tickets.items() if pk in chosen}
+    return people, {pk: ticket for pk, ticket in tickets.items() if pk in chosen}, recent
 
 
 def _add_addresses(channel: Channel, inbounds: list[InboundMessage], people: dict[str, Contact]) -> dict[str, Contact]:
@@ -270,6 +431,7 @@ def _store(
     contacts: dict[str, Contact],
     open_tickets: dict[int, Ticket],
     fresh: list[InboundMessage],
+    switches: Switches,
     *,
     now: datetime,
 ) -> dict[str, RoutedMessage]:
@@ -281,9 +443,6 @@ def _store(
     tickets = _add_to_open_tickets({pk: t for pk, t in open_tickets.items() if pk in groups}, groups, now=now)
     by_contact = {c.pk: c for c in contacts.values()}
     missing = [pk for pk in groups if pk not in tickets]
-    # The switches in force when the message was accepted: the inbound API read them with the channel's token
-    # (contacts.inbound_limits), other doors read them here, once for the whole batch.
-    switches = channel.switches or (current_switches() if missing else None)
     created = Ticket.objects.bulk_create(
         Ticket(
             contact=by_contact[pk],
@@ -318,7 +477,7 @@ def _store(
         )
         for m, i in zip(messages, fresh, strict=True)
     }
-    answerer = switches.bot_answerer if switches else None
+    answerer = switches.bot_answerer
     reach_bot_on_commit(
         routed.values(), answerer=answerer
     )  # the BOT hears each customer message of its tickets (tickets/bot.py)

@@ -53,21 +53,53 @@ class _HotSql:
         return tuple(values)
 
 
-_HOT_SQL: dict[str, _HotSql] = {}
+_HOT_SQL: dict[tuple[str, bool], _HotSql] = {}
 
 
-def _hot_sql() -> _HotSql:
-    sql = _HOT_SQL.get(connection.vendor)
+def _hot_sql(counting: bool) -> _HotSql:
+    """The statements for this database; with `counting`, each contact row also counts its recent messages."""
+    key = (connection.vendor, counting)
+    sql = _HOT_SQL.get(key)
     if sql is None:
-        sql = _HOT_SQL[connection.vendor] = _build_hot_sql()
+        sql = _HOT_SQL[key] = _build_hot_sql(counting)
     return sql
+
+
+@dataclass(frozen=True)
+class RecentWindow:
+    """The flood guard's question, asked in the contact lock: how many customer messages since `since` (up to `cap`)."""
+
+    since: datetime
+    cap: int
+
+    def params(self) -> tuple:
+        since = Message._meta.get_field("sent_at").get_db_prep_value(self.since, connection)
+        return (Message.Direction.IN.value, since, self.cap)
+
+
+def _recent_messages() -> str:
+    """The open ticket's customer messages sent since the window opened (and since a dismissal), counted to a cap.
+
+    The cap (LIMIT) keeps the count as cheap as the flood limit, however long the
+    ticket: the range of the ticket's timeline index is read no further.
+    """
+    qn = connection.ops.quote_name
+    message, contact = Message._meta, Contact._meta
+    sent = f"m.{_column(message, 'sent_at')}"
+    counted_from = f"c.{_column(contact, 'flood_counted_from')}"
+    return (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {qn(message.db_table)} m "
+        f"WHERE m.{_column(message, 'ticket')} = t.{qn(Ticket._meta.pk.column)} "
+        f"AND m.{_column(message, 'direction')} = %s AND {sent} >= %s "
+        f"AND ({counted_from} IS NULL OR {sent} >= {counted_from}) LIMIT %s) recent)"
+    )
 
 
 def _column(meta, name: str) -> str:
     return connection.ops.quote_name(meta.get_field(name).column)
 
 
-def _build_hot_sql() -> _HotSql:
+def _build_hot_sql(counting: bool) -> _HotSql:
     qn = connection.ops.quote_name
     contact, identity, ticket = Contact._meta, ContactIdentity._meta, Ticket._meta
 
@@ -84,9 +116,10 @@ def _build_hot_sql() -> _HotSql:
         f"LEFT OUTER JOIN {qn(ticket.db_table)} t ON t.{_column(ticket, 'contact')} = c.{qn(contact.pk.column)} "
         f"AND t.{_column(ticket, 'channel')} = %s AND t.{_column(ticket, 'status')} IN ({statuses}) "
     )
-    # The channel address comes last: it tells the rows of a batch apart.
+    # The channel address comes last: it tells the rows of a batch apart; the recent count comes just before it.
+    recent = f", {_recent_messages()}" if counting else ""
     lock_head = (
-        f"SELECT {columns}, i.{_column(identity, 'external_id')} "
+        f"SELECT {columns}{recent}, i.{_column(identity, 'external_id')} "
         f"FROM {qn(contact.db_table)} c "
         f"INNER JOIN {qn(identity.db_table)} i ON i.{_column(identity, 'contact')} = c.{qn(contact.pk.column)} "
         f"{open_ticket}"
@@ -110,13 +143,13 @@ def _build_hot_sql() -> _HotSql:
     # The locking SELECT is a subquery (a UNION cannot lock); its two extra columns are typed, as the first
     # branch gives a UNION's column types. The look-back rows fill the contact and ticket columns with NULLs.
     typed_null = [f"CAST(NULL AS {f.cast_db_type(connection)})" for f in (message.pk, deleted.get_field("contact"))]
-    nulls = ", ".join(["NULL"] * len(fields))
+    nulls = ", ".join(["NULL"] * (len(fields) + (1 if counting else 0)))
     return _HotSql(
         look_back_and_lock=(
             f"SELECT locked.*, {', '.join(typed_null)} FROM ({lock_head}{{addresses}}{lock_tail}) locked "
             f"UNION ALL SELECT {nulls}, earlier.* FROM ({previous}) earlier"
         ),
-        people_head=f"SELECT {columns}, m.address FROM {qn(contact.db_table)} c INNER JOIN ",
+        people_head=f"SELECT {columns}{recent}, m.address FROM {qn(contact.db_table)} c INNER JOIN ",
         people_tail=f" m ON m.person = c.{qn(contact.pk.column)} {open_ticket}{lock_tail}",
         converters=tuple(converters),
     )
@@ -138,9 +171,12 @@ class LookBack(NamedTuple):
     deleted: dict[str, int]  # {message id: contact} of those deleted since (Delete All)
     contacts: dict[str, Contact]  # {address: contact}, locked
     tickets: dict[int, Ticket]  # {contact id: its open ticket on the channel}
+    recent: dict[int, int]  # {contact id: its customer messages in the open ticket within the window} when asked
 
 
-def look_back_and_lock(channel: Channel, message_ids: list[str], addresses: set[str]) -> LookBack:
+def look_back_and_lock(
+    channel: Channel, message_ids: list[str], addresses: set[str], *, window: RecentWindow | None = None
+) -> LookBack:
     """Find the earlier deliveries of these message ids; lock the contacts of these addresses, with their open tickets.
 
     One statement (until issue 11 two: one round trip less per message). The
@@ -151,11 +187,13 @@ def look_back_and_lock(channel: Channel, message_ids: list[str], addresses: set[
     add_to_tickets matches only the status read. Every address is locked, a
     repeat delivery's too; it holds that lock till commit, as a new message does.
     """
-    sql = _hot_sql()
+    sql = _hot_sql(window is not None)
     statement = sql.look_back_and_lock.format(addresses=_in_list(addresses), ids=_in_list(message_ids))
+    asked = window.params() if window else ()
     with connection.cursor() as cursor:
         cursor.execute(
-            statement, (channel.pk, *_OPEN, channel.pk, *addresses, channel.pk, *message_ids, channel.pk, *message_ids)
+            statement,
+            (*asked, channel.pk, *_OPEN, channel.pk, *addresses, channel.pk, *message_ids, channel.pk, *message_ids),
         )
         rows = cursor.fetchall()
     stored, deleted, locked = [], {}, []
@@ -167,23 +205,25 @@ def look_back_and_lock(channel: Channel, message_ids: list[str], addresses: set[
             deleted[row[-3]] = contact
         else:
             locked.append(sql.convert(row[:-2]))
-    contacts, tickets = {}, {}
-    for address, contact, ticket in _contacts_and_tickets(locked):
+    contacts, tickets, recent = {}, {}, {}
+    for address, contact, ticket, count in _contacts_and_tickets(locked, counting=window is not None):
         contacts[address] = contact
         if ticket is not None:
             tickets[contact.pk] = ticket
-    return LookBack(stored, deleted, contacts, tickets)
+            recent[contact.pk] = count
+    return LookBack(stored, deleted, contacts, tickets, recent)
 
 
-def _contacts_and_tickets(rows: list[tuple]) -> list[tuple[str, Contact, Ticket | None]]:
-    """(address, contact, open ticket or None) of each row: contact columns, ticket columns, address."""
+def _contacts_and_tickets(rows: list[tuple], *, counting: bool) -> list[tuple[str, Contact, Ticket | None, int]]:
+    """(address, contact, open ticket or None, recent count) of each row: contact, ticket columns, [count,] address."""
     db = Contact.objects.db
     found = []
+    end = -2 if counting else -1
     for row in rows:
         contact = Contact.from_db(db, _CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)])
-        ticket_values = row[len(_CONTACT_FIELDS) : -1]
+        ticket_values = row[len(_CONTACT_FIELDS) : end]
         ticket = Ticket.from_db(db, _TICKET_FIELDS, ticket_values) if ticket_values[0] is not None else None
-        found.append((row[-1], contact, ticket))
+        found.append((row[-1], contact, ticket, row[-2] if counting else 0))
     return found
 
 
@@ -212,7 +252,9 @@ def lock_addresses(keys: list[str]) -> None:
         cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s, hashtext(%s))"] * len(ordered)), params)
 
 
-def lock_people(channel: Channel, *, phones: list[str], emails: list[str]) -> list[tuple[str, Contact, Ticket | None]]:
+def lock_people(
+    channel: Channel, *, phones: list[str], emails: list[str], window: RecentWindow | None = None
+) -> list[tuple[str, Contact, Ticket | None, int]]:
     """Lock, in id order, every contact whose phone or e-mail is one of these; (address, contact, open ticket) rows.
 
     A contact matches on its own phone / e-mail (case-insensitive; merged-away
@@ -255,10 +297,14 @@ def lock_people(channel: Channel, *, phones: list[str], emails: list[str]) -> li
         params += [*email_kinds, *emails, *emails]
     if not parts:
         return []
-    sql = _hot_sql()
+    sql = _hot_sql(window is not None)
+    asked = window.params() if window else ()
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql.people_head}({' UNION '.join(parts)}){sql.people_tail}", (*params, channel.pk, *_OPEN))
-        return _contacts_and_tickets([sql.convert(row) for row in cursor.fetchall()])
+        cursor.execute(
+            f"{sql.people_head}({' UNION '.join(parts)}){sql.people_tail}", (*asked, *params, channel.pk, *_OPEN)
+        )
+        rows = [sql.convert(row) for row in cursor.fetchall()]
+    return _contacts_and_tickets(rows, counting=window is not None)
 
 
 @dataclass(frozen=True)

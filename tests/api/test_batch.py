@@ -40,7 +40,7 @@ def test_results_come_in_order_each_as_the_single_endpoint_would(post_batch, cha
     assert results[3] == {**earlier, "duplicate": True}
     assert results[4]["ticket"] == results[0]["ticket"]
     assert results[1]["ticket"] != results[0]["ticket"]
-    assert all(set(r) == {"message", "ticket", "contact", "status", "duplicate"} for r in results)
+    assert all(set(r) == {"message", "ticket", "contact", "status", "rejected_by", "duplicate"} for r in results)
     assert Message.objects.count() == 4
     assert Ticket.objects.get(pk=results[0]["ticket"]).message_count == 2
 

@@ -172,8 +172,9 @@ def test_batch_over_http_adds_four_statements_to_routing(client, channel):
     from tickets.routing import route_inbound_batch
 
     token = token_for(channel)
-    route_inbound_batch(channel=channel, inbounds=_inbounds(10, addresses=10, prefix="warm"))
-    body = {"messages": [message(message_id=f"h-{k}", contact_id=f"+62{k % 10}") for k in range(100)]}
+    # 20 contacts, 16 messages each by the end: under the flood guard's 30, which would add its flag's statements.
+    route_inbound_batch(channel=channel, inbounds=_inbounds(20, addresses=20, prefix="warm"))
+    body = {"messages": [message(message_id=f"h-{k}", contact_id=f"+62{k % 20}") for k in range(100)]}
 
     def post():
         response = client.post(
@@ -182,9 +183,9 @@ def test_batch_over_http_adds_four_statements_to_routing(client, channel):
         assert response.status_code == 201
 
     post_statements = _statements(post)
-    body["messages"] = [message(message_id=f"i-{k}", contact_id=f"+62{k % 10}") for k in range(100)]
+    body["messages"] = [message(message_id=f"i-{k}", contact_id=f"+62{k % 20}") for k in range(100)]
     direct = _statements(
-        lambda: route_inbound_batch(channel=channel, inbounds=_inbounds(100, addresses=10, prefix="j"))
+        lambda: route_inbound_batch(channel=channel, inbounds=_inbounds(100, addresses=20, prefix="j"))
     )
     assert _statements(post) == direct + 4
     assert post_statements == direct + 4  # no process keeps anything: the first request costs the same

@@ -199,8 +199,8 @@ def _ticket_changes_after_the_lock_read(monkeypatch, **change):
     """Make every open ticket change as a racing resolve or release would, right after routing read it."""
     real = routing.look_back_and_lock
 
-    def lock_then_change(channel, message_ids, addresses):
-        read = real(channel, message_ids, addresses)
+    def lock_then_change(channel, message_ids, addresses, **asked):
+        read = real(channel, message_ids, addresses, **asked)
         Ticket.objects.filter(pk__in=[t.pk for t in read.tickets.values()]).update(**change)
         return read
 
@@ -224,8 +224,8 @@ def test_message_whose_ticket_was_replaced_after_the_lock_read_joins_the_new_one
     first = deliver(channel, "+628111")
     real, reads = routing.look_back_and_lock, []
 
-    def lock_then_replace(channel, message_ids, addresses):
-        read = real(channel, message_ids, addresses)
+    def lock_then_replace(channel, message_ids, addresses, **asked):
+        read = real(channel, message_ids, addresses, **asked)
         reads.append(read)
         if len(reads) == 1:
             Message.objects.filter(ticket=first.ticket).delete()
@@ -264,8 +264,8 @@ def test_batch_with_one_ticket_changed_after_the_lock_read_keeps_the_others(chan
     resolved = deliver(channel, "+628222").ticket
     real = routing.look_back_and_lock
 
-    def lock_then_resolve(channel, message_ids, addresses):
-        read = real(channel, message_ids, addresses)
+    def lock_then_resolve(channel, message_ids, addresses, **asked):
+        read = real(channel, message_ids, addresses, **asked)
         Ticket.objects.filter(pk=resolved.pk).update(status=TicketStatus.RESOLVED)
         return read
 

@@ -147,17 +147,17 @@ def test_lock_people_finds_phones_and_e_mails_as_the_orm_does(channel, superviso
 
     rows = lock_people(channel, phones=["+6281234567890", "+6289999999999"], emails=[])
 
-    assert [(key, contact.pk) for key, contact, _ in rows] == [
+    assert [(key, contact.pk) for key, contact, _, _ in rows] == [
         ("+6281234567890", by_identity.contact.pk),
         ("+6281234567890", by_field.pk),
     ]
-    (_, contact, ticket), (_, other, no_ticket) = rows
+    (_, contact, ticket, _), (_, other, no_ticket, _) = rows
     assert _fields(contact) == _fields(Contact.objects.get(pk=by_identity.contact.pk))
     assert _fields(ticket) == _fields(Ticket.objects.open().get(contact=contact))
     assert _fields(other) == _fields(Contact.objects.get(pk=by_field.pk))
     assert no_ticket is None
     emails = lock_people(mailbox, phones=[], emails=["ani@example.com"])
-    assert sorted((key, c.pk) for key, c, _ in emails) == sorted(
+    assert sorted((key, c.pk) for key, c, _, _ in emails) == sorted(
         [("ani@example.com", by_field.pk), ("ani@example.com", by_mail.pk)]
     )
     assert lock_people(channel, phones=[], emails=[]) == []
