@@ -12,3 +12,16 @@ def logged_in(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def as_user(client, db):
+    """as_user(user) → a test client whose requests carry a fresh personal API token of the user."""
+    from accounts.models import ApiToken
+
+    def make(user):
+        _, raw = ApiToken.issue(user=user)
+        client.defaults.update({"HTTP_AUTHORIZATION": f"Bearer {raw}"})
+        return client
+
+    return make
