@@ -171,7 +171,8 @@ def update_rule(
     """Change a rule's value, action, note or channel (not its kind); audit "old → new"; nothing changed, no row."""
     _check_may(actor, "change")
     with transaction.atomic():
-        locked = BlockRule.objects.select_for_update().select_related("channel").filter(pk=rule.pk).first()
+        # Lock the rule only: PostgreSQL cannot lock the nullable side (the channel) of the outer join.
+        locked = BlockRule.objects.select_for_update(of=("self",)).select_related("channel").filter(pk=rule.pk).first()
         if locked is None:
             raise errors.NotFound(RULE_NOT_FOUND)
         new_channel = locked.channel if channel is ... else channel
