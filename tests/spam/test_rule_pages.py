@@ -275,3 +275,27 @@ def test_deleting_a_rule_deleted_meanwhile_is_the_404_page(logged_in, supervisor
     BlockRule.objects.filter(pk=rule.pk).delete()
     response = client.post(delete_url(rule))
     assert response.status_code == 404
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def test_hostile_text_is_shown_escaped(logged_in, supervisor):
+    create_rule(actor=supervisor, kind="address", value=SCRIPT, action="reject", note=SCRIPT)
+    for url in (LIST, LIST + "?q=%3Cscript%3E"):
+        page = logged_in(supervisor).get(url).content.decode()
+        assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+
+
+@pytest.mark.parametrize("value", ["\x00", "a\x00b", "x" * 5000, "' OR 1=1 --", "%", "_", "\\"], ids=repr)
+def test_hostile_input_never_5xx_and_nul_is_never_stored(logged_in, supervisor, rule, value):
+    client = logged_in(supervisor)
+    responses = [
+        client.get(LIST, {"q": value, "action": value, "page": value}),
+        client.post(ADD, {"kind": value, "value": value, "action": "reject", "note": value}),
+        client.post(ADD, {"kind": "address", "value": value, "action": "reject", "channel": value}),
+        client.post(edit_url(rule), {"value": value, "action": value, "note": value}),
+    ]
+    assert all(response.status_code < 500 for response in responses)
+    stored = [text for row in BlockRule.objects.values_list("value", "note") for text in row]
+    assert not any("\x00" in text for text in stored)
