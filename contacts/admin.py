@@ -392,3 +392,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["contact__name", "contact__phone", "contact__email", "channel__name", "subject"]
     list_select_related = ["actor", "contact", "channel"]
     date_hierarchy = "at"
+
+
+from . import rule_admin  # noqa: E402, F401  (block rules: registered in their own module)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from blockdesk import errors
+from contacts.block_rules import create_rule
 from contacts.blocking import block_contact
 from contacts.models import AuditEntry, Block, Channel, Contact
 from settings_app.models import SystemSettings
@@ -63,6 +64,7 @@ def test_every_changelist_and_change_page_loads(persona, client, request, blocke
         message=reply, number=1, started_at=timezone.now(), finished_at=timezone.now(), outcome="sent"
     )
     SavedReply.objects.create(title="Greeting", body="Hello {contact_name}")
+    create_rule(actor=user, kind="domain", value="spam.example", action="quarantine")
     Notice.objects.create(recipient=agent, kind=Notice.Kind.ASSIGNED, ticket=None, created=timezone.now())
     models = [model for label in OUR_APPS for model in apps.get_app_config(label).get_models()]
     assert [model for model in models if not admin.site.is_registered(model)] == []

@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from contacts.block_rules import create_rule
 from tests import factories
 from tests.api.conftest import API, bearer
 from tests.api.fuzz_counts import CASES
@@ -28,11 +29,14 @@ EXAMPLES_PER_OPERATION = 50
 
 @pytest.fixture
 def fuzz_tokens(db, channel, channel_token, supervisor, token_for, blocking_on):
-    """Something for the fuzzer to find: a blocked contact with a blocked ticket, a normal ticket."""
+    """Something for the fuzzer to find: a blocked contact with a blocked ticket, a normal ticket, block rules."""
     deliver(channel, contact_id="+620001", message_id="fuzz-1")
     spammer = factories.ContactFactory()
     deliver(channel, contact_id="+620002", message_id="fuzz-2")
     factories.TicketFactory(contact=spammer, channel=channel, status="blocked")
+    # Block rules to show, change and delete (/rules/{rule_id}).
+    create_rule(actor=supervisor, kind="domain", value="spam.example", action="quarantine")
+    create_rule(actor=supervisor, kind="address", value="+620003", action="reject", channel=channel)
     return {"channel": bearer(channel_token), "staff": bearer(token_for(supervisor))}
 
 

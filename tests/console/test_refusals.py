@@ -14,9 +14,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
 from blockdesk import errors
+from contacts import block_rules
 from contacts.access import CONTACT_NOT_FOUND
 from contacts.blocking import block_contact
 from contacts.models import BlockReason, Channel, Contact
+from contacts.spam_models import BlockRule
 from tests import factories
 from tickets.access import TICKET_NOT_FOUND
 from tickets.models import DeliveryState, Message, SavedReply, Ticket, TicketStatus
@@ -50,6 +52,17 @@ CHANNEL_SETUP = [
     Refusal("POST", "/channels/{channel}/deactivate/", 403, errors.NO_PERMISSION_CHANNELS),
     Refusal("POST", "/channels/{channel}/activate/", 403, errors.NO_PERMISSION_CHANNELS),
     Refusal("POST", "/channels/{channel}/test/", 403, errors.NO_PERMISSION_CHANNELS),
+]
+
+# Block rules are the supervisors' (and administrators'): the same refusals for everybody else, before any lookup.
+BLOCK_RULES = [
+    Refusal("GET", "/spam/rules/", 403, block_rules.NO_PERMISSION_VIEW_RULES),
+    Refusal("GET", "/spam/rules/add/", 403, block_rules.NO_PERMISSION_ADD_RULE),
+    Refusal("POST", "/spam/rules/add/", 403, block_rules.NO_PERMISSION_ADD_RULE, {"kind": "domain", "value": "x.io"}),
+    Refusal("GET", "/spam/rules/1/edit/", 403, block_rules.NO_PERMISSION_CHANGE_RULE),
+    Refusal("POST", "/spam/rules/1/edit/", 403, block_rules.NO_PERMISSION_CHANGE_RULE, {"action": "allow"}),
+    Refusal("GET", "/spam/rules/1/delete/", 403, block_rules.NO_PERMISSION_DELETE_RULE),
+    Refusal("POST", "/spam/rules/1/delete/", 403, block_rules.NO_PERMISSION_DELETE_RULE),
 ]
 
 AGENT = [
@@ -94,6 +107,7 @@ AGENT = [
     Refusal("POST", "/tickets/replies/{team_reply}/delete/", 403, errors.NO_PERMISSION_TEAM_REPLIES),
     Refusal("POST", "/tickets/replies/{supervisors_reply}/delete/", 404, errors.SAVED_REPLY_NOT_FOUND),
     *CHANNEL_SETUP,
+    *BLOCK_RULES,
 ]
 
 SUPERVISOR = [
@@ -112,6 +126,10 @@ SUPERVISOR = [
     Refusal("GET", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_EDIT_CONTACT),
     Refusal("POST", "/contacts/{contact}/edit/", 403, errors.NO_PERMISSION_EDIT_CONTACT, {"name": "New"}),
     *CHANNEL_SETUP,
+    Refusal("GET", "/spam/rules/999999/edit/", 404, block_rules.RULE_NOT_FOUND),
+    Refusal("POST", "/spam/rules/999999/edit/", 404, block_rules.RULE_NOT_FOUND, {"action": "allow"}),
+    Refusal("GET", "/spam/rules/999999/delete/", 404, block_rules.RULE_NOT_FOUND),
+    Refusal("POST", "/spam/rules/999999/delete/", 404, block_rules.RULE_NOT_FOUND),
 ]
 
 NOBODY = [
@@ -174,6 +192,7 @@ NOBODY = [
     Refusal("POST", "/tickets/{unassigned}/reopen/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/tickets/{unassigned}/replies/?q=hello", 403, errors.NO_PERMISSION_WORK),
     *CHANNEL_SETUP,
+    *BLOCK_RULES,
 ]
 
 CASES = [("agent", r) for r in AGENT] + [("supervisor", r) for r in SUPERVISOR] + [("nobody", r) for r in NOBODY]
@@ -226,6 +245,7 @@ def _state() -> list:
         list(SavedReply.objects.order_by("pk").values_list("pk", "owner", "title", "body")),
         list(Contact.objects.order_by("pk").values_list("pk", "is_blocked", "blocked_until")),
         list(Channel.objects.order_by("pk").values_list("pk", "name", "is_active", "token_hash", "outbound_url")),
+        list(BlockRule.objects.order_by("pk").values_list("pk", "kind", "value", "action", "channel", "note")),
     ]
 
 

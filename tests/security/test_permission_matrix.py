@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import ApiToken
 from blockdesk.api import api
 from channels.webchat_models import WebchatChannel
+from contacts.block_rules import create_rule
 from contacts.blocking import block_contact
 from contacts.models import BlockReason, Channel
 from tests import factories
@@ -277,6 +278,41 @@ CHANNEL_SETUP = [
     Row("POST", "channels/<int:pk>/test/", "/channels/{chat_channel}/test/", (L, 403, 403, 404)),
 ]
 
+# Block rules are the supervisors' and administrators' (contacts.*_blockrule), in the console and the API.
+BLOCK_RULES = [
+    Row("GET", "spam/rules/", "/spam/rules/", (L, 403, 200, 200)),
+    Row("GET", "spam/rules/add/", "/spam/rules/add/", (L, 403, 200, 200)),
+    Row(
+        "POST",
+        "spam/rules/add/",
+        "/spam/rules/add/",
+        (L, 403, 302, 302),
+        {"kind": "email", "value": "bot@spam.io", "action": "reject"},
+    ),
+    Row("GET", "spam/rules/<int:pk>/edit/", "/spam/rules/{rule}/edit/", (L, 403, 200, 200)),
+    Row(
+        "POST",
+        "spam/rules/<int:pk>/edit/",
+        "/spam/rules/{rule}/edit/",
+        (L, 403, 302, 302),
+        {"value": "junk.example", "action": "reject"},
+    ),
+    Row("GET", "spam/rules/<int:pk>/delete/", "/spam/rules/{rule}/delete/", (L, 403, 200, 200)),
+    Row("POST", "spam/rules/<int:pk>/delete/", "/spam/rules/{rule}/delete/", (L, 403, 302, 302)),
+    Row("GET", "api/v1/rules", "/api/v1/rules", (401, 403, 200, 200), api=True),
+    Row(
+        "POST",
+        "api/v1/rules",
+        "/api/v1/rules",
+        (401, 403, 201, 201),
+        {"kind": "email", "value": "bot@spam.io", "action": "reject"},
+        api=True,
+    ),
+    Row("GET", "api/v1/rules/<rule_id>", "/api/v1/rules/{rule}", (401, 403, 200, 200), api=True),
+    Row("PATCH", "api/v1/rules/<rule_id>", "/api/v1/rules/{rule}", (401, 403, 200, 200), {"action": "allow"}, api=True),
+    Row("DELETE", "api/v1/rules/<rule_id>", "/api/v1/rules/{rule}", (401, 403, 200, 200), api=True),
+]
+
 # The providers' webhooks are public and check the provider's signature or secret instead of a session:
 # the same answer whoever is signed in (tests/channels covers the provider that signs).
 HOOKS = [
@@ -284,7 +320,7 @@ HOOKS = [
     Row("GET", "hooks/whatsapp/<int:channel_id>/", "/hooks/whatsapp/{chat_channel}/", (404,) * 4),
 ]
 
-ROWS = CONSOLE + CHANNEL_SETUP + HOOKS + WEBCHAT + API
+ROWS = CONSOLE + CHANNEL_SETUP + HOOKS + WEBCHAT + API + BLOCK_RULES
 CASES = [(row, persona, expected) for row in ROWS for persona, expected in zip(PERSONAS, row.expected, strict=True)]
 
 
@@ -317,6 +353,7 @@ def world(request, blocking_on, channel, agent, supervisor, administrator):
         "bot": bot.pk,
         "agent": agent.pk,
         "team_reply": SavedReply.objects.create(title="Greeting", body="Hello {contact_name}").pk,
+        "rule": create_rule(actor=administrator, kind="domain", value="spam.example", action="quarantine").pk,
         "users": {"agent": agent, "supervisor": supervisor, "administrator": administrator},
     }
 
@@ -400,7 +437,7 @@ def test_inbound_needs_a_channel_token(client, channel):
     assert response.status_code == 201
 
 
-POSTS = [row for row in CONSOLE if row.method == "POST"]
+POSTS = [row for row in CONSOLE + BLOCK_RULES if row.method == "POST" and not row.api]
 
 
 @pytest.mark.parametrize("row", POSTS, ids=[row.url for row in POSTS])
@@ -431,7 +468,7 @@ def test_every_api_operation_has_a_row():
         for path, methods in schema["paths"].items()
         for method in methods
     }
-    assert operations == {(row.method, row.route) for row in API}
+    assert operations == {(row.method, row.route) for row in API + BLOCK_RULES if row.api}
 
 
 @pytest.mark.parametrize(
