@@ -9,6 +9,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -17,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from contacts.spam_models import BlockRule, FloodFlag, RuleHitDay
 from tests import factories
 from tests.api.conftest import API, bearer
 from tests.api.fuzz_counts import CASES
@@ -33,6 +35,11 @@ def fuzz_tokens(db, channel, channel_token, supervisor, token_for, blocking_on):
     spammer = factories.ContactFactory()
     deliver(channel, contact_id="+620002", message_id="fuzz-2")
     factories.TicketFactory(contact=spammer, channel=channel, status="blocked")
+    # The spam overview's other counts: a rule hit and a flood flag.
+    today = timezone.localdate()
+    spam_rule = BlockRule.objects.create(kind="domain", value="spam.example", action="reject")
+    RuleHitDay.objects.create(rule=spam_rule, action="reject", channel=channel, day=today, hits=3)
+    FloodFlag.objects.create(contact=spammer, channel=channel, flagged_at=timezone.now(), messages=31, window_minutes=5)
     return {"channel": bearer(channel_token), "staff": bearer(token_for(supervisor))}
 
 
