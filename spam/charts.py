@@ -20,13 +20,13 @@ STACKED_HEIGHT = 220
 AXIS_LEFT = 40  # room for the value axis' labels
 AXIS_BOTTOM = 22  # room for the day labels
 TOP_GAP = 10
-RIGHT_GAP = 8
-ROW_HEIGHT = 36  # horizontal chart: a label line, then its bar
+RIGHT_GAP = 22  # the last day's label is centred on the last bar: room for its right half
+ROW_HEIGHT = 40  # horizontal chart: a label line, then its bar
 BAR_THICKNESS = 12
 VALUE_ROOM = 48  # horizontal chart: the value written after the longest bar
 COLOURS = 6
 MAX_DAY_LABELS = 6
-LABEL_LENGTH = 48
+LABEL_LENGTH = 40  # fits the chart's width at the phone's larger label size (blockdesk.css)
 
 
 @dataclass(frozen=True)
@@ -185,12 +185,12 @@ def horizontal_bars(
     for index, (label, value) in enumerate(items):
         row_top = TOP_GAP + index * ROW_HEIGHT
         width = value / top_value * (plot_right - plot_left)
-        bar_y = row_top + 16
+        bar_y = row_top + 20
         short = label if len(label) <= LABEL_LENGTH else label[: LABEL_LENGTH - 1] + "…"
         rows.append(
             Row(
                 label=short,
-                label_y=row_top + 11,
+                label_y=row_top + 14,
                 value_x=_r(plot_left + width + 4),
                 value_y=bar_y + BAR_THICKNESS - 2,
                 bar=Bar(
