@@ -174,7 +174,7 @@ def _top_contacts(start: datetime, end: datetime, now: datetime) -> tuple[TopCon
     """The contacts with the most blocked messages in the window, live and deleted ones summed.
 
     Hand-written: the two counts must be added up before the top ten is cut, and the ORM cannot group a
-    UNION. A deleted message of a contact merged away since counts for the contact it was merged into.
+    UNION. (A merge moves deleted-message rows to the surviving contact, as it moves tickets.)
     """
     quote = connection.ops.quote_name
     message, ticket, deleted, contact = (quote(m._meta.db_table) for m in (Message, Ticket, DeletedMessage, Contact))
@@ -186,10 +186,8 @@ def _top_contacts(start: datetime, end: datetime, now: datetime) -> tuple[TopCon
         f"  SELECT t.contact_id AS contact_id, COUNT(*) AS n FROM {message} m JOIN {ticket} t ON t.id = m.ticket_id"
         "   WHERE m.arrived_blocked = %s AND m.created_at >= %s AND m.created_at < %s GROUP BY t.contact_id"
         "  UNION ALL"
-        f"  SELECT COALESCE(dc.merged_into_id, dc.id), COUNT(*) FROM {deleted} d"
-        f"   JOIN {contact} dc ON dc.id = d.contact_id"
-        "   WHERE d.arrived_blocked = %s AND d.arrived_at >= %s AND d.arrived_at < %s"
-        "   GROUP BY COALESCE(dc.merged_into_id, dc.id)"
+        f"  SELECT d.contact_id, COUNT(*) FROM {deleted} d"
+        "   WHERE d.arrived_blocked = %s AND d.arrived_at >= %s AND d.arrived_at < %s GROUP BY d.contact_id"
         " ) u GROUP BY u.contact_id"
         f") b JOIN {contact} c ON c.id = b.contact_id ORDER BY b.n DESC, c.name, c.id LIMIT %s"
     )
