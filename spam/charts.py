@@ -115,6 +115,11 @@ def _r(value: float) -> float:
     return round(value, 2)
 
 
+def counted(n: int, unit: str) -> str:
+    """3 → "3 hits", 1 → "1 hit" (the units here all take an s)."""
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
 def stacked_by_day(chart_id: str, per_day: PerDay, *, title: str, description: str, unit: str) -> StackedChart:
     """One bar per day, stacked by series (channel, action, outcome), with a value axis and a few day labels."""
     ticks = nice_ticks(max((day.total for day in per_day.days), default=0))
@@ -141,7 +146,7 @@ def stacked_by_day(chart_id: str, per_day: PerDay, *, title: str, description: s
                     width=_r(bar_width),
                     height=_r(height),
                     css_class=f"series-{position % COLOURS}",
-                    title=f"{day_text}, {series.label}: {count} {unit}",
+                    title=f"{day_text}, {series.label}: {counted(count, unit)}",
                     value=count,
                     key=day.day.isoformat(),
                 )
@@ -199,7 +204,7 @@ def horizontal_bars(
                     width=_r(width),
                     height=BAR_THICKNESS,
                     css_class=css_class,
-                    title=f"{label}: {value} {unit}",
+                    title=f"{label}: {counted(value, unit)}",
                     value=value,
                     key=label,
                 ),
