@@ -20,6 +20,7 @@ from blockdesk import errors, outage
 from contacts.api import router as contacts_router
 from search.api import router as search_router
 from settings_app.api import router as settings_router
+from spam.overview_api import router as spam_overview_router
 from spam.rules_api import router as rules_router
 from tickets.api import inbound_router, messages_router, outbound_router
 from tickets.api import router as tickets_router
@@ -75,6 +76,7 @@ api.add_router("/saved-replies", saved_replies_router)
 api.add_router("/settings", settings_router)
 api.add_router("/search", search_router)
 api.add_router("/rules", rules_router)
+api.add_router("/spam/overview", spam_overview_router)
 
 DOMAIN_STATUS = (
     (errors.Forbidden, 403),

@@ -137,3 +137,5 @@ NO_PERMISSION_SLA = "Only supervisors can see the SLA view."
 NO_PERMISSION_TEAM_REPLIES = "Only supervisors can manage the team's saved replies."
 SAVED_REPLY_NOT_FOUND = "No such saved reply."
 SAVED_REPLY_EMPTY = "A saved reply needs a title and a text."
+# Spam overview (/spam/, GET /api/v1/spam/overview).
+NO_PERMISSION_SPAM_OVERVIEW = "Only supervisors and administrators can see the spam overview."

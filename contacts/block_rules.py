@@ -1,4 +1,4 @@
-"""Block rules: add, change and delete them — each audited, each raising SystemSettings.rules_version.
+"""Block rules: add, change and delete them — each audited, each renewing SystemSettings.rules_version.
 
 Console, Django admin and API all call these. Routing (contacts.rule_match,
 tickets.routing) recompiles its rules when rules_version changes, so every
@@ -8,14 +8,14 @@ never here (a hit is not a change of the rules).
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from blockdesk import errors
-from settings_app.models import SystemSettings
 from settings_app.switches import forget_switches
 
 from .audit import record
 from .models import AuditEntry, Channel
+from .rule_match import rules_changed
 from .rule_values import RULE_KIND_INVALID, normalise_rule_value
 from .spam_models import BlockRule, RuleAction, RuleKind
 
@@ -110,11 +110,8 @@ def check_rule(
 
 
 def _rules_changed() -> None:
-    """Raise rules_version, so every process recompiles its rules at its next message."""
-    rows = SystemSettings.objects.filter(pk=SystemSettings.SINGLETON_PK)
-    if not rows.update(rules_version=F("rules_version") + 1):
-        SystemSettings.load()
-        rows.update(rules_version=F("rules_version") + 1)
+    """Renew rules_version, so every process recompiles its rules at its next message."""
+    rules_changed()
     forget_switches()
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import rule_views
+from . import overview_views, rule_views
 
 app_name = "spam"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("rules/add/", rule_views.rule_add, name="rule_add"),
     path("rules/<int:pk>/edit/", rule_views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/delete/", rule_views.rule_delete, name="rule_delete"),
+    path("", overview_views.overview, name="overview"),
 ]

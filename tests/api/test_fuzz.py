@@ -9,6 +9,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -18,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from contacts.block_rules import create_rule
+from contacts.spam_models import FloodFlag, RuleHitDay
 from tests import factories
 from tests.api.conftest import API, bearer
 from tests.api.fuzz_counts import CASES
@@ -35,8 +37,12 @@ def fuzz_tokens(db, channel, channel_token, supervisor, token_for, blocking_on):
     deliver(channel, contact_id="+620002", message_id="fuzz-2")
     factories.TicketFactory(contact=spammer, channel=channel, status="blocked")
     # Block rules to show, change and delete (/rules/{rule_id}).
-    create_rule(actor=supervisor, kind="domain", value="spam.example", action="quarantine")
+    spam_rule = create_rule(actor=supervisor, kind="domain", value="spam.example", action="quarantine")
     create_rule(actor=supervisor, kind="address", value="+620003", action="reject", channel=channel)
+    # The spam overview's other counts: a rule hit and a flood flag.
+    today = timezone.localdate()
+    RuleHitDay.objects.create(rule=spam_rule, action="quarantine", channel=channel, day=today, hits=3)
+    FloodFlag.objects.create(contact=spammer, channel=channel, flagged_at=timezone.now(), messages=31, window_minutes=5)
     return {"channel": bearer(channel_token), "staff": bearer(token_for(supervisor))}
 
 

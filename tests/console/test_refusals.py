@@ -106,6 +106,7 @@ AGENT = [
     Refusal("GET", "/tickets/{colleagues}/replies/?q=hello", 404, TICKET_NOT_FOUND),
     Refusal("POST", "/tickets/replies/{team_reply}/delete/", 403, errors.NO_PERMISSION_TEAM_REPLIES),
     Refusal("POST", "/tickets/replies/{supervisors_reply}/delete/", 404, errors.SAVED_REPLY_NOT_FOUND),
+    Refusal("GET", "/spam/", 403, errors.NO_PERMISSION_SPAM_OVERVIEW),
     *CHANNEL_SETUP,
     *BLOCK_RULES,
 ]
@@ -191,6 +192,7 @@ NOBODY = [
     Refusal("POST", "/tickets/replies/{team_reply}/delete/", 403, errors.NO_PERMISSION_WORK),
     Refusal("POST", "/tickets/{unassigned}/reopen/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/tickets/{unassigned}/replies/?q=hello", 403, errors.NO_PERMISSION_WORK),
+    Refusal("GET", "/spam/", 403, errors.NO_PERMISSION_SPAM_OVERVIEW),
     *CHANNEL_SETUP,
     *BLOCK_RULES,
 ]

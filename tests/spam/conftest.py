@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.api.conftest import token_for  # noqa: F401
+
 
 @pytest.fixture
 def logged_in(client):

@@ -1,5 +1,5 @@
 """contacts.block_rules: each verb checks the permission first, normalises, refuses duplicates,
-writes its audit row and raises rules_version — or changes nothing at all."""
+writes its audit row and renews rules_version — or changes nothing at all."""
 
 import re
 
@@ -67,7 +67,7 @@ def test_the_refusal_comes_before_the_value_is_read(agent):
 # --- Create --------------------------------------------------------------------------------------
 
 
-def test_create_normalises_audits_and_raises_the_version(supervisor):
+def test_create_normalises_audits_and_renews_the_version(supervisor):
     before = version()
 
     rule = create_rule(
@@ -81,7 +81,7 @@ def test_create_normalises_audits_and_raises_the_version(supervisor):
         0,
         None,
     )
-    assert version() == before + 1
+    assert version() != before
     [row] = audit(AuditEntry.Action.RULE_CREATED)
     assert (row.actor, row.subject) == (supervisor, f"Rule {rule.pk}: reject phone prefix +62812")
 
@@ -89,7 +89,7 @@ def test_create_normalises_audits_and_raises_the_version(supervisor):
 def test_create_without_a_settings_row_makes_it(supervisor):
     SystemSettings.objects.all().delete()
     create_rule(actor=supervisor, kind="email", value="X@Spam.io", action="allow")
-    assert version() == 1
+    assert version() != 0
 
 
 def test_an_address_rule_is_normalised_by_its_channels_kind(supervisor):
@@ -141,7 +141,7 @@ def test_the_same_address_on_another_channel_or_on_every_channel_is_another_rule
 # --- Update --------------------------------------------------------------------------------------
 
 
-def test_update_audits_old_and_new_and_raises_the_version(administrator, rule):
+def test_update_audits_old_and_new_and_renews_the_version(administrator, rule):
     before = version()
 
     changed = update_rule(actor=administrator, rule=rule, value="Junk.Example", action="reject", note="seen daily")
@@ -152,7 +152,7 @@ def test_update_audits_old_and_new_and_raises_the_version(administrator, rule):
         "seen daily",
         "domain",
     )
-    assert version() == before + 1
+    assert version() != before
     [row] = audit(AuditEntry.Action.RULE_CHANGED)
     assert row.actor == administrator
     assert row.subject == f"Rule {rule.pk}: reject e-mail domain junk.example"
@@ -218,14 +218,14 @@ def test_a_bad_new_value_changes_nothing(supervisor, rule):
 # --- Delete --------------------------------------------------------------------------------------
 
 
-def test_delete_audits_raises_the_version_and_keeps_the_hit_days(supervisor, rule, channel):
+def test_delete_audits_renews_the_version_and_keeps_the_hit_days(supervisor, rule, channel):
     RuleHitDay.objects.create(rule=rule, action=rule.action, channel=channel, day="2026-12-01", hits=4)
     before, number = version(), rule.pk
 
     delete_rule(actor=supervisor, rule=rule)
 
     assert not BlockRule.objects.exists()
-    assert version() == before + 1
+    assert version() != before
     [row] = audit(AuditEntry.Action.RULE_DELETED)
     assert (row.actor, row.subject) == (supervisor, f"Rule {number}: quarantine e-mail domain spam.example")
     assert RuleHitDay.objects.get().hits == 4
