@@ -35,6 +35,7 @@ SUPERVISOR_PERMISSIONS = AGENT_PERMISSIONS + [
 ]
 
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
+    "contacts.view_rulehitday",
     "settings_app.view_systemsettings",
     "settings_app.change_systemsettings",
     "contacts.view_audit_trail",

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 
 from blockdesk import errors
+from blockdesk.admin_base import ReadOnlyAdmin
 
 from .block_rules import (
     RULE_ACTION_INVALID,
@@ -22,7 +23,7 @@ from .block_rules import (
     update_rule,
 )
 from .rule_values import RULE_KIND_INVALID
-from .spam_models import BlockRule
+from .spam_models import BlockRule, RuleHitDay
 
 FIELD_OF_ERROR = {RULE_KIND_INVALID: "kind", RULE_ACTION_INVALID: "action", RULE_CHANNEL_ONLY_ADDRESS: "channel"}
 
@@ -99,3 +100,13 @@ class BlockRuleAdmin(admin.ModelAdmin):
             # Deleted meanwhile by someone else: what the person asked for holds.
             with suppress(errors.NotFound):
                 delete_rule(actor=request.user, rule=rule)
+
+
+@admin.register(RuleHitDay)
+class RuleHitDayAdmin(ReadOnlyAdmin):
+    """Routing's daily counts of each rule's hits (the spam overview reads them)."""
+
+    list_display = ["day", "rule", "action", "channel", "hits"]
+    list_filter = ["action", "channel"]
+    date_hierarchy = "day"
+    list_select_related = ["rule", "channel"]

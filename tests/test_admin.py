@@ -11,7 +11,7 @@ from accounts.models import ApiToken
 from blockdesk import errors
 from contacts.block_rules import create_rule
 from contacts.blocking import block_contact
-from contacts.models import AuditEntry, Block, Channel, Contact
+from contacts.models import AuditEntry, Block, Channel, Contact, FloodFlag, RuleHitDay
 from settings_app.models import SystemSettings
 from settings_app.switches import current_switches
 from tests import factories
@@ -40,6 +40,10 @@ def blocked(channel, supervisor, blocking_on):
     return Contact.objects.get(pk=contact.pk)
 
 
+def blocked_channel(contact):
+    return contact.identities.get().channel
+
+
 def texts(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
@@ -64,7 +68,11 @@ def test_every_changelist_and_change_page_loads(persona, client, request, blocke
         message=reply, number=1, started_at=timezone.now(), finished_at=timezone.now(), outcome="sent"
     )
     SavedReply.objects.create(title="Greeting", body="Hello {contact_name}")
-    create_rule(actor=user, kind="domain", value="spam.example", action="quarantine")
+    rule = create_rule(actor=user, kind="domain", value="spam.example", action="quarantine")
+    RuleHitDay.objects.create(rule=rule, action=rule.action, channel=blocked_channel(blocked), day=timezone.localdate())
+    FloodFlag.objects.create(
+        contact=blocked, channel=blocked_channel(blocked), flagged_at=timezone.now(), messages=31, window_minutes=5
+    )
     Notice.objects.create(recipient=agent, kind=Notice.Kind.ASSIGNED, ticket=None, created=timezone.now())
     models = [model for label in OUR_APPS for model in apps.get_app_config(label).get_models()]
     assert [model for model in models if not admin.site.is_registered(model)] == []

@@ -1,4 +1,5 @@
-"""Supervisors and administrators manage block rules and the flood guard's suspected spam (issue 14).
+"""Supervisors and administrators manage block rules and the flood guard's suspected spam; administrators see
+the rules' daily hits in Django admin (issue 14).
 
 The permissions are frozen here, not read from accounts.roles; they are made
 here if missing, since data migrations run before post_migrate makes permissions.
@@ -15,7 +16,9 @@ PERMISSIONS = [
     ("contacts", "floodflag", "view_floodflag", "Can view flood flag"),
     ("contacts", "floodflag", "change_floodflag", "Can change flood flag"),
 ]
-GRANTS = [(group, *permission) for group in ("Supervisors", "Administrators") for permission in PERMISSIONS]
+GRANTS = [(group, *permission) for group in ("Supervisors", "Administrators") for permission in PERMISSIONS] + [
+    ("Administrators", "contacts", "rulehitday", "view_rulehitday", "Can view rule hit day"),
+]
 
 
 def grant(apps, schema_editor):

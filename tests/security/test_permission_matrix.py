@@ -311,6 +311,9 @@ BLOCK_RULES = [
     Row("GET", "api/v1/rules/<rule_id>", "/api/v1/rules/{rule}", (401, 403, 200, 200), api=True),
     Row("PATCH", "api/v1/rules/<rule_id>", "/api/v1/rules/{rule}", (401, 403, 200, 200), {"action": "allow"}, api=True),
     Row("DELETE", "api/v1/rules/<rule_id>", "/api/v1/rules/{rule}", (401, 403, 200, 200), api=True),
+    # The spam overview: supervisors and administrators (tickets.view_blocked_ticket).
+    Row("GET", "spam/", "/spam/", (L, 403, 200, 200)),
+    Row("GET", "api/v1/spam/overview", "/api/v1/spam/overview", (401, 403, 200, 200), api=True),
 ]
 
 # The providers' webhooks are public and check the provider's signature or secret instead of a session:

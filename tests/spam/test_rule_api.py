@@ -125,7 +125,7 @@ def test_a_rule_as_json(as_user, supervisor, channel):
     assert body["created_by"]["username"] == supervisor.username
 
 
-def test_add_normalises_audits_and_raises_the_version(as_user, supervisor):
+def test_add_normalises_audits_and_renews_the_version(as_user, supervisor):
     before = version()
 
     response = send(as_user(supervisor), "post", RULES, {**NEW, "note": "bots"})
@@ -134,7 +134,7 @@ def test_add_normalises_audits_and_raises_the_version(as_user, supervisor):
     body = response.json()
     assert (body["value"], body["note"], body["channel"]) == ("bot@spam.io", "bots", None)
     assert rule_rows() == [("email", "bot@spam.io", "reject", None, "bots")]
-    assert version() == before + 1
+    assert version() != before
     entry = AuditEntry.objects.get(action=AuditEntry.Action.RULE_CREATED)
     assert (entry.actor, entry.subject) == (supervisor, f"Rule {body['id']}: reject e-mail address bot@spam.io")
 
@@ -188,7 +188,7 @@ def test_patch_changes_only_what_is_sent(as_user, supervisor, rule):
         "spam.example",
         "casino",
     )
-    assert version() == before + 1
+    assert version() != before
     entry = AuditEntry.objects.get(action=AuditEntry.Action.RULE_CHANGED)
     assert entry.change == "action: Quarantine → Reject"
 
@@ -225,6 +225,6 @@ def test_delete(as_user, supervisor, rule):
 
     assert response.json() == {"deleted": rule.pk}
     assert not BlockRule.objects.exists()
-    assert version() == before + 1
+    assert version() != before
     assert AuditEntry.objects.filter(action=AuditEntry.Action.RULE_DELETED, actor=supervisor).count() == 1
     assert send(as_user(supervisor), "delete", f"{RULES}/{rule.pk}").status_code == 404

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts import roles
 from channels.webchat_models import WebchatChannel
+from contacts.block_rules import create_rule
 from contacts.blocking import block_contact
 from contacts.models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity
 from settings_app.bot import current_answerer, update_bot
@@ -62,6 +63,11 @@ STAFF = [
 CHANNELS = [("WhatsApp", Channel.Kind.WHATSAPP), ("Web chat", Channel.Kind.WEBCHAT)]
 # The demo's chat page may be framed by a page served beside the console (scripts/start's address).
 DEMO_CHAT_ORIGINS = "http://127.0.0.1:{port}\nhttp://localhost:{port}"
+# (kind, value, action, note): the demo's block rules.
+DEMO_RULES = [
+    ("domain", "promo-blast.example", "quarantine", "Bulk promotions that keep writing to support."),
+    ("phone_prefix", "+1900", "reject", "Premium-rate numbers: never a customer."),
+]
 
 FIRST_NAMES = ["Budi", "Siti", "Agus", "Dewi", "Rina", "Joko", "Putri", "Eko", "Wati", "Andi", "Maya", "Hendra"]
 LAST_NAMES = ["Santoso", "Wijaya", "Pratama", "Lestari", "Hidayat", "Kusuma", "Saputra", "Nugroho"]
@@ -103,10 +109,16 @@ class Command(BaseCommand):
                 DemoDay(admin=admin, supervisor=users["supervisor"], agents=[users["agent1"], users["agent2"]]).build(
                     channels
                 )
+                self._block_rules(users["supervisor"])
         # The BOT on, answered by the built-in bot: new conversations (the chat page's too) meet it first.
         update_switches(actor=admin, bot_enabled=True)
         update_bot(actor=admin, answerer=BotAnswerer.BUILTIN)
         self._report(channels, chat)
+
+    def _block_rules(self, supervisor) -> None:
+        """Two block rules a team starts with, to show on the Block rules page (Spam → Block rules)."""
+        for kind, value, action, note in DEMO_RULES:
+            create_rule(actor=supervisor, kind=kind, value=value, action=action, note=note)
 
     def _user(self, person: DemoUser):
         user, _ = get_user_model().objects.get_or_create(username=person.username)
