@@ -9,7 +9,8 @@ Hits and the last hit are routing's counts: read-only here.
 from contextlib import suppress
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin
@@ -67,6 +68,14 @@ class BlockRuleAdmin(admin.ModelAdmin):
         if obj is not None:  # a rule keeps what it matches (update_rule changes no kind)
             return ["kind", *self.readonly_fields]
         return self.readonly_fields
+
+    def changeform_view(self, request, *args, **kwargs):
+        """A twin rule saved by someone else between the form's check and the save: say so, change nothing."""
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except (errors.Conflict, errors.Invalid, errors.NotFound) as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

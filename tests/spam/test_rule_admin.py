@@ -166,3 +166,24 @@ def test_an_agent_cannot_delete_in_admin(client, staff_agent, rule):
     response = client.post(reverse("admin:contacts_blockrule_delete", args=[rule.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert BlockRule.objects.count() == 1
+
+
+def test_a_twin_saved_between_the_forms_check_and_the_save_is_a_message_not_a_500(
+    client, staff_supervisor, monkeypatch
+):
+    """Two people add the same rule at once: the second's form checked before the first's save committed."""
+    from contacts import rule_admin
+
+    client.force_login(staff_supervisor)
+    # The form's checks ran before the twin was saved: they found nothing.
+    monkeypatch.setattr(rule_admin, "check_rule", lambda **fields: fields["value"])
+    monkeypatch.setattr(BlockRule, "validate_constraints", lambda self, exclude=None: None)
+    create_rule(actor=staff_supervisor, kind="email", value="bot@spam.io", action="reject")
+
+    response = client.post(ADD, form(kind="email", value="bot@spam.io", action="reject"), follow=True)
+
+    assert response.status_code == 200, response.redirect_chain
+    assert [str(m) for m in response.context["messages"]] == [
+        block_rules.RULE_DUPLICATE.format(number=BlockRule.objects.get().pk, what="e-mail address bot@spam.io")
+    ]
+    assert BlockRule.objects.count() == 1
