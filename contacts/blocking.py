@@ -23,7 +23,7 @@ from settings_app.switches import current_switches
 from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
 
 from .block_mirrors import mirror_block_on_commit
-from .models import AuditEntry, Block, BlockReason, Contact, LiftedWith, UnblockChoice
+from .models import AuditEntry, Block, BlockReason, Contact, FloodFlag, FloodStatus, LiftedWith, UnblockChoice
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,10 @@ def block_locked_contact(
     contact.blocked_by_rule = rule
     contact.blocked_by_name = actor_name
     contact.save(update_fields=[*_BLOCK_FIELDS, "updated_at"])
+    # A blocked contact is no longer suspected: the Suspected list never shows one.
+    FloodFlag.objects.filter(contact=contact, status=FloodStatus.OPEN).update(
+        status=FloodStatus.BLOCKED, resolved_by=actor, resolved_at=now
+    )
     AuditEntry.objects.create(
         action=AuditEntry.Action.BLOCKED,
         actor=actor,
