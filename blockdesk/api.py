@@ -20,6 +20,7 @@ from blockdesk import errors, outage
 from contacts.api import router as contacts_router
 from search.api import router as search_router
 from settings_app.api import router as settings_router
+from spam.suspected_api import router as suspected_router
 from tickets.api import inbound_router, messages_router, outbound_router
 from tickets.api import router as tickets_router
 from tickets.saved_reply_api import router as saved_replies_router
@@ -73,6 +74,7 @@ api.add_router("/outbound", outbound_router)
 api.add_router("/saved-replies", saved_replies_router)
 api.add_router("/settings", settings_router)
 api.add_router("/search", search_router)
+api.add_router("/suspected", suspected_router)
 
 DOMAIN_STATUS = (
     (errors.Forbidden, 403),
