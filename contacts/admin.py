@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 
 from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from blockdesk.display import who_blocked
 from settings_app.switches import current_switches
 
 from .block_ends import DURATION_CHOICES, FOREVER, block_end
@@ -153,13 +154,20 @@ class IdentityInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
+@admin.display(description="blocked by")
+def blocked_by_column(blocked) -> str:
+    """Who blocked: "rule 7", "flood guard" or the person, as the console says it."""
+    return who_blocked(blocked) or "-"
+
+
 class BlockInline(ReadOnlyInline):
     model = Block
     verbose_name_plural = "block history"
+    readonly_fields = [blocked_by_column]
     fields = [
         "reason",
         "note",
-        "blocked_by",
+        blocked_by_column,
         "blocked_at",
         "ends_at",
         "tickets_resolved",
@@ -234,7 +242,7 @@ class ContactAdmin(admin.ModelAdmin):
         "is_blocked",
         "blocked_reason",
         "blocked_note",
-        "blocked_by",
+        blocked_by_column,
         "blocked_at",
         "blocked_until",
         "merged_into",
@@ -244,7 +252,7 @@ class ContactAdmin(admin.ModelAdmin):
         "is_blocked",
         "blocked_reason",
         "blocked_note",
-        "blocked_by",
+        blocked_by_column,
         "blocked_at",
         "blocked_until",
         "merged_into",
@@ -370,7 +378,7 @@ class BlockAdmin(ReadOnlyAdmin):
     list_display = [
         "contact",
         "reason",
-        "blocked_by",
+        blocked_by_column,
         "blocked_at",
         "lifted_with",
         "lifted_by",
