@@ -9,6 +9,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -17,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from contacts.models import FloodFlag, FloodStatus
 from tests import factories
 from tests.api.conftest import API, bearer
 from tests.api.fuzz_counts import CASES
@@ -33,6 +35,19 @@ def fuzz_tokens(db, channel, channel_token, supervisor, token_for, blocking_on):
     spammer = factories.ContactFactory()
     deliver(channel, contact_id="+620002", message_id="fuzz-2")
     factories.TicketFactory(contact=spammer, channel=channel, status="blocked")
+    # Suspected spam for /suspected: an open flag to dismiss or block, a handled one for the history.
+    FloodFlag.objects.create(
+        contact=factories.ContactFactory(), channel=channel, flagged_at=timezone.now(), messages=31, window_minutes=5
+    )
+    FloodFlag.objects.create(
+        contact=factories.ContactFactory(),
+        channel=channel,
+        flagged_at=timezone.now(),
+        messages=40,
+        window_minutes=5,
+        status=FloodStatus.DISMISSED,
+        resolved_at=timezone.now(),
+    )
     return {"channel": bearer(channel_token), "staff": bearer(token_for(supervisor))}
 
 
