@@ -21,7 +21,7 @@ from .blocking import block_contact, blocked_ticket_counts, unblock_contact
 from .channels import create_channel, deactivate_channel, reactivate_channel, rotate_channel_token
 from .editing import EDITABLE, clean_profile, edit_contact
 from .merging import merge_contacts, plan_merge
-from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, UnblockChoice
+from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, FloodFlag, UnblockChoice
 
 
 class ChannelForm(forms.ModelForm):
@@ -400,3 +400,14 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["contact__name", "contact__phone", "contact__email", "channel__name", "subject"]
     list_select_related = ["actor", "contact", "channel"]
     date_hierarchy = "at"
+
+
+@admin.register(FloodFlag)
+class FloodFlagAdmin(ReadOnlyAdmin):
+    """The flood guard's flags: written by the guard, closed by Dismiss / Block on the Suspected page."""
+
+    list_display = ["contact", "channel", "flagged_at", "messages", "window_minutes", "status", "resolved_by"]
+    list_filter = ["status"]
+    search_fields = ["contact__name", "contact__phone", "contact__email"]
+    list_select_related = ["contact", "channel", "resolved_by"]
+    date_hierarchy = "flagged_at"

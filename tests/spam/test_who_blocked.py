@@ -82,3 +82,5 @@ def test_the_admin(client, channel, admin_user):
     client.force_login(admin_user)
     assert "flood guard" in client.get(reverse("admin:contacts_contact_change", args=[guarded.pk])).content.decode()
     assert "flood guard" in client.get(reverse("admin:contacts_block_changelist")).content.decode()
+    flags = client.get(reverse("admin:contacts_floodflag_changelist")).content.decode()
+    assert "Blocked by the flood guard" in flags
