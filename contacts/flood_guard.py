@@ -159,3 +159,11 @@ def suspected_flags(status: str = OPEN):
         wanted = [status]
     rows = FloodFlag.objects.filter(status__in=wanted)
     return rows.select_related("contact", "channel", "resolved_by").order_by("-flagged_at", "-id")
+
+
+def get_flag(pk: int) -> FloodFlag:
+    """The flag with what its row and answers show, or NotFound (the Suspected page and the API alike)."""
+    flag = FloodFlag.objects.select_related("contact", "channel", "resolved_by").filter(pk=pk).first()
+    if flag is None:
+        raise errors.NotFound(NO_SUCH_FLAG)
+    return flag

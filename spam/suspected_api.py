@@ -23,7 +23,7 @@ from blockdesk.api_schemas import (
 )
 from contacts.api import ContactOut, contact_out
 from contacts.block_ends import FOREVER, block_end
-from contacts.flood_guard import NO_SUCH_FLAG, block_flagged, dismiss_flag, suspected_flags
+from contacts.flood_guard import block_flagged, dismiss_flag, get_flag, suspected_flags
 from contacts.models import BlockReason, Contact, FloodFlag, FloodStatus
 
 router = Router(tags=["suspected spam"], auth=PersonalToken())
@@ -101,14 +101,7 @@ def _require_view(user) -> None:
 
 def _get_flag(user, flag_id: int) -> FloodFlag:
     _require_view(user)
-    flag = _flag(flag_id)
-    if flag is None:
-        raise errors.NotFound(NO_SUCH_FLAG)
-    return flag
-
-
-def _flag(flag_id: int) -> FloodFlag | None:
-    return FloodFlag.objects.select_related("contact", "channel", "resolved_by").filter(pk=flag_id).first()
+    return get_flag(flag_id)
 
 
 @router.get("", response=responses({200: FlagPage}, 401, 403, 422), summary="List suspected spam")
@@ -129,7 +122,7 @@ def list_flags(request, filters: Query[FlagFilters]):
 def dismiss(request, flag_id: int = FlagId):
     flag = _get_flag(request.auth, flag_id)
     dismiss_flag(actor=request.auth, flag=flag)
-    return flag_out(_flag(flag_id))
+    return flag_out(get_flag(flag_id))
 
 
 @router.post(
@@ -153,7 +146,7 @@ def block(request, payload: FlagBlockIn, flag_id: int = FlagId):
     )
     contact = Contact.objects.select_related("blocked_by").get(pk=flag.contact_id)
     return {
-        "flag": flag_out(_flag(flag_id)),
+        "flag": flag_out(get_flag(flag_id)),
         "contact": contact_out(contact),
         "tickets_resolved": made.tickets_resolved,
     }

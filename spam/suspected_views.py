@@ -17,16 +17,16 @@ from blockdesk.display import format_when
 from contacts.blocking import block_refusal
 from contacts.flood_guard import (
     HISTORY,
-    NO_SUCH_FLAG,
     OPEN,
     block_flagged,
     dismiss_flag,
     flood_guard_refusal,
     flood_note,
+    get_flag,
     suspected_flags,
 )
 from contacts.forms import BlockContactForm
-from contacts.models import FloodFlag, FloodStatus
+from contacts.models import FloodStatus
 
 FLAGS_PER_PAGE = 50
 NO_PERMISSION_SUSPECTED = "Only supervisors can see suspected spam."
@@ -44,13 +44,6 @@ class FlagBlockForm(BlockContactForm):
 def _list_url(view: str = OPEN) -> str:
     url = reverse("spam:suspected")
     return f"{url}?status={HISTORY}" if view == HISTORY else url
-
-
-def _get_flag(pk: int) -> FloodFlag:
-    flag = FloodFlag.objects.select_related("contact", "channel").filter(pk=pk).first()
-    if flag is None:
-        raise errors.NotFound(NO_SUCH_FLAG)
-    return flag
 
 
 @login_required
@@ -76,7 +69,7 @@ def suspected_list(request: HttpRequest) -> HttpResponse:
 @view_suspected_required
 @require_POST
 def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
-    flag = _get_flag(pk)
+    flag = get_flag(pk)
     try:
         dismiss_flag(actor=request.user, flag=flag)
     except errors.Conflict as error:
@@ -92,7 +85,7 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 @view_suspected_required
 @require_http_methods(["GET", "POST"])
 def block(request: HttpRequest, pk: int) -> HttpResponse:
-    flag = _get_flag(pk)
+    flag = get_flag(pk)
     refusal = flood_guard_refusal(request.user) or block_refusal(request.user)
     if refusal:
         raise errors.Forbidden(refusal)
