@@ -29,7 +29,7 @@ def test_every_operation_documents_its_answers_with_a_schema(client):
     document = client.get(f"{API}/openapi.json").json()
 
     operations = [(path, method, op) for path, item in document["paths"].items() for method, op in item.items()]
-    assert len(operations) == 23
+    assert len(operations) == 26
     assert {(path, method) for path, method, _ in operations} >= {
         (f"{API}/contacts/{{contact_id}}", "patch"),
         (f"{API}/contacts/{{contact_id}}/merge", "post"),
@@ -40,6 +40,9 @@ def test_every_operation_documents_its_answers_with_a_schema(client):
         (f"{API}/tickets/{{ticket_id}}/bot-reply", "post"),
         (f"{API}/tickets/{{ticket_id}}/reopen", "post"),
         (f"{API}/saved-replies", "get"),
+        (f"{API}/suspected", "get"),
+        (f"{API}/suspected/{{flag_id}}/dismiss", "post"),
+        (f"{API}/suspected/{{flag_id}}/block", "post"),
     }
     for path, method, operation in operations:
         codes = set(operation["responses"])
