@@ -16,18 +16,22 @@ def _overflow(page) -> int:
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_the_list_fits_and_dismiss_and_block_work(page, login, live_server, supervisor, channel, blocking_on, width):
+def test_the_list_fits_and_dismiss_and_block_work(
+    page, login, live_server, screenshot, supervisor, channel, blocking_on, width
+):
     dismissed = flagged(channel, factories.ContactFactory(name=LONG_NAME))
     blocked = flagged(channel, factories.ContactFactory(name="Spammy Sam"), messages=120, window_minutes=2)
     page.set_viewport_size({"width": width, "height": 844})
     login(page, supervisor)
     page.goto(f"{live_server.url}/spam/suspected/")
+    screenshot(page, f"{width}-suspected")
     assert _overflow(page) <= 0
     page.locator(f"#flag-{dismissed.pk}").get_by_role("button", name="Dismiss").click()
     page.wait_for_load_state()
     assert "no longer suspected" in page.content()
     page.locator(f"#flag-{blocked.pk}").get_by_role("link", name="Block…").click()
     page.wait_for_load_state()
+    screenshot(page, f"{width}-suspected-block")
     assert _overflow(page) <= 0
     page.get_by_label("How long").select_option("7d")
     page.get_by_role("button", name="Block Spammy Sam").click()
