@@ -21,6 +21,7 @@ from .models import AuditEntry, Block, BlockReason, Channel, Contact, FloodFlag,
 FLOOD_GUARD = "flood guard"
 
 NO_PERMISSION_FLOOD = "Only supervisors can act on suspected spam."
+NO_PERMISSION_SUSPECTED = "Only supervisors can see suspected spam."
 FLAG_NOT_OPEN = "This suspected spam was already handled ({status}); nothing was changed."
 NO_SUCH_FLAG = "There is no such suspected spam."
 

@@ -23,13 +23,12 @@ from blockdesk.api_schemas import (
 )
 from contacts.api import ContactOut, contact_out
 from contacts.block_ends import FOREVER, block_end
-from contacts.flood_guard import block_flagged, dismiss_flag, get_flag, suspected_flags
+from contacts.flood_guard import NO_PERMISSION_SUSPECTED, block_flagged, dismiss_flag, get_flag, suspected_flags
 from contacts.models import BlockReason, Contact, FloodFlag, FloodStatus
 
 router = Router(tags=["suspected spam"], auth=PersonalToken())
 
 FlagId = Path(..., ge=1, le=MAX_ID, description="The suspected-spam flag's id.")
-NO_PERMISSION_SUSPECTED = "Only supervisors can see suspected spam."
 
 
 class FlagOut(Schema):

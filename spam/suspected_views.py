@@ -17,6 +17,7 @@ from blockdesk.display import format_when
 from contacts.blocking import block_refusal
 from contacts.flood_guard import (
     HISTORY,
+    NO_PERMISSION_SUSPECTED,
     OPEN,
     block_flagged,
     dismiss_flag,
@@ -29,7 +30,6 @@ from contacts.forms import BlockContactForm
 from contacts.models import FloodStatus
 
 FLAGS_PER_PAGE = 50
-NO_PERMISSION_SUSPECTED = "Only supervisors can see suspected spam."
 
 view_suspected_required = require_permission("contacts.view_floodflag", NO_PERMISSION_SUSPECTED)
 

@@ -17,8 +17,8 @@ from django.utils.html import escape
 from blockdesk import errors
 from contacts.access import CONTACT_NOT_FOUND
 from contacts.blocking import block_contact
+from contacts.flood_guard import NO_PERMISSION_SUSPECTED
 from contacts.models import BlockReason, Channel, Contact, FloodFlag
-from spam.suspected_views import NO_PERMISSION_SUSPECTED
 from tests import factories
 from tickets.access import TICKET_NOT_FOUND
 from tickets.models import DeliveryState, Message, SavedReply, Ticket, TicketStatus

@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from blockdesk import errors
-from contacts.flood_guard import FLAG_NOT_OPEN, NO_PERMISSION_FLOOD, NO_SUCH_FLAG
+from contacts.flood_guard import FLAG_NOT_OPEN, NO_PERMISSION_FLOOD, NO_PERMISSION_SUSPECTED, NO_SUCH_FLAG
 from contacts.models import Contact, FloodFlag, FloodStatus
-from spam.suspected_api import NO_PERMISSION_SUSPECTED
 from tests import factories
 from tests.api.conftest import API
 from tests.spam.flood_helpers import flagged

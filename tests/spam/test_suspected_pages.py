@@ -5,9 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blockdesk import errors
-from contacts.flood_guard import NO_PERMISSION_FLOOD
+from contacts.flood_guard import NO_PERMISSION_FLOOD, NO_PERMISSION_SUSPECTED
 from contacts.models import AuditEntry, Contact, FloodFlag, FloodStatus
-from spam.suspected_views import NO_PERMISSION_SUSPECTED
 from tests import factories
 from tests.spam.flood_helpers import flagged
 
