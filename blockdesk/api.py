@@ -22,6 +22,7 @@ from search.api import router as search_router
 from settings_app.api import router as settings_router
 from spam.overview_api import router as spam_overview_router
 from spam.rules_api import router as rules_router
+from spam.suspected_api import router as suspected_router
 from tickets.api import inbound_router, messages_router, outbound_router
 from tickets.api import router as tickets_router
 from tickets.saved_reply_api import router as saved_replies_router
@@ -77,6 +78,7 @@ api.add_router("/settings", settings_router)
 api.add_router("/search", search_router)
 api.add_router("/rules", rules_router)
 api.add_router("/spam/overview", spam_overview_router)
+api.add_router("/suspected", suspected_router)
 
 DOMAIN_STATUS = (
     (errors.Forbidden, 403),

@@ -32,3 +32,20 @@ def person_name(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def blocker_rule(blocked) -> int | None:
+    """The id of the block rule that blocked a contact or made a block, or None."""
+    return getattr(blocked, "blocked_by_rule_id", None) or getattr(blocked, "rule_id", None)
+
+
+def who_blocked(blocked) -> str:
+    """Who blocked a contact (or made a Block), as every page, CSV and the admin say it ("" for nobody known).
+
+    "rule 7" for a block rule, the automatic actor's name ("flood guard"), else the person.
+    """
+    rule_id = blocker_rule(blocked)
+    if rule_id:
+        return f"rule {rule_id}"
+    name = getattr(blocked, "blocked_by_name", "") or getattr(blocked, "actor_name", "")
+    return name or person_name(blocked.blocked_by)

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 
 from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from blockdesk.display import who_blocked
 from settings_app.switches import current_switches
 
 from .block_ends import DURATION_CHOICES, FOREVER, block_end
@@ -20,7 +21,7 @@ from .blocking import block_contact, blocked_ticket_counts, unblock_contact
 from .channels import create_channel, deactivate_channel, reactivate_channel, rotate_channel_token
 from .editing import EDITABLE, clean_profile, edit_contact
 from .merging import merge_contacts, plan_merge
-from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, UnblockChoice
+from .models import AuditEntry, Block, BlockReason, Channel, Contact, ContactIdentity, FloodFlag, UnblockChoice
 
 
 class ChannelForm(forms.ModelForm):
@@ -153,13 +154,20 @@ class IdentityInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
+@admin.display(description="blocked by")
+def blocked_by_column(blocked) -> str:
+    """Who blocked: "rule 7", "flood guard" or the person, as the console says it."""
+    return who_blocked(blocked) or "-"
+
+
 class BlockInline(ReadOnlyInline):
     model = Block
     verbose_name_plural = "block history"
+    readonly_fields = [blocked_by_column]
     fields = [
         "reason",
         "note",
-        "blocked_by",
+        blocked_by_column,
         "blocked_at",
         "ends_at",
         "tickets_resolved",
@@ -234,7 +242,7 @@ class ContactAdmin(admin.ModelAdmin):
         "is_blocked",
         "blocked_reason",
         "blocked_note",
-        "blocked_by",
+        blocked_by_column,
         "blocked_at",
         "blocked_until",
         "merged_into",
@@ -244,7 +252,7 @@ class ContactAdmin(admin.ModelAdmin):
         "is_blocked",
         "blocked_reason",
         "blocked_note",
-        "blocked_by",
+        blocked_by_column,
         "blocked_at",
         "blocked_until",
         "merged_into",
@@ -370,7 +378,7 @@ class BlockAdmin(ReadOnlyAdmin):
     list_display = [
         "contact",
         "reason",
-        "blocked_by",
+        blocked_by_column,
         "blocked_at",
         "lifted_with",
         "lifted_by",
@@ -392,6 +400,17 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["contact__name", "contact__phone", "contact__email", "channel__name", "subject"]
     list_select_related = ["actor", "contact", "channel"]
     date_hierarchy = "at"
+
+
+@admin.register(FloodFlag)
+class FloodFlagAdmin(ReadOnlyAdmin):
+    """The flood guard's flags: written by the guard, closed by Dismiss / Block on the Suspected page."""
+
+    list_display = ["contact", "channel", "flagged_at", "messages", "window_minutes", "status", "resolved_by"]
+    list_filter = ["status"]
+    search_fields = ["contact__name", "contact__phone", "contact__email"]
+    list_select_related = ["contact", "channel", "resolved_by"]
+    date_hierarchy = "flagged_at"
 
 
 from . import rule_admin  # noqa: E402, F401  (block rules: registered in their own module)

@@ -65,6 +65,12 @@ class ContactOut(Schema):
     note: str
     is_blocked: bool
     block: BlockOut | None = Field(description="The current block, or null when the contact is not blocked.")
+    blocked_by_rule: int | None = Field(
+        description="The block rule that blocked the contact (then block.blocked_by is null), or null."
+    )
+    blocked_by_name: str = Field(
+        description='Who blocked the contact when no person or rule did: "flood guard"; "" otherwise.'
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -192,6 +198,8 @@ def contact_out(contact: Contact) -> dict:
         "note": contact.note,
         "is_blocked": contact.is_blocked,
         "block": block,
+        "blocked_by_rule": contact.blocked_by_rule_id if contact.is_blocked else None,
+        "blocked_by_name": contact.blocked_by_name if contact.is_blocked else "",
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
     }

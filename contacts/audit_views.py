@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from blockdesk import errors
 from blockdesk.console import console_view, require_permission
-from blockdesk.display import format_when, person_name
+from blockdesk.display import format_when, person_name, who_blocked
 
 from .models import AuditEntry, Contact
 
@@ -209,7 +209,7 @@ def _blocked_rows(contacts) -> Iterator[list]:
             contact.phone,
             contact.email,
             contact.blocked_at,
-            person_name(contact.blocked_by),
+            who_blocked(contact),
             contact.blocked_reason,
             contact.blocked_note,
         ]

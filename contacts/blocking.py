@@ -23,7 +23,7 @@ from settings_app.switches import current_switches
 from tickets.models import DeletedMessage, Message, Ticket, TicketStatus
 
 from .block_mirrors import mirror_block_on_commit
-from .models import AuditEntry, Block, BlockReason, Contact, LiftedWith, UnblockChoice
+from .models import AuditEntry, Block, BlockReason, Contact, FloodFlag, FloodStatus, LiftedWith, UnblockChoice
 
 
 @dataclass(frozen=True)
@@ -177,8 +177,12 @@ def block_locked_contact(
     contact.blocked_until = until
     contact.blocked_by_rule = rule
     contact.blocked_by_name = actor_name
-    contact.suspected_at = None  # blocked: no longer a suspect for the Suspected list
+    # A blocked contact is no longer suspected: the Suspected list never shows one.
+    contact.suspected_at = None
     contact.save(update_fields=[*_BLOCK_FIELDS, "suspected_at", "updated_at"])
+    FloodFlag.objects.filter(contact=contact, status=FloodStatus.OPEN).update(
+        status=FloodStatus.BLOCKED, resolved_by=actor, resolved_at=now
+    )
     AuditEntry.objects.create(
         action=AuditEntry.Action.BLOCKED,
         actor=actor,

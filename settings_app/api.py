@@ -1,6 +1,6 @@
-"""Staff API for the system switches, who answers BOT tickets, the waiting alert and blocked ticket retention:
-anyone signed in reads them, administrators change them (the bot webhook's URL and secret too; the secret is
-never read back)."""
+"""Staff API for the system switches, who answers BOT tickets, the waiting alert, blocked ticket retention and
+the flood guard: anyone signed in reads them, administrators change them (the bot webhook's URL and secret too;
+the secret is never read back)."""
 
 from django.db import transaction
 from ninja import Router, Schema
@@ -10,6 +10,13 @@ from blockdesk.api_auth import PersonalToken
 from blockdesk.api_schemas import responses
 
 from .bot import current_answerer, update_bot
+from .flood_settings import (
+    FLOOD_MESSAGES_MAX,
+    FLOOD_MESSAGES_MIN,
+    FLOOD_MINUTES_MAX,
+    FLOOD_MINUTES_MIN,
+    update_flood_guard,
+)
 from .models import BotAnswerer
 from .retention import retention_days, update_retention
 from .switches import current_switches, update_switches
@@ -29,6 +36,10 @@ class SwitchesOut(Schema):
     blocked_ticket_retention_days: int | None = Field(
         description="Blocked tickets quiet for longer are deleted as by Delete All; null: kept."
     )
+    flood_guard_enabled: bool = Field(description="Flag a contact sending more than flood_messages in flood_minutes.")
+    flood_messages: int = Field(description="More messages than this within the window is a flood.")
+    flood_minutes: int = Field(description="The flood guard's window, in minutes.")
+    flood_auto_block: bool = Field(description="The flood guard blocks a flooding contact itself, not only flags it.")
 
 
 class SwitchesPatch(Schema):
@@ -45,6 +56,14 @@ class SwitchesPatch(Schema):
     blocked_ticket_retention_days: StrictInt | None = Field(
         None, description="1 to 3650 days; 0 switches retention off; left out (or null) keeps it as it is."
     )
+    flood_guard_enabled: bool | None = None
+    flood_messages: StrictInt | None = Field(
+        None, description=f"{FLOOD_MESSAGES_MIN} to {FLOOD_MESSAGES_MAX}; anything else is refused with 422."
+    )
+    flood_minutes: StrictInt | None = Field(
+        None, description=f"{FLOOD_MINUTES_MIN} to {FLOOD_MINUTES_MAX} minutes; anything else is refused with 422."
+    )
+    flood_auto_block: bool | None = None
 
 
 def _out(switches, answerer: str) -> dict:
@@ -54,6 +73,10 @@ def _out(switches, answerer: str) -> dict:
         "bot_answerer": answerer,
         "waiting_alert_minutes": switches.waiting_alert_minutes,
         "blocked_ticket_retention_days": retention_days(),
+        "flood_guard_enabled": switches.flood_guard_enabled,
+        "flood_messages": switches.flood_messages,
+        "flood_minutes": switches.flood_minutes,
+        "flood_auto_block": switches.flood_auto_block,
     }
 
 
@@ -84,4 +107,11 @@ def change_settings(request, payload: SwitchesPatch):
         )
         if payload.blocked_ticket_retention_days is not None:
             update_retention(actor=request.auth, days=payload.blocked_ticket_retention_days or None)
+        switches = update_flood_guard(
+            actor=request.auth,
+            enabled=payload.flood_guard_enabled,
+            messages=payload.flood_messages,
+            minutes=payload.flood_minutes,
+            auto_block=payload.flood_auto_block,
+        )
     return _out(switches, bot.answerer)

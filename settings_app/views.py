@@ -16,6 +16,13 @@ from blockdesk import errors
 from blockdesk.console import console_view, require_permission
 
 from .bot import SECRET_MAX_LENGTH, bot_config, update_bot
+from .flood_settings import (
+    FLOOD_MESSAGES_INVALID,
+    FLOOD_MINUTES_INVALID,
+    check_flood_messages,
+    check_flood_minutes,
+    update_flood_guard,
+)
 from .models import BotAnswerer, SystemSettings
 from .retention import RETENTION_INVALID, check_retention, retention_days, update_retention
 from .switches import WAITING_ALERT_INVALID, check_waiting_alert, current_switches, update_switches
@@ -40,6 +47,32 @@ class SwitchesForm(forms.Form):
     waiting_alert_minutes = forms.CharField(label="Waiting alert (minutes)", required=False)
     # Empty switches retention off; left out of a POST (a script's), the stored value stays.
     blocked_ticket_retention_days = forms.CharField(label="Blocked ticket retention (days)", required=False)
+
+    # The page sends this marker with the flood guard's fields: a POST without it (a script's, or a page from
+    # before the flood guard) leaves the flood guard as stored rather than reading its absent boxes as "off".
+    flood_guard = forms.CharField(required=False, widget=forms.HiddenInput)
+    flood_guard_enabled = forms.BooleanField(label="Flood guard", required=False)
+    flood_auto_block = forms.BooleanField(label="Flood guard blocks by itself", required=False)
+    flood_messages = forms.CharField(label="Flood limit (messages)", required=False)
+    flood_minutes = forms.CharField(label="Flood window (minutes)", required=False)
+
+    def clean_flood_messages(self) -> int | None:
+        return _whole_number(self, "flood_messages", FLOOD_MESSAGES_INVALID, check_flood_messages)
+
+    def clean_flood_minutes(self) -> int | None:
+        return _whole_number(self, "flood_minutes", FLOOD_MINUTES_INVALID, check_flood_minutes)
+
+    def flood_changes(self) -> dict:
+        """What update_flood_guard gets: nothing when the POST did not carry the flood guard's fields."""
+        if "flood_guard" not in self.data:
+            return {}
+        data = self.cleaned_data
+        return {
+            "enabled": data["flood_guard_enabled"],
+            "auto_block": data["flood_auto_block"],
+            "messages": data["flood_messages"],
+            "minutes": data["flood_minutes"],
+        }
 
     def clean_blocked_ticket_retention_days(self) -> int | None | bool:
         """The days, None for off, or False when the POST left the field out (keep what is stored)."""
@@ -68,6 +101,30 @@ class SwitchesForm(forms.Form):
         except errors.Invalid as exc:
             raise forms.ValidationError(exc.detail) from exc
         return int(value)
+
+
+def _whole_number(form: forms.Form, name: str, invalid: str, check) -> int | None:
+    """At most 5 digits, then the domain's range; None when the POST left the field out (keep what is stored)."""
+    value = form.cleaned_data[name].strip()
+    if name not in form.data:
+        return None
+    if not re.fullmatch(r"[0-9]{1,5}", value):
+        raise forms.ValidationError(invalid)
+    try:
+        check(int(value))
+    except errors.Invalid as exc:
+        raise forms.ValidationError(exc.detail) from exc
+    return int(value)
+
+
+def _flood_sentence(switches) -> str:
+    if not switches.flood_guard_enabled:
+        return "The flood guard is off"
+    act = "blocks" if switches.flood_auto_block else "flags as suspected spam"
+    return (
+        f"The flood guard {act} a contact sending more than {switches.flood_messages} messages "
+        f"in {switches.flood_minutes} min"
+    )
 
 
 ANSWERED_BY = {
@@ -130,6 +187,7 @@ def _save(request: HttpRequest, form: SwitchesForm) -> bool:
             )
             if data["blocked_ticket_retention_days"] is not False:
                 update_retention(actor=request.user, days=data["blocked_ticket_retention_days"])
+            switches = update_flood_guard(actor=request.user, **form.flood_changes())
     except errors.Invalid as exc:
         form.add_error(None, exc.detail)
         return False
@@ -138,6 +196,7 @@ def _save(request: HttpRequest, form: SwitchesForm) -> bool:
         f"System settings saved: blocking contacts is {_on_off(switches.block_contacts_enabled)}, "
         f"the BOT is {_on_off(switches.bot_enabled)}, BOT tickets are answered by "
         f"{ANSWERED_BY[bot.answerer]}, queues show a wait in red from {switches.waiting_alert_minutes} min, "
-        f"and {_retention_sentence(retention_days())}",
+        f"and {_retention_sentence(retention_days())}"
+        + (f" {_flood_sentence(switches)}." if form.flood_changes() else ""),
     )
     return True

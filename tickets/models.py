@@ -328,12 +328,17 @@ class Notice(models.Model):
         ASSIGNED = "assigned", "Assigned to you"
         CUSTOMER_WROTE = "customer_wrote", "The customer wrote"
         BLOCKED_TICKET = "blocked_ticket", "New ticket in the Blocked list"
+        SUSPECTED_SPAM = "suspected_spam", "Suspected spam"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # Tickets may be deleted (a blocked one): the notice stays and says so. No constraint and nothing done on
     # delete, so deleting blocked tickets costs no statement more (ticket ids are never reused).
     ticket = models.ForeignKey(Ticket, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # The flood guard's flag a suspected-spam notice tells of (it names the contact and what was counted).
+    flood_flag = models.ForeignKey(
+        "contacts.FloodFlag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,5 +1,5 @@
 """Notices: what a person is told in the console (a ticket assigned to them, a customer writing in it, a new
-blocked ticket for those who may see the Blocked list).
+blocked ticket or suspected spam for those who may see the Blocked list).
 
 A notice carries no message text, only its kind and ticket: the list shows the
 ticket's number and contact, so a blocked message never reaches anyone through
@@ -7,6 +7,7 @@ a notice. Each is written in the transaction of the act it tells of.
 """
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -51,6 +52,28 @@ def notify_inbound(routed: list) -> None:
         Notice.objects.bulk_create(notices)
 
 
+def notify_flood_flags(flags: list) -> None:
+    """Once routing's transaction commits, tell those who see the Blocked list of each flood flag it made.
+
+    A flag open now is "suspected spam" (the Suspected list has Block and Dismiss); one the guard
+    closed as auto-blocked tells of the block. One query for the readers, one INSERT.
+    """
+    flags = [flag for flag in flags if flag is not None]
+    if flags:
+        transaction.on_commit(lambda: _write_flood_notices(flags))
+
+
+def _write_flood_notices(flags: list) -> None:
+    now = timezone.now()
+    notices = [
+        Notice(recipient=person, kind=Notice.Kind.SUSPECTED_SPAM, flood_flag=flag, created=now)
+        for person in blocked_list_readers()
+        for flag in flags
+    ]
+    if notices:
+        Notice.objects.bulk_create(notices)
+
+
 def blocked_list_readers():
     """Active people who may see the Blocked list (groups, direct permissions and superusers), in one query."""
     return get_user_model().objects.with_perm("tickets.view_blocked_ticket", backend=PERMISSIONS_BACKEND)
@@ -63,7 +86,8 @@ def unread_count(user) -> int:
 
 def recent_for(user) -> list[Notice]:
     """The user's newest notices with their tickets and contacts, in one query."""
-    return list(Notice.objects.filter(recipient=user).select_related("ticket__contact")[:LIST_LIMIT])
+    rows = Notice.objects.filter(recipient=user).select_related("ticket__contact", "flood_flag__contact")
+    return list(rows[:LIST_LIMIT])
 
 
 def mark_read(user, notices: list[Notice]) -> int:

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from contacts.block_rules import create_rule
-from contacts.spam_models import FloodFlag, RuleHitDay
+from contacts.spam_models import FloodFlag, FloodStatus, RuleHitDay
 from tests import factories
 from tests.api.conftest import API, bearer
 from tests.api.fuzz_counts import CASES
@@ -43,6 +43,19 @@ def fuzz_tokens(db, channel, channel_token, supervisor, token_for, blocking_on):
     today = timezone.localdate()
     RuleHitDay.objects.create(rule=spam_rule, action="quarantine", channel=channel, day=today, hits=3)
     FloodFlag.objects.create(contact=spammer, channel=channel, flagged_at=timezone.now(), messages=31, window_minutes=5)
+    # Suspected spam for /suspected: an open flag to dismiss or block, a handled one for the history.
+    FloodFlag.objects.create(
+        contact=factories.ContactFactory(), channel=channel, flagged_at=timezone.now(), messages=31, window_minutes=5
+    )
+    FloodFlag.objects.create(
+        contact=factories.ContactFactory(),
+        channel=channel,
+        flagged_at=timezone.now(),
+        messages=40,
+        window_minutes=5,
+        status=FloodStatus.DISMISSED,
+        resolved_at=timezone.now(),
+    )
     return {"channel": bearer(channel_token), "staff": bearer(token_for(supervisor))}
 
 

@@ -29,7 +29,7 @@ def test_every_operation_documents_its_answers_with_a_schema(client):
     document = client.get(f"{API}/openapi.json").json()
 
     operations = [(path, method, op) for path, item in document["paths"].items() for method, op in item.items()]
-    assert len(operations) == 29
+    assert len(operations) == 32
     assert {(path, method) for path, method, _ in operations} >= {
         (f"{API}/contacts/{{contact_id}}", "patch"),
         (f"{API}/contacts/{{contact_id}}/merge", "post"),
@@ -46,6 +46,9 @@ def test_every_operation_documents_its_answers_with_a_schema(client):
         (f"{API}/rules/{{rule_id}}", "patch"),
         (f"{API}/rules/{{rule_id}}", "delete"),
         (f"{API}/spam/overview", "get"),
+        (f"{API}/suspected", "get"),
+        (f"{API}/suspected/{{flag_id}}/dismiss", "post"),
+        (f"{API}/suspected/{{flag_id}}/block", "post"),
     }
     for path, method, operation in operations:
         codes = set(operation["responses"])

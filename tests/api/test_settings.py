@@ -12,7 +12,8 @@ from .conftest import API
 pytestmark = pytest.mark.django_db
 
 # The waiting alert the switches' answers carry, untouched by these tests (the default).
-ALERT = {"waiting_alert_minutes": 15, "blocked_ticket_retention_days": None}
+FLOOD_DEFAULTS = {"flood_guard_enabled": True, "flood_messages": 30, "flood_minutes": 5, "flood_auto_block": False}
+ALERT = {"waiting_alert_minutes": 15, "blocked_ticket_retention_days": None, **FLOOD_DEFAULTS}
 
 
 def patch(client, body):

@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from blockdesk import errors
 from contacts import block_rules
 from contacts.access import CONTACT_NOT_FOUND
 from contacts.blocking import block_contact
-from contacts.models import BlockReason, Channel, Contact
+from contacts.flood_guard import NO_PERMISSION_SUSPECTED
+from contacts.models import BlockReason, Channel, Contact, FloodFlag
 from contacts.spam_models import BlockRule
 from tests import factories
 from tickets.access import TICKET_NOT_FOUND
@@ -107,6 +109,10 @@ AGENT = [
     Refusal("POST", "/tickets/replies/{team_reply}/delete/", 403, errors.NO_PERMISSION_TEAM_REPLIES),
     Refusal("POST", "/tickets/replies/{supervisors_reply}/delete/", 404, errors.SAVED_REPLY_NOT_FOUND),
     Refusal("GET", "/spam/", 403, errors.NO_PERMISSION_SPAM_OVERVIEW),
+    Refusal("GET", "/spam/suspected/", 403, NO_PERMISSION_SUSPECTED),
+    Refusal("POST", "/spam/suspected/{flag}/dismiss/", 403, NO_PERMISSION_SUSPECTED),
+    Refusal("GET", "/spam/suspected/{flag}/block/", 403, NO_PERMISSION_SUSPECTED),
+    Refusal("POST", "/spam/suspected/{flag}/block/", 403, NO_PERMISSION_SUSPECTED, {"reason": "spam"}),
     *CHANNEL_SETUP,
     *BLOCK_RULES,
 ]
@@ -193,6 +199,10 @@ NOBODY = [
     Refusal("POST", "/tickets/{unassigned}/reopen/", 404, TICKET_NOT_FOUND),
     Refusal("GET", "/tickets/{unassigned}/replies/?q=hello", 403, errors.NO_PERMISSION_WORK),
     Refusal("GET", "/spam/", 403, errors.NO_PERMISSION_SPAM_OVERVIEW),
+    Refusal("GET", "/spam/suspected/", 403, NO_PERMISSION_SUSPECTED),
+    Refusal("POST", "/spam/suspected/{flag}/dismiss/", 403, NO_PERMISSION_SUSPECTED),
+    Refusal("GET", "/spam/suspected/{flag}/block/", 403, NO_PERMISSION_SUSPECTED),
+    Refusal("POST", "/spam/suspected/{flag}/block/", 403, NO_PERMISSION_SUSPECTED, {"reason": "spam"}),
     *CHANNEL_SETUP,
     *BLOCK_RULES,
 ]
@@ -224,6 +234,13 @@ def world(blocking_on, channel, agent, other_agent, supervisor, administrator, n
         "channel": channel.pk,
         "team_reply": SavedReply.objects.create(title="Greeting", body="Hello {contact_name}").pk,
         "supervisors_reply": SavedReply.objects.create(owner=supervisor, title="Mine", body="Bye").pk,
+        "flag": FloodFlag.objects.create(
+            contact=factories.ContactFactory(),
+            channel=channel,
+            flagged_at=timezone.now(),
+            messages=31,
+            window_minutes=5,
+        ).pk,
     }
 
 
@@ -333,7 +350,7 @@ def test_nobody_has_a_row_for_every_console_page():
     """A new console page fails here until the matrix says what a user without a role gets."""
     resolver = get_resolver()
     keys = ("contact", "other_contact", "blocked_contact", "blocked", "unassigned", "bot", "colleagues")
-    any_pk = {key: 1 for key in (*keys, "unassigned_reply", "team_reply", "channel")}
+    any_pk = {key: 1 for key in (*keys, "unassigned_reply", "team_reply", "channel", "flag")}
     covered = {resolver.resolve(r.url.split("?")[0].format(**any_pk)).route for r in NOBODY}
     assert covered == set(_console_routes(resolver.url_patterns))
 

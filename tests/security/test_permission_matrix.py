@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.models import ApiToken
 from blockdesk.api import api
 from channels.webchat_models import WebchatChannel
 from contacts.block_rules import create_rule
 from contacts.blocking import block_contact
-from contacts.models import BlockReason, Channel
+from contacts.models import BlockReason, Channel, FloodFlag
 from tests import factories
 from tickets.models import SavedReply, Ticket, TicketStatus
 
@@ -132,6 +133,16 @@ CONSOLE = [
     Row("GET", "tickets/<int:pk>/replies/", "/tickets/{unassigned}/replies/?q=hi", (L, 200, 200, 200)),
     Row("GET", "settings/", "/settings/", (L, 403, 403, 200)),
     Row("POST", "settings/", "/settings/", (L, 403, 403, 302), {"block_contacts_enabled": "on"}),
+    Row("GET", "spam/suspected/", "/spam/suspected/", (L, 403, 200, 200)),
+    Row("POST", "spam/suspected/<int:pk>/dismiss/", "/spam/suspected/{flag}/dismiss/", (L, 403, 302, 302)),
+    Row("GET", "spam/suspected/<int:pk>/block/", "/spam/suspected/{flag}/block/", (L, 403, 200, 200)),
+    Row(
+        "POST",
+        "spam/suspected/<int:pk>/block/",
+        "/spam/suspected/{flag}/block/",
+        (L, 403, 302, 302),
+        {"reason": "spam", "duration": "forever"},
+    ),
     Row("GET", "audit/", "/audit/", (L, 403, 403, 200)),
     Row("GET", "audit/export.csv", "/audit/export.csv", (L, 403, 403, 200)),
     Row("GET", "audit/blocked-contacts.csv", "/audit/blocked-contacts.csv", (L, 403, 403, 200)),
@@ -250,6 +261,18 @@ API = [
     ),
     Row("GET", "api/v1/settings", "/api/v1/settings", (401, 200, 200, 200), api=True),
     Row("PATCH", "api/v1/settings", "/api/v1/settings", (401, 403, 403, 200), {"bot_enabled": True}, api=True),
+    Row("GET", "api/v1/suspected", "/api/v1/suspected", (401, 403, 200, 200), api=True),
+    Row(
+        "POST", "api/v1/suspected/<flag_id>/dismiss", "/api/v1/suspected/{flag}/dismiss", (401, 403, 200, 200), api=True
+    ),
+    Row(
+        "POST",
+        "api/v1/suspected/<flag_id>/block",
+        "/api/v1/suspected/{flag}/block",
+        (401, 403, 200, 200),
+        {"reason": "spam"},
+        api=True,
+    ),
     Row("GET", "api/v1/search", "/api/v1/search?q=hello", (401, 200, 200, 200), api=True),
 ]
 
@@ -357,6 +380,13 @@ def world(request, blocking_on, channel, agent, supervisor, administrator):
         "agent": agent.pk,
         "team_reply": SavedReply.objects.create(title="Greeting", body="Hello {contact_name}").pk,
         "rule": create_rule(actor=administrator, kind="domain", value="spam.example", action="quarantine").pk,
+        "flag": FloodFlag.objects.create(
+            contact=factories.ContactFactory(),
+            channel=channel,
+            flagged_at=timezone.now(),
+            messages=31,
+            window_minutes=5,
+        ).pk,
         "users": {"agent": agent, "supervisor": supervisor, "administrator": administrator},
     }
 

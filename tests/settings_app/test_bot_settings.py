@@ -202,6 +202,10 @@ def test_the_api_sets_the_webhook_and_never_reads_the_secret_back(as_user, admin
         "bot_answerer": "webhook",
         "waiting_alert_minutes": 15,
         "blocked_ticket_retention_days": None,
+        "flood_guard_enabled": True,
+        "flood_messages": 30,
+        "flood_minutes": 5,
+        "flood_auto_block": False,
     }
     assert bot_config().webhook_secret == SECRET
     assert SECRET not in client.get("/api/v1/settings").content.decode()
