@@ -59,3 +59,22 @@ def test_one_persons_zone_does_not_leak_into_the_next_request(client, ticket, in
 
     client.force_login(supervisor)
     assert "2026-12-01 00:00" in client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+
+
+def test_a_csv_export_is_in_the_viewers_zone_too(client, administrator, blocking_on, settings):
+    """The export streams its rows after the view returns: the zone must still be the viewer's then."""
+    from contacts.blocking import block_contact
+    from contacts.models import Contact
+
+    settings.TIME_ZONE = "UTC"
+    contact = factories.ContactFactory(name="Sam")
+    block_contact(actor=administrator, contact=contact, reason="spam")
+    Contact.objects.filter(pk=contact.pk).update(blocked_at=MIDNIGHT_UTC)
+    save_profile(person=administrator, language="", time_zone="Asia/Jayapura")
+    client.force_login(administrator)
+
+    response = client.get(reverse("audit:blocked_contacts_csv"))
+    rows = b"".join(response.streaming_content).decode()
+
+    assert "2026-12-01 09:00" in rows
+    assert "2026-12-01 00:00" not in rows
