@@ -171,3 +171,14 @@ def test_an_administrator_changes_a_persons_choices_in_the_admin_site(client, ad
     assert BAD_TIME_ZONE.format(value="Mars/Base") in refused.content.decode()
     assert saved.status_code == 302
     assert _choices(agent) == ("en", "Asia/Makassar")
+
+
+@pytest.mark.parametrize("hostile", ["\x00", "A" * 5000, "../../../etc/passwd", "Asia/Jakarta\n", "<script>x</script>"])
+def test_hostile_time_zones_are_refused_without_a_500(client, agent, hostile):
+    client.force_login(agent)
+
+    response = client.post(PAGE, {"language": "en", "time_zone": hostile})
+
+    assert response.status_code == 400
+    assert "<script>x" not in response.content.decode()
+    assert not Profile.objects.exists()
