@@ -1,10 +1,13 @@
-"""Personal API tokens: an administrator sees and revokes anyone's, and makes tokens only for themselves."""
+"""Personal API tokens: an administrator sees and revokes anyone's, and makes tokens only for themselves.
+Profiles: an administrator sees each person's language and time zone; each person sets their own on My profile."""
 
+from django import forms
 from django.contrib import admin, messages
 
 from blockdesk import errors
 
-from .models import ApiToken
+from .models import ApiToken, Profile
+from .profiles import BAD_TIME_ZONE, save_profile, time_zone_choices
 from .tokens import issue_api_token, revoke_api_token
 
 
@@ -46,3 +49,33 @@ class ApiTokenAdmin(admin.ModelAdmin):
             else:
                 revoked += 1
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+
+
+class ProfileAdminForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        required=False,
+        error_messages={"invalid_choice": BAD_TIME_ZONE.replace("{value}", "%(value)s")},
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["user", "language", "time_zone"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    form = ProfileAdminForm
+    list_display = ["user", "language", "time_zone"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "time_zone"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        # The one door that checks and saves a person's choices (accounts.profiles).
+        saved = save_profile(person=obj.user, language=obj.language, time_zone=obj.time_zone)
+        obj.pk = saved.pk

@@ -59,3 +59,27 @@ class ApiToken(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+# "" lets the browser choose (Accept-Language, then settings.LANGUAGE_CODE). Kept in step with settings.LANGUAGES.
+LANGUAGE_CHOICES = [("", "From my browser"), ("en", "English"), ("id", "Bahasa Indonesia")]
+
+
+class Profile(models.Model):
+    """A person's own language and time zone for the console and the admin site ("" = the default)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(max_length=8, blank=True, choices=LANGUAGE_CHOICES)
+    # A zoneinfo name, checked against the machine's zone list by accounts.profiles.save_profile.
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(language__in=[code for code, _ in LANGUAGE_CHOICES]),
+                name="profile_language_known",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.language or 'browser'}, {self.time_zone or 'site time zone'}"

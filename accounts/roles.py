@@ -56,6 +56,8 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS + [
     "accounts.view_apitoken",
     "accounts.add_apitoken",
     "accounts.change_apitoken",
+    "accounts.view_profile",
+    "accounts.change_profile",
     "channels.view_webchatchannel",
     "channels.add_webchatchannel",
     "channels.change_webchatchannel",

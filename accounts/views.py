@@ -1,5 +1,6 @@
-"""My API tokens: each person lists, makes and revokes their own personal API tokens."""
+"""My profile (language, time zone) and My API tokens: what each person sets for themselves."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,11 +10,36 @@ from django.views.decorators.http import require_http_methods
 from blockdesk import errors
 from blockdesk.console import console_view
 
-from .forms import NewTokenForm
-from .models import ApiToken
+from .forms import NewTokenForm, ProfileForm
+from .models import LANGUAGE_CHOICES, ApiToken
+from .profiles import profile_of, save_profile
 from .tokens import issue_api_token, revoke_api_token
 
 TOKEN_REVOKED = "Revoked {token}: requests with it are refused from now on."
+PROFILE_SAVED = "Saved. Language: {language}. Time zone: {time_zone}."
+
+
+@login_required
+@console_view
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """Show my language and time zone; a POST saves them."""
+    mine = profile_of(request.user)
+    if request.method == "GET":
+        form = ProfileForm(initial={"language": mine.language, "time_zone": mine.time_zone})
+        return render(request, "accounts/profile.html", {"form": form})
+    form = ProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = save_profile(person=request.user, **form.cleaned_data)
+        except errors.Invalid as error:
+            form.add_error(None, error.detail)
+        else:
+            language = dict(LANGUAGE_CHOICES)[saved.language]
+            time_zone = saved.time_zone or f"the site's ({settings.TIME_ZONE})"
+            messages.success(request, PROFILE_SAVED.format(language=language, time_zone=time_zone))
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form}, status=400)
 
 
 @login_required

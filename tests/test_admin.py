@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from accounts.profiles import save_profile
 from blockdesk import errors
 from contacts.block_rules import create_rule
 from contacts.blocking import block_contact
@@ -60,6 +61,7 @@ def test_every_changelist_and_change_page_loads(persona, client, request, blocke
     user.save()
     client.force_login(user)
     ApiToken.issue(user=agent, name="crm")
+    save_profile(person=agent, language="id", time_zone="Asia/Jayapura")
     DeletedMessage.objects.create(
         channel=factories.ChannelFactory(), external_id="gone-1", contact=blocked, deleted_at=timezone.now()
     )

@@ -127,6 +127,7 @@ def test_agent_pages_fit(sized, live_server, login, screenshot, console, agent):
     _visit(page, live_server, screenshot, width, "agent-mine", "/tickets/?queue=mine")
     _visit(page, live_server, screenshot, width, "agent-unassigned", "/tickets/?queue=unassigned")
     _visit(page, live_server, screenshot, width, "ticket-agent", f"/tickets/{console['mine'].pk}/")
+    _visit(page, live_server, screenshot, width, "profile", "/account/profile/")
     _visit(page, live_server, screenshot, width, "refused-403", "/tickets/supervisor/", status=403, menu=False)
     _visit(page, live_server, screenshot, width, "not-found-404", "/tickets/999999/", status=404, menu=False)
 

@@ -146,6 +146,8 @@ CONSOLE = [
     Row("GET", "audit/", "/audit/", (L, 403, 403, 200)),
     Row("GET", "audit/export.csv", "/audit/export.csv", (L, 403, 403, 200)),
     Row("GET", "audit/blocked-contacts.csv", "/audit/blocked-contacts.csv", (L, 403, 403, 200)),
+    Row("GET", "account/profile/", "/account/profile/", (L, 200, 200, 200)),
+    Row("POST", "account/profile/", "/account/profile/", (L, 302, 302, 302), {"language": "", "time_zone": "UTC"}),
     Row("GET", "account/tokens/", "/account/tokens/", (L, 200, 200, 200)),
     Row("POST", "account/tokens/", "/account/tokens/", (L, 200, 200, 200), {"name": "matrix"}),
     Row("GET", "account/tokens/<int:pk>/revoke/", "/account/tokens/{own_token}/revoke/", (L, 200, 200, 200)),
