@@ -84,10 +84,7 @@ def _spam_targets(spam: dict) -> list[dict]:
             name = f"spam defence keeps ≥ 95%, {mix} (10,000 rules + flood guard / neither)"
             checks.append(_check(name, ratio, SPAM_DEFENCE_RATIO, ratio >= SPAM_DEFENCE_RATIO))
             plain, defended = row["plain"]["statements"], row["defended"]["statements"]
-            # Equal is the aim; the average of a sample may differ by a path the sample took, never upwards.
-            checks.append(
-                _check(f"spam defence: statements/message not more, {mix}", defended, plain, defended <= plain)
-            )
+            checks.append(_check(f"spam defence: statements/message equal, {mix}", defended, plain, defended == plain))
     return checks
 
 
