@@ -303,7 +303,11 @@ def verify(database_url: str, channel_id: int, stats: Stats) -> dict:
         tickets = {row[0] for row in q("SELECT id FROM tickets_ticket")}
         address_of = dict(q("SELECT contact_id, external_id FROM contacts_contactidentity").fetchall())
         blocks = defaultdict(list)
-        for contact_id, blocked_at, lifted_at in q("SELECT contact_id, blocked_at, lifted_at FROM contacts_block"):
+        # A timed block is over at its end even before anyone lifts it (routing treats it so): in force until
+        # the earlier of the two (PostgreSQL's LEAST skips a null).
+        for contact_id, blocked_at, lifted_at in q(
+            "SELECT contact_id, blocked_at, LEAST(lifted_at, ends_at) FROM contacts_block"
+        ):
             blocks[contact_id].append((blocked_at, lifted_at))
         released = defaultdict(list)
         for ticket_id, at in q("SELECT ticket_id, at FROM contacts_auditentry WHERE action = 'ticket_released'"):
@@ -330,9 +334,9 @@ def verify(database_url: str, channel_id: int, stats: Stats) -> dict:
             "blocks without their audit entry": "SELECT count(*) FROM contacts_block b WHERE NOT EXISTS "
             "(SELECT 1 FROM contacts_auditentry a WHERE a.block_id = b.id AND a.action = 'blocked')",
             "lifted blocks without a matching unblock audit entry": "SELECT count(*) FROM contacts_block b "
-            "WHERE b.lifted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contacts_auditentry a WHERE "
-            "a.block_id = b.id AND a.action = b.lifted_with AND a.messages = b.messages_deleted AND "
-            "a.tickets = b.tickets_released + b.tickets_deleted)",
+            "WHERE b.lifted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contacts_auditentry a WHERE a.block_id = b.id "
+            "AND a.action = CASE b.lifted_with WHEN 'expired' THEN 'block_expired' ELSE b.lifted_with END "
+            "AND a.messages = b.messages_deleted AND a.tickets = b.tickets_released + b.tickets_deleted)",
             "more than one open ticket per contact and channel": "SELECT count(*) FROM (SELECT 1 FROM tickets_ticket "
             "WHERE status <> 'resolved' GROUP BY contact_id, channel_id HAVING count(*) > 1) d",
         }

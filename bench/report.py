@@ -17,6 +17,8 @@ MAX_PAGE_MEDIAN_MS = 50.0
 MAX_BULK_STATEMENTS = 12
 MAX_SEARCH_MEDIAN_MS = 100.0
 MAX_BULK_SECONDS = 2.0
+# Issue 14 point 8: 10,000 block rules and the flood guard keep this share of the rate without them, same statements.
+SPAM_DEFENCE_RATIO = 0.95
 
 
 def _check(name: str, value, limit, ok: bool) -> dict:
@@ -69,7 +71,39 @@ def targets(results: dict) -> list[dict]:
         )
         ok = bulk["seconds"] < MAX_BULK_SECONDS
         checks.append(_check(f"seconds, {choice} ({bulk['messages']} messages)", bulk["seconds"], MAX_BULK_SECONDS, ok))
+    checks += _spam_targets(results.get("spam", {}))
     return checks
+
+
+def _spam_targets(spam: dict) -> list[dict]:
+    checks = []
+    for mix in MIXES:
+        row = spam.get(mix)
+        if row:
+            ratio = row["ratio"]
+            name = f"spam defence keeps ≥ 95%, {mix} (10,000 rules + flood guard / neither)"
+            checks.append(_check(name, ratio, SPAM_DEFENCE_RATIO, ratio >= SPAM_DEFENCE_RATIO))
+            plain, defended = row["plain"]["statements"], row["defended"]["statements"]
+            checks.append(_check(f"spam defence: statements/message equal, {mix}", defended, plain, defended == plain))
+    return checks
+
+
+def _spam_rows(spam: dict) -> list[tuple[str, str, str]]:
+    out = []
+    if "error" in spam:
+        return [("spam", "stage", spam["error"])]
+    for mix in MIXES:
+        row = spam.get(mix)
+        if row:
+            plain, defended = row["plain"], row["defended"]
+            rates = f"{defended['per_s']} / {plain['per_s']} msg/s = {row['ratio']:.3f}"
+            out.append(("spam", f"{mix}: 10,000 rules + flood guard / neither", rates))
+            statements = f"{defended['statements']} / {plain['statements']}"
+            out.append(("spam", f"{mix}: statements/message, with / without", statements))
+    if "first_compile_ms" in spam:
+        out.append(("spam", f"first compile of {spam['rules']:,} rules", f"{spam['first_compile_ms']} ms"))
+        out.append(("spam", "flood flags raised by the bench's traffic", f"{spam['flood_flags']}"))
+    return out
 
 
 def ratio_to_floor(row: dict, floor: float | None) -> float | None:
@@ -106,6 +140,7 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     dup = results.get("ingest", {}).get("duplicates")
     if dup:
         out.append(("in-process", "duplicate delivery: statements", f"{dup['statements']['per_message']}"))
+    out += _spam_rows(results.get("spam", {}))
     http = results.get("http", {})
     for mix in MIXES:
         row = http.get(mix)

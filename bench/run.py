@@ -18,7 +18,7 @@ from . import database
 from .scales import SCALES
 
 RESULTS = Path(__file__).resolve().parent / "results"
-STAGES = ("pages", "search", "ingest", "http", "floor", "batch", "bulk", "limits")
+STAGES = ("pages", "search", "ingest", "spam", "http", "floor", "batch", "bulk", "limits")
 
 
 def parse(argv):
@@ -91,7 +91,7 @@ def _stage(stage, args, scale, target, data) -> dict:
 
     module = importlib.import_module(f"bench.{'http' if stage == 'batch' else stage}")
 
-    if stage in ("pages", "search", "bulk", "limits"):
+    if stage in ("pages", "search", "spam", "bulk", "limits"):
         return module.measure(scale, data)
     if stage in ("ingest", "floor"):
         return module.measure(scale, data, target)

@@ -24,3 +24,10 @@ def test_bench_runs_at_small_scale(tmp_path):
     assert all("error" not in page for page in results["pages"].values())
     assert results["bulk"]["delete_all"]["deleted_messages"] >= 500
     assert results["targets"]
+    spam = results["spam"]  # issue 14 point 8: the same mixes with 10,000 rules and the flood guard, and without
+    assert spam["rules"] == 10_000 and spam["first_compile_ms"] > 0
+    for mix in ("open_tickets", "blocked_contacts", "new_contacts"):
+        assert spam[mix]["plain"]["per_s"] > 0 and spam[mix]["defended"]["per_s"] > 0
+        assert spam[mix]["defended"]["statements"] == spam[mix]["plain"]["statements"]
+    assert spam["flood_flags"] == 0 and spam["rule_hits"] == 0  # the bench's traffic trips neither
+    assert any(check["target"].startswith("spam defence keeps") for check in results["targets"])
