@@ -33,13 +33,13 @@ from contacts.addresses import (
 )
 from contacts.blocking import block_has_ended, block_locked_contact, lift_block_at_expiry, release_status
 from contacts.flood_guard import auto_block_flood, flag_flood
-from contacts.models import BlockReason, BlockRule, Channel, Contact, ContactIdentity, RuleAction
+from contacts.models import BlockReason, BlockRule, Channel, Contact, ContactIdentity, FloodFlag, RuleAction
 from contacts.rule_match import RuleHit, count_hits_on_commit, rules_in_force
 from settings_app.switches import Switches, current_switches
 
 from .bot import reach_bot_on_commit
 from .models import Message, Speaker, Ticket, TicketStatus, preview_of
-from .notices import notify_inbound
+from .notices import notify_flood_flags, notify_inbound
 from .routing_sql import (
     RecentWindow,
     TicketAddition,
@@ -331,6 +331,7 @@ def _guard_floods(
     """
     if window is None:
         return
+    flags = []
     allowed = {contacts[i.contact_id].pk for i in fresh if getattr(verdicts.get(i.message_id), "blocks", True) is False}
     batch = Counter(contacts[i.contact_id].pk for i in fresh if i.sent_at is None or i.sent_at >= window.since)
     for pk, n in batch.items():
@@ -345,9 +346,12 @@ def _guard_floods(
         if switches.flood_auto_block and switches.block_contacts_enabled:
             auto_block_flood(contact, **guard)
             _mark_blocked(same, open_tickets)
-        elif flag_flood(contact, **guard) is not None:
+            flags.append(FloodFlag.objects.filter(contact=contact).latest("flagged_at", "pk"))
+        elif (flag := flag_flood(contact, **guard)) is not None:
+            flags.append(flag)
             for copy in same[1:]:
                 copy.suspected_at = now
+    notify_flood_flags(flags)
 
 
 def _lift_ended_blocks(contacts: dict[str, Contact], open_tickets: dict[int, Ticket], *, now: datetime) -> None:

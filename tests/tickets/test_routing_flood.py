@@ -10,7 +10,7 @@ from django.utils import timezone
 from contacts.models import AuditEntry, Contact, FloodFlag, FloodStatus
 from tests.inbound import deliver
 from tests.tickets.rule_rows import add_rule
-from tickets.models import Message, Ticket, TicketStatus
+from tickets.models import Message, Notice, Ticket, TicketStatus
 from tickets.routing import InboundMessage, route_inbound_batch, route_inbound_message
 from tickets.routing_sql import RecentWindow, look_back_and_lock
 
@@ -33,6 +33,22 @@ def test_the_message_past_the_limit_flags_the_contact_once(channel, small_flood)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.FLOOD_FLAGGED)
     assert (entry.who, entry.change) == ("flood guard", "4 messages in 5 min")
     assert {r.status for r in results} == {TicketStatus.UNASSIGNED}  # flagged, not blocked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flag_and_an_auto_block_each_tell_the_supervisors_once(channel, supervisor, agent, set_switches):
+    set_switches(flood_guard_enabled=True, flood_messages=3, flood_minutes=5, block_contacts_enabled=True)
+    for n in range(5):
+        deliver(channel, "+628111", f"m{n}")
+    set_switches(flood_auto_block=True)
+    for n in range(4):
+        deliver(channel, "+628222", f"m{n}")
+
+    notices = Notice.objects.filter(kind=Notice.Kind.SUSPECTED_SPAM)
+    assert sorted((n.recipient_id, n.flood_flag.status) for n in notices) == [
+        (supervisor.pk, FloodStatus.AUTO_BLOCKED),
+        (supervisor.pk, FloodStatus.OPEN),
+    ]
 
 
 def test_a_flagged_contact_costs_routing_no_statement_more(channel, small_flood):
