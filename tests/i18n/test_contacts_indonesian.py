@@ -1,7 +1,7 @@
 """The contacts pages, System settings and the shared page frame in Bahasa Indonesia.
 
-The part file locale/parts/id/contacts.po is compiled on its own into a temporary
-LOCALE_PATHS, so this checks our translations, not the merged catalogue.
+The catalogue locale/id/LC_MESSAGES/django.po is compiled into a temporary LOCALE_PATHS,
+so this checks the translations as written (tests/i18n/test_catalogue.py checks the compiled file).
 """
 
 import subprocess
@@ -20,7 +20,7 @@ from tickets.models import TicketStatus
 
 pytestmark = pytest.mark.django_db
 
-PART = Path(__file__).resolve().parents[2] / "locale" / "parts" / "id" / "contacts.po"
+PART = Path(__file__).resolve().parents[2] / "locale" / "id" / "LC_MESSAGES" / "django.po"
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""The spam, channel set-up, web chat and admin action pages in Bahasa Indonesia (part "spam" of the catalogue).
+"""The spam, channel set-up, web chat and admin action pages in Bahasa Indonesia.
 
-The part's .po file is compiled into a temporary locale folder, so this proves that the msgids in the templates
-are exactly the ones translated: a page whose text changed in the template would show its English again.
+The catalogue (locale/id/LC_MESSAGES/django.po) is compiled into a temporary locale folder, so this proves
+that the msgids in the templates are exactly the ones translated: a page whose text changed in the template
+would show its English again.
 """
 
 import subprocess
@@ -22,7 +23,7 @@ from tests import factories
 from tests.inbound import deliver
 from tests.spam.flood_helpers import flagged
 
-PART = Path(settings.BASE_DIR) / "locale" / "parts" / "id" / "spam.po"
+PART = Path(settings.BASE_DIR) / "locale" / "id" / "LC_MESSAGES" / "django.po"
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ SUPERVISOR_PAGES = [
     ),
     (
         _suspected_block_page,
-        ["Blokir Penyebar?", "Penyalahgunaan", "Berapa lama", "Selamanya (sampai ada yang membuka blokir)", "Batal"],
+        ["Blokir Penyebar?", "Penyalahgunaan", "Berapa lama", "Selamanya (sampai seseorang membuka blokir)", "Batal"],
         ["Block Penyebar?", "Abuse", "How long", "Forever (until someone unblocks)", ">Cancel<"],
     ),
 ]

@@ -1,7 +1,7 @@
 """The ticket pages, search, API tokens and the login page in Bahasa Indonesia.
 
-The part file locale/parts/id/tickets.po is compiled on its own into a temporary
-LOCALE_PATHS, so this checks our translations, not the merged catalogue.
+The catalogue locale/id/LC_MESSAGES/django.po is compiled into a temporary LOCALE_PATHS,
+so this checks the translations as written (tests/i18n/test_catalogue.py checks the compiled file).
 """
 
 import subprocess
@@ -18,7 +18,7 @@ from tickets.models import TicketStatus
 
 pytestmark = pytest.mark.django_db
 
-PART = Path(__file__).resolve().parents[2] / "locale" / "parts" / "id" / "tickets.po"
+PART = Path(__file__).resolve().parents[2] / "locale" / "id" / "LC_MESSAGES" / "django.po"
 
 
 @pytest.fixture
