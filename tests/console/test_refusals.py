@@ -329,9 +329,10 @@ def test_the_block_form_with_blocking_off_is_refused_before_its_input(logged_in,
     assert not contact.is_blocked
 
 
-# Pages every signed-in person may use, role or not: signing in and out, and their own API tokens
-# (a token acts with its owner's permissions, so a person without a role gets a token that can do nothing).
-NOT_REFUSED = ("login", "logout", "healthz", "tokens", "revoke_token")
+# Pages every signed-in person may use, role or not: signing in and out, their own API tokens (a token
+# acts with its owner's permissions, so a person without a role gets a token that can do nothing), and
+# their own language and time zone (tests/accounts/test_profile_page.py).
+NOT_REFUSED = ("login", "logout", "healthz", "tokens", "revoke_token", "profile")
 
 
 def _console_routes(patterns, prefix=""):
