@@ -40,6 +40,7 @@ def test_first_delivery_is_stored_and_answers_201(post, channel):
         "ticket": stored.ticket_id,
         "contact": stored.ticket.contact_id,
         "status": "unassigned",
+        "rejected_by": None,
         "duplicate": False,
     }
     assert stored.body == "Hello"
@@ -76,6 +77,7 @@ def test_repeat_of_a_message_deleted_by_delete_all_answers_deleted(post, supervi
         "ticket": None,
         "contact": contact.pk,
         "status": "deleted",
+        "rejected_by": None,
         "duplicate": True,
     }
     assert not Message.objects.filter(external_id="spam-1").exists()
