@@ -74,6 +74,8 @@ class RecentWindow:
 
     def params(self) -> tuple:
         since = Message._meta.get_field("sent_at").get_db_prep_value(self.since, connection)
+        if connection.vendor == "postgresql":
+            return (since, self.cap)
         return (Message.Direction.IN.value, since, self.cap)
 
 
@@ -81,12 +83,17 @@ def _recent_messages() -> str:
     """The open ticket's customer messages sent since the window opened (and since a dismissal), counted to a cap.
 
     The cap (LIMIT) keeps the count as cheap as the flood limit, however long the
-    ticket: the range of the ticket's timeline index is read no further.
+    ticket: the range of the ticket's timeline index is read no further. On
+    PostgreSQL it is the function blockdesk_recent_messages (migration
+    tickets/0012), whose plan PL/pgSQL keeps: as a subquery here it cost each
+    message 0.2 ms of planning, the statement being planned on every run.
     """
     qn = connection.ops.quote_name
     message, contact = Message._meta, Contact._meta
-    sent = f"m.{_column(message, 'sent_at')}"
     counted_from = f"c.{_column(contact, 'flood_counted_from')}"
+    if connection.vendor == "postgresql":
+        return f"blockdesk_recent_messages(t.{qn(Ticket._meta.pk.column)}, %s, {counted_from}, %s)"
+    sent = f"m.{_column(message, 'sent_at')}"
     return (
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {qn(message.db_table)} m "
         f"WHERE m.{_column(message, 'ticket')} = t.{qn(Ticket._meta.pk.column)} "
