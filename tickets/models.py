@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from contacts.models import Channel, Contact
 
@@ -191,7 +192,8 @@ class Message(models.Model):
     # NULL, not "", for replies and notes: only real channel ids are unique.
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     sent_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When it was stored; routing gives a customer message the moment it judged where it goes (tickets.routing).
+    created_at = models.DateTimeField(default=timezone.now)
     # Outbound messages only (blank for customer messages and notes): see tickets.outbox.
     delivery_state = models.CharField(max_length=10, choices=DeliveryState.choices, blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -165,16 +165,18 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
     """Route the messages in one transaction (a savepoint inside the caller's)."""
     inbounds = [_normalised(channel, inbound) for inbound in inbounds]
     with transaction.atomic():
-        now = timezone.now()
         # The switches in force when the message was accepted: the inbound API read them with the channel's token
         # (contacts.inbound_limits), other doors read them here, once per request.
         switches = channel.switches or current_switches()
-        window = _flood_window(switches, now)
+        window = _flood_window(switches, timezone.now())
         # One statement: the earlier deliveries of these message ids, and every address's contact, locked (with
         # the flood guard on, each open ticket's recent customer messages counted in it too).
         stored_ids, deleted, contacts, open_tickets, recent = look_back_and_lock(
             channel, list({i.message_id for i in inbounds}), {i.contact_id for i in inbounds}, window=window
         )
+        # The moment the messages arrive: read once the contacts are locked (a lock may be waited for), so a timed
+        # block's end is judged as the messages' own time, which they are stored with.
+        now = timezone.now()
         stored = (
             {m.external_id: m for m in Message.objects.select_related("ticket__contact").filter(pk__in=stored_ids)}
             if stored_ids
@@ -470,6 +472,7 @@ def _store(
             external_id=i.message_id,
             sent_at=i.sent_at or now,
             metadata=i.metadata or {},
+            created_at=now,
             arrived_blocked=tickets[contacts[i.contact_id].pk].status == TicketStatus.BLOCKED,
         )
         for i in fresh
