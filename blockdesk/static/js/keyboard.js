@@ -108,6 +108,11 @@
     if (!target) {
       return false;
     }
+    // Content htmx has only just swapped in may not be wired yet: wire it now (htmx skips what it already
+    // did), so the click opens its step in the dialog instead of following the link as a whole page.
+    if (window.htmx) {
+      window.htmx.process(target);
+    }
     // Focus first: a dialog it opens gives the focus back here when it closes.
     target.focus();
     target.click();
