@@ -1,50 +1,19 @@
 """The contacts pages, System settings and the shared page frame in Bahasa Indonesia.
 
-The catalogue locale/id/LC_MESSAGES/django.po is compiled into a temporary LOCALE_PATHS,
-so this checks the translations as written (tests/i18n/test_catalogue.py checks the compiled file).
+Each page is rendered for a person whose language is Bahasa Indonesia, with the project's catalogue
+(tests/i18n/conftest.py).
 """
 
-import subprocess
-from pathlib import Path
-
 import pytest
-from django.test import override_settings
 from django.urls import reverse
-from django.utils.translation import trans_real
 
-from accounts.profiles import save_profile
 from contacts.blocking import block_contact
 from contacts.models import BlockReason
 from tests import factories
+from tests.i18n.conftest import in_indonesian, page
 from tickets.models import TicketStatus
 
 pytestmark = pytest.mark.django_db
-
-PART = Path(__file__).resolve().parents[2] / "locale" / "id" / "LC_MESSAGES" / "django.po"
-
-
-@pytest.fixture
-def indonesian_catalogue(tmp_path):
-    """Our part, compiled, as the only project catalogue; Django's cached catalogues are dropped around it."""
-    compiled = tmp_path / "id" / "LC_MESSAGES" / "django.mo"
-    compiled.parent.mkdir(parents=True)
-    subprocess.run(["msgfmt", "--check-format", "-o", str(compiled), str(PART)], check=True)
-    trans_real._translations = {}
-    with override_settings(LOCALE_PATHS=[tmp_path]):
-        yield
-    trans_real._translations = {}
-
-
-def in_indonesian(client, person):
-    save_profile(person=person, language="id", time_zone="")
-    client.force_login(person)
-    return client
-
-
-def page(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_contacts_list_speaks_indonesian(indonesian_catalogue, client, supervisor, set_switches):

@@ -1,19 +1,13 @@
 """The spam, channel set-up, web chat and admin action pages in Bahasa Indonesia.
 
-The catalogue (locale/id/LC_MESSAGES/django.po) is compiled into a temporary locale folder, so this proves
-that the msgids in the templates are exactly the ones translated: a page whose text changed in the template
-would show its English again.
+Rendered with the project's catalogue (tests/i18n/conftest.py), this proves that the msgids in the templates
+are exactly the ones translated: a page whose text changed in the template would show its English again.
 """
 
-import subprocess
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
-from django.utils.translation import trans_real
 
 from accounts.profiles import save_profile
 from channels.webchat_models import WebchatChannel
@@ -23,27 +17,7 @@ from tests import factories
 from tests.inbound import deliver
 from tests.spam.flood_helpers import flagged
 
-PART = Path(settings.BASE_DIR) / "locale" / "id" / "LC_MESSAGES" / "django.po"
-
 pytestmark = pytest.mark.django_db
-
-
-def _forget_catalogues():
-    trans_real._translations = {}
-    trans_real._default = None
-    trans_real._active = trans_real.Local()
-
-
-@pytest.fixture
-def catalogue(tmp_path):
-    """The part compiled as the only project catalogue (Django's own Indonesian still answers the rest)."""
-    mo = tmp_path / "id" / "LC_MESSAGES" / "django.mo"
-    mo.parent.mkdir(parents=True)
-    subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(PART)], check=True)
-    _forget_catalogues()
-    with override_settings(LOCALE_PATHS=[str(tmp_path)]):
-        yield
-    _forget_catalogues()
 
 
 def _indonesian(user):
@@ -113,7 +87,7 @@ SUPERVISOR_PAGES = [
 
 @pytest.mark.parametrize(("make", "shown", "gone"), SUPERVISOR_PAGES, ids=lambda v: getattr(v, "__name__", ""))
 def test_a_supervisor_reads_the_spam_pages_in_indonesian(
-    catalogue, supervisor, channel, blocking_on, make, shown, gone
+    indonesian_catalogue, supervisor, channel, blocking_on, make, shown, gone
 ):
     page = _page(_signed_in(_indonesian(supervisor)), make(supervisor, channel))
     for text in shown:
@@ -122,13 +96,13 @@ def test_a_supervisor_reads_the_spam_pages_in_indonesian(
         assert text not in page
 
 
-def test_the_same_pages_stay_english_for_an_english_supervisor(catalogue, supervisor, channel, blocking_on):
+def test_the_same_pages_stay_english_for_an_english_supervisor(indonesian_catalogue, supervisor, channel, blocking_on):
     client = _signed_in(supervisor)
     assert "31 messages in 5 min" in _page(client, _suspected_page(supervisor, channel))
     assert "No blocked messages in the last 30 days." in _page(client, _overview_page(supervisor, channel))
 
 
-def test_an_administrator_sets_up_channels_in_indonesian(catalogue, administrator, channel):
+def test_an_administrator_sets_up_channels_in_indonesian(indonesian_catalogue, administrator, channel):
     client = _signed_in(_indonesian(administrator))
     listing = _page(client, reverse("channel_setup:list"))
     assert "Kanal baru" in listing and "Aktif" in listing and "Dibuat" in listing
@@ -147,7 +121,7 @@ def _merge_page(client, channel):
     return response.content.decode()
 
 
-def test_the_admin_merge_page_counts_in_indonesian_and_in_english(catalogue, administrator, channel):
+def test_the_admin_merge_page_counts_in_indonesian_and_in_english(indonesian_catalogue, administrator, channel):
     english = _merge_page(_signed_in(administrator), channel)
     assert "1 channel address and 1 ticket move." in english
     assert "Merge these two contacts into one?" in english
@@ -158,7 +132,7 @@ def test_the_admin_merge_page_counts_in_indonesian_and_in_english(catalogue, adm
     assert "channel address" not in indonesian and "Merge these two contacts" not in indonesian
 
 
-def test_a_visitor_whose_browser_asks_for_indonesian_gets_the_chat_in_indonesian(catalogue):
+def test_a_visitor_whose_browser_asks_for_indonesian_gets_the_chat_in_indonesian(indonesian_catalogue):
     channel = factories.ChannelFactory(name="Toko", kind=Channel.Kind.WEBCHAT)
     chat = WebchatChannel.objects.create(channel=channel, allowed_origins="https://shop.example.com")
     page = _page(Client(), f"/chat/{chat.public_id}/", HTTP_ACCEPT_LANGUAGE="id")
