@@ -14,10 +14,9 @@ joins that contact, and so its block: a blocked one if several match, then
 the oldest.
 """
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -31,15 +30,14 @@ from contacts.addresses import (
     normalise_phone,
     person_key,
 )
-from contacts.blocking import block_has_ended, block_locked_contact, lift_block_at_expiry, release_status
-from contacts.flood_guard import auto_block_flood, flag_flood
-from contacts.models import BlockReason, BlockRule, Channel, Contact, ContactIdentity, FloodFlag, RuleAction
-from contacts.rule_match import RuleHit, count_hits_on_commit, rules_in_force
+from contacts.blocking import block_has_ended, lift_block_at_expiry, release_status
+from contacts.models import Channel, Contact, ContactIdentity, RuleAction
 from settings_app.switches import Switches, current_switches
 
 from .bot import reach_bot_on_commit
 from .models import Message, Speaker, Ticket, TicketStatus, preview_of
-from .notices import notify_flood_flags, notify_inbound
+from .notices import notify_inbound
+from .routing_guards import flood_window, guard_floods, quarantine, rule_verdicts
 from .routing_sql import (
     RecentWindow,
     TicketAddition,
@@ -168,7 +166,7 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         # The switches in force when the message was accepted: the inbound API read them with the channel's token
         # (contacts.inbound_limits), other doors read them here, once per request.
         switches = channel.switches or current_switches()
-        window = _flood_window(switches, timezone.now())
+        window = flood_window(switches, timezone.now())
         # One statement: the earlier deliveries of these message ids, and every address's contact, locked (with
         # the flood guard on, each open ticket's recent customer messages counted in it too).
         stored_ids, deleted, contacts, open_tickets, recent = look_back_and_lock(
@@ -192,15 +190,15 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
             )
             open_tickets.update(people_tickets)
             recent.update(people_recent)
-        verdicts = _rule_verdicts(channel, fresh, contacts | people, switches, now)
+        verdicts = rule_verdicts(channel, fresh, contacts | people, switches, now)
         rejected = {mid: hit.rule_id for mid, hit in verdicts.items() if hit.action == RuleAction.REJECT}
         fresh = [i for i in fresh if i.message_id not in rejected]
         new = [i for i in fresh if i.contact_id not in contacts]
         if new:
             contacts.update(_add_addresses(channel, new, people))
         _lift_ended_blocks(contacts, open_tickets, now=now)
-        _quarantine(contacts, open_tickets, fresh, verdicts, now=now)
-        _guard_floods(channel, contacts, open_tickets, recent, fresh, verdicts, switches, window, now=now)
+        quarantine(contacts, open_tickets, fresh, verdicts, now=now)
+        guard_floods(channel, contacts, open_tickets, recent, fresh, verdicts, switches, window, now=now)
         routed = _store(channel, contacts, open_tickets, fresh, switches, now=now)
         results, answered = [], set()
         for inbound in inbounds:
@@ -232,128 +230,6 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
                 results.append(routed[inbound.message_id])
         notify_inbound(results)
         return results
-
-
-def _flood_window(switches: Switches, now: datetime) -> RecentWindow | None:
-    """What the flood guard asks the contact lock to count, or None while it is off."""
-    if not switches.flood_guard_enabled:
-        return None
-    return RecentWindow(since=now - timedelta(minutes=switches.flood_minutes), cap=switches.flood_messages + 1)
-
-
-def _spared(contact: Contact | None, now: datetime) -> bool:
-    """Rules leave this contact alone: blocked already (its messages go to the Blocked list), or let in by a person."""
-    return contact is not None and (contact.rules_waived or (contact.is_blocked and not block_has_ended(contact, now)))
-
-
-def _rule_verdicts(
-    channel: Channel, fresh: list[InboundMessage], known: dict[str, Contact], switches: Switches, now: datetime
-) -> dict[str, RuleHit]:
-    """{message id: the rule that decides it} for the new messages; costs no statement (the rules are compiled).
-
-    While blocking is switched off, quarantine and reject rules pause. Each
-    decision counts as a hit of its rule once the routing commits.
-    """
-    rules = rules_in_force(switches.rules_version)
-    if rules.empty or not fresh:
-        return {}
-    verdicts, hits = {}, Counter()
-    for inbound in fresh:
-        contact = known.get(inbound.contact_id)
-        if _spared(contact, now):
-            continue
-        hit = rules.match(
-            channel_id=channel.pk,
-            kind=channel.kind,
-            address=inbound.contact_id,
-            emails=[inbound.email, contact.email if contact else ""],
-            phones=[inbound.phone, contact.phone if contact else ""],
-        )
-        if hit is None or (hit.blocks and not switches.block_contacts_enabled):
-            continue
-        verdicts[inbound.message_id] = hit
-        hits[(hit.rule_id, hit.action, channel.pk)] += 1
-    count_hits_on_commit(hits, now=now)
-    return verdicts
-
-
-def _quarantine(
-    contacts: dict[str, Contact],
-    open_tickets: dict[int, Ticket],
-    fresh: list[InboundMessage],
-    verdicts: dict[str, RuleHit],
-    *,
-    now: datetime,
-) -> None:
-    """Block each contact a quarantine rule caught ("by rule N") as a block does; its messages open a blocked ticket."""
-    caught: dict[int, int] = {}
-    for inbound in fresh:
-        hit = verdicts.get(inbound.message_id)
-        if hit is not None and hit.action == RuleAction.QUARANTINE:
-            caught.setdefault(contacts[inbound.contact_id].pk, hit.rule_id)
-    for pk, rule_id in caught.items():
-        same = [contact for contact in contacts.values() if contact.pk == pk]
-        if same[0].is_blocked:  # another address of the contact was caught first
-            continue
-        block_locked_contact(
-            same[0],
-            reason=BlockReason.SPAM,
-            note=f"Matched block rule {rule_id}.",
-            actor_name=f"rule {rule_id}",
-            rule=BlockRule(pk=rule_id),
-            now=now,
-        )
-        _mark_blocked(same, open_tickets)
-
-
-def _mark_blocked(same: list[Contact], open_tickets: dict[int, Ticket]) -> None:
-    """The contact (the first of its copies) was just blocked: its copies say so, and its open ticket was resolved."""
-    for contact in same[1:]:
-        contact.is_blocked, contact.blocked_until = True, None
-    open_tickets.pop(same[0].pk, None)
-
-
-def _guard_floods(
-    channel: Channel,
-    contacts: dict[str, Contact],
-    open_tickets: dict[int, Ticket],
-    recent: dict[int, int],
-    fresh: list[InboundMessage],
-    verdicts: dict[str, RuleHit],
-    switches: Switches,
-    window: RecentWindow | None,
-    *,
-    now: datetime,
-) -> None:
-    """Flag (or, with auto-block, block) each contact whose messages in the window pass the flood limit.
-
-    The count comes with the contact lock (look_back_and_lock) plus this batch's
-    messages: no statement of its own. A contact flagged already (suspected_at),
-    blocked, or let through by an allow rule costs nothing more.
-    """
-    if window is None:
-        return
-    flags = []
-    allowed = {contacts[i.contact_id].pk for i in fresh if getattr(verdicts.get(i.message_id), "blocks", True) is False}
-    batch = Counter(contacts[i.contact_id].pk for i in fresh if i.sent_at is None or i.sent_at >= window.since)
-    for pk, n in batch.items():
-        same = [contact for contact in contacts.values() if contact.pk == pk]
-        contact = same[0]
-        if contact.is_blocked or contact.suspected_at is not None or pk in allowed:
-            continue
-        messages = recent.get(pk, 0) + n
-        if messages <= switches.flood_messages:
-            continue
-        guard = {"channel": channel, "messages": messages, "window_minutes": switches.flood_minutes, "now": now}
-        if switches.flood_auto_block and switches.block_contacts_enabled:
-            auto_block_flood(contact, **guard)
-            _mark_blocked(same, open_tickets)
-            flags.append(FloodFlag.objects.filter(contact=contact).latest("flagged_at", "pk"))
-        elif (flag := flag_flood(contact, **guard)) is not None:
-            flags.append(flag)
-            for copy in same[1:]:
-                copy.suspected_at = now
-    notify_flood_flags(flags)
 
 
 def _lift_ended_blocks(contacts: dict[str, Contact], open_tickets: dict[int, Ticket], *, now: datetime) -> None:
