@@ -35,7 +35,7 @@ from contacts.models import Channel, Contact, ContactIdentity, RuleAction
 from settings_app.switches import Switches, current_switches
 
 from .bot import reach_bot_on_commit
-from .models import Message, Speaker, Ticket, TicketStatus, preview_of
+from .models import DeletedMessage, Message, Speaker, Ticket, TicketStatus, preview_of
 from .notices import notify_inbound
 from .routing_guards import flood_window, guard_floods, quarantine, rule_verdicts
 from .routing_sql import (
@@ -180,6 +180,8 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
             if stored_ids
             else {}
         )
+        if len(stored) < len(stored_ids):
+            deleted |= _deleted_since_look_back(channel, {i.message_id for i in inbounds} - stored.keys())
         deleted_contacts = Contact.objects.in_bulk(set(deleted.values())) if deleted else {}
         seen = stored.keys() | deleted.keys()
         fresh = list({i.message_id: i for i in reversed(inbounds) if i.message_id not in seen}.values())[::-1]
@@ -230,6 +232,21 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
                 results.append(routed[inbound.message_id])
         notify_inbound(results)
         return results
+
+
+def _deleted_since_look_back(channel: Channel, message_ids: set[str]) -> dict[str, int]:
+    """{message id: contact id} of these ids remembered as deleted, read now.
+
+    The look-back reads message ids with the snapshot its statement began with,
+    then waits for the contact lock; if Delete All held it, messages that
+    snapshot saw are gone now and their ids remembered as deleted, which this
+    statement sees. Made only then: when a message the look-back found is gone.
+    """
+    return dict(
+        DeletedMessage.objects.filter(channel=channel, external_id__in=message_ids).values_list(
+            "external_id", "contact_id"
+        )
+    )
 
 
 def _lift_ended_blocks(contacts: dict[str, Contact], open_tickets: dict[int, Ticket], *, now: datetime) -> None:

@@ -193,6 +193,9 @@ def look_back_and_lock(
     so after waiting for a contact lock a ticket may show an older status:
     add_to_tickets matches only the status read. Every address is locked, a
     repeat delivery's too; it holds that lock till commit, as a new message does.
+    The message ids are read with the statement's first snapshot too: a message
+    found may have been deleted by the time the lock is granted (routing then
+    reads the deleted ids again).
     """
     sql = _hot_sql(window is not None)
     statement = sql.look_back_and_lock.format(addresses=_in_list(addresses), ids=_in_list(message_ids))

@@ -1,0 +1,81 @@
+"""A repeat delivery that waits for the contact lock while Delete All removes its message (PostgreSQL).
+
+The delivery's one look-back statement reads the earlier deliveries of its
+message id with the snapshot it started with, then waits for the contact row
+that Delete All holds. When Delete All commits, the message that snapshot saw
+is gone and its id is remembered as deleted: the delivery must answer
+"deleted" and store nothing, not take the id for a new message.
+"""
+
+import threading
+import time
+import traceback
+
+import pytest
+from django.db import connection, connections, transaction
+
+from contacts.blocking import block_contact, unblock_contact
+from contacts.models import ContactIdentity, UnblockChoice
+from tests.inbound import deliver
+from tickets.models import DeletedMessage, Message
+from tickets.routing import DELETED
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent row-locking writers"),
+    pytest.mark.django_db(transaction=True),
+]
+
+ADDRESS = "+628555000222"
+
+
+def _someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)")
+        return cursor.fetchone()[0]
+
+
+def test_a_repeat_waiting_behind_delete_all_answers_deleted(channel, supervisor, blocking_on):
+    assert supervisor.has_perm("contacts.unblock_contact")  # warm the permission cache the thread shares
+    deliver(channel, ADDRESS, "first")
+    contact = ContactIdentity.objects.get(channel=channel, external_id=ADDRESS).contact
+    block_contact(actor=supervisor, contact=contact, reason="spam")
+    deliver(channel, ADDRESS, "spam", message_id="spam-1")
+    holding, release = threading.Event(), threading.Event()
+    answers, failures = [], []
+
+    def delete_all() -> None:
+        try:
+            with transaction.atomic():
+                unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.DELETE_ALL)
+                holding.set()
+                assert release.wait(timeout=10)
+        except BaseException:  # noqa: B036 - reported by the main thread
+            failures.append(traceback.format_exc())
+        finally:
+            holding.set()
+            connections.close_all()
+
+    def redeliver() -> None:
+        try:
+            answers.append(deliver(channel, ADDRESS, "spam", message_id="spam-1"))
+        except BaseException:  # noqa: B036 - reported by the main thread
+            failures.append(traceback.format_exc())
+        finally:
+            connections.close_all()
+
+    deleting = threading.Thread(target=delete_all)
+    deleting.start()
+    assert holding.wait(timeout=10)
+    repeating = threading.Thread(target=redeliver)
+    repeating.start()
+    deadline = time.monotonic() + 10
+    while not _someone_waits_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    deleting.join(timeout=10)
+    repeating.join(timeout=10)
+
+    assert not failures, failures[0]
+    assert [(a.duplicate, a.message, a.status) for a in answers] == [(True, None, DELETED)]
+    assert not Message.objects.filter(external_id="spam-1").exists()
+    assert DeletedMessage.objects.filter(external_id="spam-1").count() == 1
