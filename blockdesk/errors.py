@@ -2,14 +2,19 @@
 
 Every door (console, API, admin, commands) maps them the same way:
 Forbidden → 403, NotFound → 404, Conflict → 409, Invalid → 422/form error.
-Texts are constants so tests and templates can import them.
+Texts are constants so tests and templates can import them: English msgids,
+marked with gettext_noop, translated when an error is raised into the language
+active for whoever asked (the person's, or the browser's).
 """
+
+from django.utils.translation import gettext
 
 
 class DomainError(Exception):
     """A refused state change, with a text fit to show the person who asked."""
 
     def __init__(self, detail: str):
+        detail = gettext(detail)
         super().__init__(detail)
         self.detail = detail
 
