@@ -138,7 +138,8 @@ def open_blocked_list(page) -> None:
     expect(page.locator(".bulk-help")).to_have_text(
         indonesian("Messages from blocked contacts wait here. Open one to read it, or select several.")
     )
-    # lead: the tab's label ("Blocked", tickets/views.py QUEUES) comes from Python: assert it is Indonesian here.
+    # lead: the tabs' labels ("Blocked", tickets/views.py QUEUES) and the sort's choices ("Last activity",
+    # tickets/filters.py SORTS) come from Python: assert they are Indonesian here.
 
 
 def blocked_with_messages(by, channel, phone: str, name: str, *, messages: int) -> Contact:
@@ -166,11 +167,15 @@ def test_sari_blocks_a_contact_from_the_360_view_and_its_next_message_waits_in_t
     expect(dialog).to_contain_text(indonesian("Block status"))
     expect(dialog).to_contain_text(indonesian("Not blocked."))
     expect(dialog).to_contain_text(in_jayapura(first.ticket.last_message_at))
+    # lead: the "Next message" sentence (tickets/destination.py) and the ticket's status badge (TicketStatus labels)
+    # come from Python: assert they are Indonesian here.
     shot(page, "a-1-360-view")
 
     page.keyboard.press("b")
     expect(dialog.get_by_role("heading", name=indonesian("Block %(contact)s?", contact="Eko"))).to_be_visible()
     expect(dialog.get_by_label(indonesian("Resolve this contact's open tickets"))).to_be_checked()
+    # lead: the outcome after "Resolving them:" (tickets/destination.py) and the open ticket's status and owner
+    # (contacts/views.py block) come from Python: assert they are Indonesian here.
     shot(page, "a-2-block-dialog")
     page.keyboard.press("Escape")
     expect(dialog).not_to_be_visible()
@@ -209,6 +214,7 @@ def test_sari_blocks_a_contact_from_the_360_view_and_its_next_message_waits_in_t
         )
     )
     expect(page.locator(f"#message-{later.message.pk} time")).to_have_text(in_jayapura(later.message.sent_at))
+    # lead: the status badge and the breadcrumb's queue name ("Blocked", TicketStatus labels) come from Python.
     shot(page, "a-5-blocked-ticket")
 
 
