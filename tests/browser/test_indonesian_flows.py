@@ -173,6 +173,7 @@ def test_sari_blocks_a_contact_from_the_360_view_and_its_next_message_waits_in_t
 
     page.keyboard.press("b")
     expect(dialog.get_by_role("heading", name=indonesian("Block %(contact)s?", contact="Eko"))).to_be_visible()
+    expect(dialog.locator(".dialog-close")).to_be_focused()  # the dialog's next step, not the page behind it
     expect(dialog.get_by_label(indonesian("Resolve this contact's open tickets"))).to_be_checked()
     # lead: the outcome after "Resolving them:" (tickets/destination.py) and the open ticket's status and owner
     # (contacts/views.py block) come from Python: assert they are Indonesian here.

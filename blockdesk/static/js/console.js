@@ -3,7 +3,8 @@
  * everything is wired here by event delegation, so content htmx swaps in works too.
  *
  * - The shared <dialog id="dialog"> opens (showModal) when htmx swaps content into it,
- *   and closes on Escape (native), a click on the backdrop, or any [data-dialog-close].
+ *   and closes on Escape (native), a click on the backdrop, or any [data-dialog-close]. Opening it and each next
+ *   step swapped into it move the focus inside it.
  *   Its content is cleared on close so the next open starts fresh.
  * - A 403/404 answer meant for the dialog is shown in it (htmx skips error responses by default).
  * - [data-dismiss] inside a .notice removes the notice.
@@ -41,10 +42,14 @@
     }
   });
 
+  // Opening the dialog, and each next step swapped into it (the 360 view's Block form, the unblock choice), puts
+  // the focus inside it: the swap removed what had the focus, which would leave it on the page behind.
   document.addEventListener("htmx:afterSwap", function (event) {
     var d = dialog();
-    if (d && event.detail.target === d && !d.open) {
-      d.showModal();
+    if (d && event.detail.target === d) {
+      if (!d.open) {
+        d.showModal();
+      }
       var focus = d.querySelector("[autofocus]") || d.querySelector(".dialog-close");
       if (focus) {
         focus.focus();
