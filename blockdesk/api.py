@@ -11,6 +11,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext, gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.views import openapi_json
@@ -31,10 +32,10 @@ from .api_auth import BODY_TOO_LARGE, ApiError, TooManyRequests
 
 logger = logging.getLogger(__name__)
 
-NO_CREDENTIALS = "Send a token as 'Authorization: Bearer <token>'."
-NOT_JSON = "The request body must be a JSON object."
-INVALID_REQUEST = "Some values are invalid: {fields}."
-SERVER_ERROR = "Something went wrong on our side; the request was not completed. Try again later."
+NO_CREDENTIALS = gettext_noop("Send a token as 'Authorization: Bearer <token>'.")
+NOT_JSON = gettext_noop("The request body must be a JSON object.")
+INVALID_REQUEST = gettext_noop("Some values are invalid: {fields}.")
+SERVER_ERROR = gettext_noop("Something went wrong on our side; the request was not completed. Try again later.")
 
 DESCRIPTION = """\
 Channels post customer messages to `/inbound/messages` (or `/inbound/messages/batch`) with their
@@ -89,7 +90,8 @@ DOMAIN_STATUS = (
 
 
 def _error(request, status: int, detail: str, **extra):
-    response = api.create_response(request, {"detail": detail, **extra}, status=status)
+    """The JSON answer; detail is translated (Accept-Language), an already translated text stays as it is."""
+    response = api.create_response(request, {"detail": gettext(detail), **extra}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = "Bearer"
     return response
@@ -134,7 +136,7 @@ def _validation_error(request, exc: ValidationError):
         {"field": _field_name(error.get("loc", ())), "message": error.get("msg", "")} for error in exc.errors
     ]
     fields = ", ".join(dict.fromkeys(e["field"] for e in field_errors))
-    return _error(request, 422, INVALID_REQUEST.format(fields=fields), errors=field_errors)
+    return _error(request, 422, gettext(INVALID_REQUEST).format(fields=fields), errors=field_errors)
 
 
 @api.exception_handler(HttpError)
@@ -150,7 +152,7 @@ def _http_error(request, exc: HttpError):
 
 @api.exception_handler(RequestDataTooBig)
 def _request_too_big(request, exc):
-    return _error(request, 413, BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024))
+    return _error(request, 413, gettext(BODY_TOO_LARGE).format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024))
 
 
 @api.exception_handler(Exception)

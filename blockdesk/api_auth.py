@@ -12,6 +12,7 @@ import time
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja.security import HttpBearer
 
 from accounts.models import ApiToken
@@ -28,19 +29,21 @@ SIGNATURE_MAX_AGE_SECONDS = 5 * 60
 TIMESTAMP_HEADER = "X-BlockDesk-Timestamp"
 SIGNATURE_HEADER = "X-BlockDesk-Signature"
 
-NO_CHANNEL_TOKEN = "Send the channel's token as 'Authorization: Bearer <token>'."
-BAD_CHANNEL_TOKEN = "The channel token is wrong or revoked, or its channel is switched off."
-NO_PERSONAL_TOKEN = "Send your personal API token as 'Authorization: Bearer <token>'."
-BAD_PERSONAL_TOKEN = "The API token is wrong or revoked, or its user is inactive."
+NO_CHANNEL_TOKEN = gettext_noop("Send the channel's token as 'Authorization: Bearer <token>'.")
+BAD_CHANNEL_TOKEN = gettext_noop("The channel token is wrong or revoked, or its channel is switched off.")
+NO_PERSONAL_TOKEN = gettext_noop("Send your personal API token as 'Authorization: Bearer <token>'.")
+BAD_PERSONAL_TOKEN = gettext_noop("The API token is wrong or revoked, or its user is inactive.")
 MISSING_TIMESTAMP = f"This channel signs its requests: send {TIMESTAMP_HEADER} with the unix time in seconds."
 STALE_TIMESTAMP = f"{TIMESTAMP_HEADER} is more than 5 minutes away from the server's clock; sign the request again."
 MISSING_SIGNATURE = (
     f"This channel signs its requests: send {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of timestamp + '.' + body>."
 )
 BAD_SIGNATURE = f"{SIGNATURE_HEADER} does not match the timestamp and body (HMAC-SHA256 with the channel's secret)."
-BODY_TOO_LARGE = "The request body is larger than {limit} KiB."
-NO_BOT_SECRET = "Send the bot webhook's secret as 'Authorization: Bearer <secret>'."
-BAD_BOT_SECRET = "The bot secret is wrong, or the bot webhook is not what answers BOT tickets (System settings)."
+BODY_TOO_LARGE = gettext_noop("The request body is larger than {limit} KiB.")
+NO_BOT_SECRET = gettext_noop("Send the bot webhook's secret as 'Authorization: Bearer <secret>'.")
+BAD_BOT_SECRET = gettext_noop(
+    "The bot secret is wrong, or the bot webhook is not what answers BOT tickets (System settings)."
+)
 
 
 class ApiError(Exception):
@@ -76,7 +79,7 @@ class TooManyRequests(ApiError):
 
 
 def too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(BODY_TOO_LARGE.format(limit=limit // 1024))
+    return PayloadTooLarge(gettext(BODY_TOO_LARGE).format(limit=limit // 1024))
 
 
 def _bearer_token(request: HttpRequest) -> str | None:

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BlockdeskConfig(AppConfig):
     name = "blockdesk"
-    verbose_name = "BlockDesk"
+    verbose_name = _("BlockDesk")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

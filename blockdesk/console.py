@@ -24,11 +24,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_noop
 from django_htmx.http import HttpResponseClientRedirect
 
 from blockdesk import errors
 
-REFUSAL_TITLES = {403: "Not allowed", 404: "Not found"}
+REFUSAL_TITLES = {403: gettext_noop("Not allowed"), 404: gettext_noop("Not found")}
 DEFAULT_REFUSALS = {403: errors.NO_PERMISSION_PAGE, 404: errors.PAGE_NOT_FOUND}
 
 
@@ -64,8 +65,9 @@ def render_page_or_dialog(
 def refusal(request: HttpRequest, status: int, detail: str = "") -> HttpResponse:
     """The styled 403 or 404 page (or its dialog partial) saying why."""
     context = {
-        "title": REFUSAL_TITLES[status],
-        "detail": detail or DEFAULT_REFUSALS[status],
+        "title": gettext(REFUSAL_TITLES[status]),
+        # An errors constant (PermissionDenied(errors.NO_ROLE)) is translated here; a domain error's text already is.
+        "detail": gettext(detail or DEFAULT_REFUSALS[status]),
         "back_url": _back_url(request),
     }
     response = render_page_or_dialog(request, f"{status}.html", "_refusal.html", context, status=status)
@@ -125,8 +127,8 @@ def go_to(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def fail(request: HttpRequest, detail: str, url: str) -> HttpResponse:
-    """Say what went wrong as an error notification, on the page at url."""
-    messages.error(request, detail)
+    """Say what went wrong as an error notification, on the page at url (an errors constant is translated)."""
+    messages.error(request, gettext(detail))
     return go_to(request, url)
 
 

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 # Sortable, unambiguous in English and Indonesian, and read by every spreadsheet.
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -42,10 +43,11 @@ def blocker_rule(blocked) -> int | None:
 def who_blocked(blocked) -> str:
     """Who blocked a contact (or made a Block), as every page, CSV and the admin say it ("" for nobody known).
 
-    "rule 7" for a block rule, the automatic actor's name ("flood guard"), else the person.
+    "rule 7" for a block rule, the automatic actor's name ("flood guard"), else the person. An automatic
+    actor's name is stored in English and said in the active language.
     """
     rule_id = blocker_rule(blocked)
     if rule_id:
-        return f"rule {rule_id}"
+        return gettext("rule %(number)s") % {"number": rule_id}
     name = getattr(blocked, "blocked_by_name", "") or getattr(blocked, "actor_name", "")
-    return name or person_name(blocked.blocked_by)
+    return gettext(name) if name else person_name(blocked.blocked_by)

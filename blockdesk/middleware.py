@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 
 from . import errors
 from .console import refusal
@@ -70,7 +71,7 @@ class ConsoleNotFoundMiddleware:
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": errors.PAGE_NOT_FOUND}, status=404)
+            return JsonResponse({"detail": gettext(errors.PAGE_NOT_FOUND)}, status=404)
         return refusal(request, 404)
 
 

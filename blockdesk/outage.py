@@ -14,10 +14,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, gettext_noop
 
 logger = logging.getLogger("blockdesk.outage")
 
-DATABASE_UNAVAILABLE = "The database is unavailable; retry later."
+DATABASE_UNAVAILABLE = gettext_noop("The database is unavailable; retry later.")
 OUTAGE_ERRORS = (OperationalError, InterfaceError)
 
 
@@ -33,7 +34,7 @@ def outage_response(request) -> HttpResponse:
     """The 503 for this request: JSON for the API, a plain page for the console."""
     retry_after = str(settings.DATABASE_OUTAGE_RETRY_AFTER)
     if is_api_path(request.path):
-        response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
+        response = JsonResponse({"detail": gettext(DATABASE_UNAVAILABLE)}, status=503)
     else:
         # Rendered without the request: context processors and the session
         # would need the database that is not there.

@@ -1,11 +1,13 @@
 """Fetch-and-authorize for contacts, shared by console and API."""
 
+from django.utils.translation import gettext, gettext_noop
+
 from blockdesk import errors
 
 from .blocking import BlockedTicketCounts, blocked_ticket_counts
 from .models import Contact
 
-CONTACT_NOT_FOUND = "No such contact."
+CONTACT_NOT_FOUND = gettext_noop("No such contact.")
 
 
 def get_contact_for(user, pk) -> Contact:
@@ -20,7 +22,7 @@ def get_contact_for(user, pk) -> Contact:
         raise errors.NotFound(CONTACT_NOT_FOUND)
     if contact.merged_into_id is not None:
         raise errors.MergedAway(
-            errors.MERGED_AWAY.format(survivor=contact.merged_into_id), merged_into=contact.merged_into_id
+            gettext(errors.MERGED_AWAY).format(survivor=contact.merged_into_id), merged_into=contact.merged_into_id
         )
     return contact
 

@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
@@ -30,7 +32,9 @@ class ChannelForm(forms.ModelForm):
     outbound_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Signs replies sent to the outbound URL. Stored encrypted and never shown; leave empty to keep it.",
+        help_text=_(
+            "Signs replies sent to the outbound URL. Stored encrypted and never shown; leave empty to keep it."
+        ),
     )
 
     class Meta:
@@ -112,7 +116,11 @@ class ChannelAdmin(admin.ModelAdmin):
             )
             obj.pk = channel.pk
             obj.refresh_from_db()
-            messages.success(request, f"The token of channel “{obj}” is shown only now; store it: {raw}")
+            messages.success(
+                request,
+                gettext("The token of channel “%(channel)s” is shown only now; store it: %(token)s")
+                % {"channel": obj, "token": raw},
+            )
             return
         if "is_active" in form.changed_data:
             wanted = obj.is_active
@@ -123,19 +131,23 @@ class ChannelAdmin(admin.ModelAdmin):
             return
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Rotate the token of the selected channels", permissions=["change"])
+    @admin.action(description=_("Rotate the token of the selected channels"), permissions=["change"])
     def rotate_token(self, request, queryset):
         for channel in queryset:
             raw = rotate_channel_token(actor=request.user, channel=channel)
-            messages.success(request, f"New token of channel “{channel}”, shown only now (the old one is void): {raw}")
+            messages.success(
+                request,
+                gettext("New token of channel “%(channel)s”, shown only now (the old one is void): %(token)s")
+                % {"channel": channel, "token": raw},
+            )
 
-    @admin.action(description="Switch the selected channels off", permissions=["change"])
+    @admin.action(description=_("Switch the selected channels off"), permissions=["change"])
     def deactivate_selected(self, request, queryset):
-        self._switch_each(request, queryset, deactivate_channel, "Switched off")
+        self._switch_each(request, queryset, deactivate_channel, gettext_noop("Switched off channel “%(channel)s”."))
 
-    @admin.action(description="Switch the selected channels on", permissions=["change"])
+    @admin.action(description=_("Switch the selected channels on"), permissions=["change"])
     def reactivate_selected(self, request, queryset):
-        self._switch_each(request, queryset, reactivate_channel, "Switched on")
+        self._switch_each(request, queryset, reactivate_channel, gettext_noop("Switched on channel “%(channel)s”."))
 
     def _switch_each(self, request, queryset, switch, done: str) -> None:
         for channel in queryset:
@@ -144,7 +156,7 @@ class ChannelAdmin(admin.ModelAdmin):
             except errors.DomainError as error:
                 self.message_user(request, f"{channel}: {error.detail}", messages.WARNING)
             else:
-                self.message_user(request, f"{done} channel “{channel}”.", messages.SUCCESS)
+                self.message_user(request, gettext(done) % {"channel": channel}, messages.SUCCESS)
 
 
 class IdentityInline(admin.TabularInline):
@@ -154,7 +166,7 @@ class IdentityInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
-@admin.display(description="blocked by")
+@admin.display(description=_("blocked by"))
 def blocked_by_column(blocked) -> str:
     """Who blocked: "rule 7", "flood guard" or the person, as the console says it."""
     return who_blocked(blocked) or "-"
@@ -162,7 +174,7 @@ def blocked_by_column(blocked) -> str:
 
 class BlockInline(ReadOnlyInline):
     model = Block
-    verbose_name_plural = "block history"
+    verbose_name_plural = _("block history")
     readonly_fields = [blocked_by_column]
     fields = [
         "reason",
@@ -186,15 +198,15 @@ class BlockForm(forms.Form):
     resolve_open_tickets = forms.BooleanField(
         required=False,
         initial=True,
-        help_text="Resolve the contact's open tickets, so its next message starts a blocked ticket.",
+        help_text=_("Resolve the contact's open tickets, so its next message starts a blocked ticket."),
     )
     duration = forms.ChoiceField(
         choices=DURATION_CHOICES,
         initial=FOREVER,
         required=False,
-        help_text="At its end the block lifts by itself, as Unblock All.",
+        help_text=_("At its end the block lifts by itself, as Unblock All."),
     )
-    until = forms.DateField(required=False, help_text="With “Until a date”: blocked through that whole day.")
+    until = forms.DateField(required=False, help_text=_("With “Until a date”: blocked through that whole day."))
 
     def clean(self):
         data = super().clean()
@@ -207,7 +219,7 @@ class BlockForm(forms.Form):
 
 
 # Merge two contacts at a time: which one stays is chosen on the confirmation page.
-MERGE_NEEDS_TWO = "Select exactly two contacts to merge."
+MERGE_NEEDS_TWO = gettext_noop("Select exactly two contacts to merge.")
 
 
 class ContactAdminForm(forms.ModelForm):
@@ -276,11 +288,11 @@ class ContactAdmin(admin.ModelAdmin):
     def has_merge_permission(self, request):
         return request.user.has_perm("contacts.merge_contact")
 
-    @admin.action(description="Merge the two selected contacts", permissions=["merge"])
+    @admin.action(description=_("Merge the two selected contacts"), permissions=["merge"])
     def merge_selected(self, request, queryset):
         contacts = list(queryset.order_by("id"))
         if len(contacts) != 2:
-            self.message_user(request, MERGE_NEEDS_TWO, messages.ERROR)
+            self.message_user(request, gettext(MERGE_NEEDS_TWO), messages.ERROR)
             return None
         first, second = contacts
         if "apply" not in request.POST:
@@ -292,10 +304,19 @@ class ContactAdmin(admin.ModelAdmin):
         except errors.DomainError as error:
             self.message_user(request, error.detail, messages.ERROR)
             return None
+        moved = {
+            "addresses": ngettext("%(count)d address", "%(count)d addresses", result.identities)
+            % {"count": result.identities},
+            "tickets": ngettext("%(count)d ticket", "%(count)d tickets", result.tickets) % {"count": result.tickets},
+            "pairs": ngettext("%(count)d open ticket pair", "%(count)d open ticket pairs", result.tickets_joined)
+            % {"count": result.tickets_joined},
+        }
         self.message_user(
             request,
-            f"Merged #{result.merged_id} into {result.survivor} (#{result.survivor.pk}): {result.identities} "
-            f"address(es) and {result.tickets} ticket(s) moved, {result.tickets_joined} open ticket pair(s) joined.",
+            gettext(
+                "Merged #%(merged)s into %(survivor)s (#%(pk)s): %(addresses)s and %(tickets)s moved, %(pairs)s joined."
+            )
+            % {"merged": result.merged_id, "survivor": result.survivor, "pk": result.survivor.pk, **moved},
             messages.SUCCESS,
         )
         return None
@@ -306,10 +327,10 @@ class ContactAdmin(admin.ModelAdmin):
     def has_unblock_permission(self, request):
         return request.user.has_perm("contacts.unblock_contact")
 
-    @admin.action(description="Block the selected contacts", permissions=["block"])
+    @admin.action(description=_("Block the selected contacts"), permissions=["block"])
     def block_selected(self, request, queryset):
         if not current_switches().block_contacts_enabled:
-            self.message_user(request, errors.BLOCKING_DISABLED, messages.ERROR)
+            self.message_user(request, gettext(errors.BLOCKING_DISABLED), messages.ERROR)
             return None
         form = BlockForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
@@ -323,10 +344,14 @@ class ContactAdmin(admin.ModelAdmin):
             else:
                 blocked += 1
         if blocked:
-            self.message_user(request, f"Blocked {blocked} contact(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Blocked %(count)d contact.", "Blocked %(count)d contacts.", blocked) % {"count": blocked},
+                messages.SUCCESS,
+            )
         return None
 
-    @admin.action(description="Unblock the selected contacts", permissions=["unblock"])
+    @admin.action(description=_("Unblock the selected contacts"), permissions=["unblock"])
     def unblock_selected(self, request, queryset):
         choice = request.POST.get("choice")
         if choice is None:
@@ -340,12 +365,7 @@ class ContactAdmin(admin.ModelAdmin):
             except errors.DomainError as error:
                 self.message_user(request, f"{contact}: {error.detail}", messages.ERROR)
             else:
-                self.message_user(
-                    request,
-                    f"Unblocked {contact}: {block.tickets_released} ticket(s) released, "
-                    f"{block.tickets_deleted} ticket(s) and {block.messages_deleted} message(s) deleted.",
-                    messages.SUCCESS,
-                )
+                self.message_user(request, _unblocked_text(contact, block), messages.SUCCESS)
         return None
 
     def _confirmation(self, request, queryset, template: str, **context) -> TemplateResponse:
@@ -355,13 +375,23 @@ class ContactAdmin(admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": "Are you sure?",
+                "title": gettext("Are you sure?"),
                 "contacts": queryset,
                 "action": request.POST["action"],
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
                 **context,
             },
         )
+
+
+def _unblocked_text(contact: Contact, block: Block) -> str:
+    released, deleted, messages_deleted = block.tickets_released, block.tickets_deleted, block.messages_deleted
+    return gettext("Unblocked %(contact)s: %(released)s released, %(deleted)s and %(messages)s deleted.") % {
+        "contact": contact,
+        "released": ngettext("%(count)d ticket", "%(count)d tickets", released) % {"count": released},
+        "deleted": ngettext("%(count)d ticket", "%(count)d tickets", deleted) % {"count": deleted},
+        "messages": ngettext("%(count)d message", "%(count)d messages", messages_deleted) % {"count": messages_deleted},
+    }
 
 
 @admin.register(ContactIdentity)

@@ -7,11 +7,12 @@ the act and its row commit together or not at all.
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .models import AuditEntry
 
 # The actor of an act done from the shell (a management command), not by a signed-in person.
-SYSTEM_ACTOR = "system (shell)"
+SYSTEM_ACTOR = gettext_noop("system (shell)")
 
 
 def on_off(value: bool) -> str:

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from blockdesk import errors
@@ -53,16 +54,16 @@ BLOCKED_CSV_HEADER = ["name", "phone", "email", "blocked_at", "blocked_by", "rea
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(choices=[("", "All actions"), *AuditEntry.Action.choices], required=False)
-    actor = forms.CharField(required=False, max_length=150, label="Who")
-    q = forms.CharField(required=False, max_length=200, label="Contact, channel or subject")
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.ChoiceField(choices=[("", _("All actions")), *AuditEntry.Action.choices], required=False)
+    actor = forms.CharField(required=False, max_length=150, label=_("Who"))
+    q = forms.CharField(required=False, max_length=200, label=_("Contact, channel or subject"))
+    since = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(_("The start date is after the end date."))
         return data
 
 

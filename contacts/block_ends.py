@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk import errors
 
@@ -16,12 +17,12 @@ DURATIONS = {
     "30d": timedelta(days=30),
 }
 DURATION_CHOICES = [
-    (FOREVER, "Forever"),
-    ("1h", "1 hour"),
-    ("1d", "1 day"),
-    ("7d", "7 days"),
-    ("30d", "30 days"),
-    (UNTIL_DATE, "Until a date"),
+    (FOREVER, _("Forever")),
+    ("1h", _("1 hour")),
+    ("1d", _("1 day")),
+    ("7d", _("7 days")),
+    ("30d", _("30 days")),
+    (UNTIL_DATE, _("Until a date")),
 ]
 
 

@@ -9,6 +9,8 @@ never here (a hit is not a change of the rules).
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from blockdesk import errors
 from settings_app.switches import forget_switches
@@ -19,20 +21,27 @@ from .rule_match import rules_changed
 from .rule_values import RULE_KIND_INVALID, normalise_rule_value
 from .spam_models import BlockRule, RuleAction, RuleKind
 
-NO_PERMISSION_VIEW_RULES = "Only supervisors can see the block rules."
-NO_PERMISSION_ADD_RULE = "Only supervisors can add block rules."
-NO_PERMISSION_CHANGE_RULE = "Only supervisors can change block rules."
-NO_PERMISSION_DELETE_RULE = "Only supervisors can delete block rules."
-RULE_NOT_FOUND = "There is no such block rule. It may have been deleted."
-RULE_ACTION_INVALID = "Choose what the rule does: quarantine, reject or allow."
-RULE_CHANNEL_ONLY_ADDRESS = (
+NO_PERMISSION_VIEW_RULES = gettext_noop("Only supervisors can see the block rules.")
+NO_PERMISSION_ADD_RULE = gettext_noop("Only supervisors can add block rules.")
+NO_PERMISSION_CHANGE_RULE = gettext_noop("Only supervisors can change block rules.")
+NO_PERMISSION_DELETE_RULE = gettext_noop("Only supervisors can delete block rules.")
+RULE_NOT_FOUND = gettext_noop("There is no such block rule. It may have been deleted.")
+RULE_ACTION_INVALID = gettext_noop("Choose what the rule does: quarantine, reject or allow.")
+RULE_CHANNEL_ONLY_ADDRESS = gettext_noop(
     "Only a channel address rule can name a channel; e-mail, domain and phone prefix rules hold on every channel."
 )
-RULE_CHANNEL_UNKNOWN = "There is no such channel."
-RULE_NOTE_TOO_LONG = "The note takes at most {limit} characters."
-RULE_DUPLICATE = "Rule {number} already matches {what}; change that rule instead."
+RULE_CHANNEL_UNKNOWN = gettext_noop("There is no such channel.")
+RULE_NOTE_TOO_LONG = gettext_noop("The note takes at most {limit} characters.")
+RULE_DUPLICATE = gettext_noop("Rule {number} already matches {what}; change that rule instead.")
 
 NOTE_MAX_LENGTH = BlockRule._meta.get_field("note").max_length
+# The field of a rule each refusal is about; any other refusal is about the value.
+FIELD_OF_REFUSAL = {
+    RULE_KIND_INVALID: "kind",
+    RULE_ACTION_INVALID: "action",
+    RULE_CHANNEL_ONLY_ADDRESS: "channel",
+    RULE_NOTE_TOO_LONG: "note",
+}
 SUBJECT_MAX_LENGTH = AuditEntry._meta.get_field("subject").max_length
 CHANGE_MAX_LENGTH = AuditEntry._meta.get_field("change").max_length
 
@@ -79,8 +88,10 @@ def get_rule_for(actor, pk: int) -> BlockRule:
 
 def describe(kind: str, value: str, channel: Channel | None) -> str:
     """What a rule matches, in the words the console shows: "e-mail domain spam.example on channel WhatsApp"."""
-    where = f" on channel {channel}" if channel is not None else ""
-    return f"{RuleKind(kind).label.lower()} {value}{where}"
+    what = {"kind": RuleKind(kind).label.lower(), "value": value, "channel": channel}
+    if channel is None:
+        return gettext("%(kind)s %(value)s") % what
+    return gettext("%(kind)s %(value)s on channel %(channel)s") % what
 
 
 def check_rule(
@@ -98,15 +109,23 @@ def check_rule(
     if channel is not None and kind != RuleKind.ADDRESS:
         raise errors.Invalid(RULE_CHANNEL_ONLY_ADDRESS)
     if len(note) > NOTE_MAX_LENGTH:
-        raise errors.Invalid(RULE_NOTE_TOO_LONG.format(limit=NOTE_MAX_LENGTH))
+        raise errors.Invalid(gettext(RULE_NOTE_TOO_LONG).format(limit=NOTE_MAX_LENGTH))
     normalised = normalise_rule_value(kind, value, channel_kind=channel.kind if channel is not None else None)
     same = BlockRule.objects.filter(kind=kind, value=normalised, channel=channel)
     if rule is not None:
         same = same.exclude(pk=rule.pk)
     existing = same.values_list("pk", flat=True).first()
     if existing is not None:
-        raise errors.Conflict(RULE_DUPLICATE.format(number=existing, what=describe(kind, normalised, channel)))
+        raise errors.Conflict(gettext(RULE_DUPLICATE).format(number=existing, what=describe(kind, normalised, channel)))
     return normalised
+
+
+def field_of_refusal(detail: str) -> str:
+    """The rule field a refusal of check_rule is about; detail is the raised (translated) text."""
+    for text, field in FIELD_OF_REFUSAL.items():
+        if detail == gettext(text).format(limit=NOTE_MAX_LENGTH):
+            return field
+    return "value"
 
 
 def _rules_changed() -> None:
@@ -137,9 +156,15 @@ def create_rule(
         normalised = check_rule(kind=kind, value=value, action=action, channel=channel, note=note)
         rule = BlockRule(kind=kind, value=normalised, action=action, channel=channel, note=note, created_by=actor)
         _save_unique(rule)
-        record(AuditEntry.Action.RULE_CREATED, actor=actor, subject=str(rule)[:SUBJECT_MAX_LENGTH])
+        record(AuditEntry.Action.RULE_CREATED, actor=actor, subject=_subject(rule))
         _rules_changed()
     return rule
+
+
+def _subject(rule: BlockRule) -> str:
+    """The rule as the audit trail stores it: in English, whatever the actor's language (stored text is data)."""
+    with translation.override("en"):
+        return str(rule)[:SUBJECT_MAX_LENGTH]
 
 
 def _changes(before: dict, after: dict) -> str:
@@ -148,12 +173,14 @@ def _changes(before: dict, after: dict) -> str:
 
 
 def _fields(rule: BlockRule) -> dict:
-    return {
-        "value": rule.value,
-        "action": rule.get_action_display(),
-        "channel": str(rule.channel) if rule.channel is not None else "every channel",
-        "note": " ".join(rule.note.split()) or "—",
-    }
+    """The fields an audited change quotes, in English (stored text is data)."""
+    with translation.override("en"):
+        return {
+            "value": rule.value,
+            "action": str(rule.get_action_display()),
+            "channel": str(rule.channel) if rule.channel is not None else "every channel",
+            "note": " ".join(rule.note.split()) or "—",
+        }
 
 
 def update_rule(
@@ -194,7 +221,7 @@ def update_rule(
         record(
             AuditEntry.Action.RULE_CHANGED,
             actor=actor,
-            subject=str(locked)[:SUBJECT_MAX_LENGTH],
+            subject=_subject(locked),
             change=changes[:CHANGE_MAX_LENGTH],
         )
         _rules_changed()
@@ -208,7 +235,7 @@ def delete_rule(*, actor, rule: BlockRule) -> None:
         locked = BlockRule.objects.select_for_update().filter(pk=rule.pk).first()
         if locked is None:
             raise errors.NotFound(RULE_NOT_FOUND)
-        subject = str(locked)[:SUBJECT_MAX_LENGTH]
+        subject = _subject(locked)
         locked.delete()
         record(AuditEntry.Action.RULE_DELETED, actor=actor, subject=subject)
         _rules_changed()

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from blockdesk import errors
 from blockdesk.display import person_name
@@ -46,7 +47,7 @@ def release_status() -> str:
 
 
 # Who the audit trail says lifted a block that ended by itself.
-EXPIRY_ACTOR = "block expiry"
+EXPIRY_ACTOR = gettext_noop("block expiry")
 
 # The timeline note each open ticket gets when its contact is blocked: who, why, and what became of the ticket.
 BLOCK_NOTE_RESOLVED = "Contact blocked by {actor} ({reason}): ticket resolved."
@@ -151,7 +152,8 @@ def block_locked_contact(
     if open_tickets:
         template = BLOCK_NOTE_RESOLVED if resolve_open_tickets else BLOCK_NOTE_LEFT_OPEN
         who = person_name(actor) if actor is not None else actor_name
-        body = template.format(actor=who, reason=BlockReason(reason).label.lower())
+        with translation.override("en"):  # the note is stored: English, whatever the actor's language
+            body = template.format(actor=who, reason=BlockReason(reason).label.lower())
         _add_notes(open_tickets, body=body, actor=actor, at=now)
         changes = {"message_count": F("message_count") + 1, "updated_at": now}
         if resolve_open_tickets:
@@ -239,7 +241,7 @@ def block_contacts(
     if not ids:
         raise errors.Invalid(errors.NO_CONTACTS_SELECTED)
     if len(ids) > BULK_BLOCK_MAX:
-        raise errors.Invalid(errors.TOO_MANY_CONTACTS.format(limit=BULK_BLOCK_MAX))
+        raise errors.Invalid(gettext(errors.TOO_MANY_CONTACTS).format(limit=BULK_BLOCK_MAX))
     contacts = list(Contact.objects.live().filter(pk__in=ids).order_by("pk"))
     if len(contacts) != len(ids):
         raise errors.NotFound(errors.CONTACTS_GONE)
@@ -263,6 +265,12 @@ def block_contacts(
     return BulkBlocked(blocked=blocked, already_blocked=already, tickets_resolved=resolved)
 
 
+def _unblock_note(actor, choice: str) -> str:
+    """The timeline note of a released ticket, stored in English whatever the actor's language."""
+    with translation.override("en"):
+        return f"Contact unblocked by {person_name(actor)} ({UnblockChoice(choice).label})"
+
+
 def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
     """Unblock the contact and release (Unblock All) or delete (Delete All) its blocked tickets.
 
@@ -282,7 +290,7 @@ def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
             choice=choice,
             actor=actor,
             now=timezone.now(),
-            note=f"Contact unblocked by {person_name(actor)} ({UnblockChoice(choice).label})",
+            note=_unblock_note(actor, choice),
         )
 
 
@@ -328,7 +336,7 @@ def lift_ended_blocks(*, now: datetime | None = None, limit: int = 500) -> int:
 
 
 # Who the audit trail says deleted blocked tickets that stayed quiet past the retention period.
-RETENTION_ACTOR = "retention"
+RETENTION_ACTOR = gettext_noop("retention")
 
 
 def delete_quiet_blocked_tickets(*, now: datetime | None = None, limit: int = 500) -> int:

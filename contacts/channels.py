@@ -5,6 +5,7 @@ shell operator (a management command); a person needs the channel permissions.
 """
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from blockdesk import errors
 
@@ -30,7 +31,9 @@ def create_channel(*, actor, name: str, kind: str, signing_secret: str = "") -> 
     if not name or len(name) > NAME_MAX_LENGTH:
         raise errors.Invalid(errors.CHANNEL_NAME_INVALID)
     if kind not in Channel.Kind.values:
-        raise errors.Invalid(errors.UNKNOWN_CHANNEL_KIND.format(kind=kind, kinds=", ".join(Channel.Kind.values)))
+        raise errors.Invalid(
+            gettext(errors.UNKNOWN_CHANNEL_KIND).format(kind=kind, kinds=", ".join(Channel.Kind.values))
+        )
     channel = Channel(name=name, kind=kind, signing_secret=signing_secret)
     raw = channel.set_new_token()
     try:
@@ -38,7 +41,7 @@ def create_channel(*, actor, name: str, kind: str, signing_secret: str = "") -> 
             channel.save()
             record(AuditEntry.Action.CHANNEL_CREATED, actor=actor, channel=channel, subject=channel.name)
     except IntegrityError:
-        raise errors.Conflict(errors.CHANNEL_NAME_TAKEN.format(name=name)) from None
+        raise errors.Conflict(gettext(errors.CHANNEL_NAME_TAKEN).format(name=name)) from None
     return channel, raw
 
 

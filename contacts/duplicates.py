@@ -12,6 +12,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, gettext_noop
 
 from blockdesk import errors
 
@@ -22,9 +23,9 @@ SHOWN = 5
 # Shorter names match too many people to mean anything.
 MIN_NAME_LENGTH = 3
 
-SAME_PHONE = "same phone"
-SAME_EMAIL = "same e-mail"
-SAME_NAME = "same name"
+SAME_PHONE = gettext_noop("same phone")
+SAME_EMAIL = gettext_noop("same e-mail")
+SAME_NAME = gettext_noop("same name")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def possible_duplicates(contact: Contact, limit: int = SHOWN) -> list[PossibleDu
 
 def _why(row: Contact, phones: list[str], email: str) -> str:
     if phones and (row.phone in phones or row.phone_address):
-        return SAME_PHONE
+        return gettext(SAME_PHONE)
     if email and (row.email.lower() == email or row.email_address):
-        return SAME_EMAIL
-    return SAME_NAME
+        return gettext(SAME_EMAIL)
+    return gettext(SAME_NAME)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from blockdesk import errors
 
@@ -14,7 +15,13 @@ from .models import AuditEntry, Contact
 
 # How much of an old or new value an audit row quotes.
 QUOTED_LENGTH = 200
-EDITABLE = {"name": "Name", "phone": "Phone", "email": "E-mail", "note": "Note"}
+# The fields' names as people read them (marked for translation; the audit trail stores them in English).
+EDITABLE = {
+    "name": gettext_noop("Name"),
+    "phone": gettext_noop("Phone"),
+    "email": gettext_noop("E-mail"),
+    "note": gettext_noop("Note"),
+}
 MAX_LENGTHS = {"name": 200, "phone": 50, "email": 254, "note": 2000}
 
 
@@ -50,7 +57,9 @@ def clean_profile(values: dict[str, str]) -> dict[str, str]:
     for name, value in values.items():
         value = value.strip()
         if len(value) > MAX_LENGTHS[name]:
-            raise errors.Invalid(errors.TOO_LONG.format(field=EDITABLE[name], limit=MAX_LENGTHS[name]))
+            raise errors.Invalid(
+                gettext(errors.TOO_LONG).format(field=gettext(EDITABLE[name]), limit=MAX_LENGTHS[name])
+            )
         if name == "phone":
             value = parse_phone(value)
         elif name == "email":
@@ -84,13 +93,13 @@ def edit_contact(*, actor, contact: Contact, **values: str) -> list[FieldChange]
         raise errors.Forbidden(refusal)
     unknown = set(values) - EDITABLE.keys()
     if unknown:
-        raise errors.Invalid(errors.NOT_EDITABLE.format(fields=", ".join(sorted(unknown))))
+        raise errors.Invalid(gettext(errors.NOT_EDITABLE).format(fields=", ".join(sorted(unknown))))
     cleaned = clean_profile(values)
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if locked.merged_into_id is not None:
             raise errors.MergedAway(
-                errors.MERGED_AWAY.format(survivor=locked.merged_into_id), merged_into=locked.merged_into_id
+                gettext(errors.MERGED_AWAY).format(survivor=locked.merged_into_id), merged_into=locked.merged_into_id
             )
         changes = [
             FieldChange(field=name, old=getattr(locked, name), new=value)

@@ -10,7 +10,8 @@ while another blocks its contact.
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from blockdesk import errors
 
@@ -18,17 +19,26 @@ from .blocking import block_contact, block_has_ended, block_locked_contact
 from .models import AuditEntry, Block, BlockReason, Channel, Contact, FloodFlag, FloodStatus
 
 # Who the audit trail and the 360 view say blocked a contact the guard blocked itself.
-FLOOD_GUARD = "flood guard"
+FLOOD_GUARD = gettext_noop("flood guard")
 
-NO_PERMISSION_FLOOD = "Only supervisors can act on suspected spam."
-NO_PERMISSION_SUSPECTED = "Only supervisors can see suspected spam."
-FLAG_NOT_OPEN = "This suspected spam was already handled ({status}); nothing was changed."
-NO_SUCH_FLAG = "There is no such suspected spam."
+NO_PERMISSION_FLOOD = gettext_noop("Only supervisors can act on suspected spam.")
+NO_PERMISSION_SUSPECTED = gettext_noop("Only supervisors can see suspected spam.")
+FLAG_NOT_OPEN = gettext_noop("This suspected spam was already handled ({status}); nothing was changed.")
+NO_SUCH_FLAG = gettext_noop("There is no such suspected spam.")
 
 
 def flood_note(messages: int, window_minutes: int) -> str:
     """What a flag counted, as the lists, notices and audit trail say it: "31 messages in 5 min"."""
-    return f"{messages} message{'' if messages == 1 else 's'} in {window_minutes} min"
+    return ngettext("%(count)d message in %(minutes)d min", "%(count)d messages in %(minutes)d min", messages) % {
+        "count": messages,
+        "minutes": window_minutes,
+    }
+
+
+def _stored_flood_note(messages: int, window_minutes: int) -> str:
+    """flood_note in English, as the audit trail and the block note store it (stored text is data)."""
+    with translation.override("en"):
+        return flood_note(messages, window_minutes)
 
 
 def flood_guard_refusal(actor) -> str | None:
@@ -58,7 +68,7 @@ def flag_flood(contact: Contact, *, channel: Channel, messages: int, window_minu
         action=AuditEntry.Action.FLOOD_FLAGGED,
         actor_name=FLOOD_GUARD,
         contact=contact,
-        change=flood_note(messages, window_minutes),
+        change=_stored_flood_note(messages, window_minutes),
         at=now,
     )
     return flag
@@ -69,7 +79,7 @@ def auto_block_flood(contact: Contact, *, channel: Channel, messages: int, windo
 
     An open flag the contact already had (flagged before auto-block was switched on) becomes this one.
     """
-    note = flood_note(messages, window_minutes)
+    note = _stored_flood_note(messages, window_minutes)
     changes = {
         "channel": channel,
         "messages": messages,
@@ -90,7 +100,7 @@ def _lock_open_flag(flag: FloodFlag) -> tuple[Contact, FloodFlag]:
 
 
 def _not_open(flag: FloodFlag) -> errors.Conflict:
-    return errors.Conflict(FLAG_NOT_OPEN.format(status=FloodStatus(flag.status).label.lower()))
+    return errors.Conflict(gettext(FLAG_NOT_OPEN).format(status=FloodStatus(flag.status).label.lower()))
 
 
 def dismiss_flag(*, actor, flag: FloodFlag) -> FloodFlag:
@@ -114,7 +124,7 @@ def dismiss_flag(*, actor, flag: FloodFlag) -> FloodFlag:
             action=AuditEntry.Action.FLOOD_DISMISSED,
             actor=actor,
             contact=contact,
-            change=flood_note(flag.messages, flag.window_minutes),
+            change=_stored_flood_note(flag.messages, flag.window_minutes),
             at=now,
         )
     return flag

@@ -1,6 +1,7 @@
 """Input of the contacts pages: list filters, the block form, the unblock choice, the profile, the merge search."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk import errors
 
@@ -15,7 +16,7 @@ BLOCKED = "blocked"
 class ContactFilterForm(forms.Form):
     """The contacts list's query string: which tab, what search, which page."""
 
-    tab = forms.ChoiceField(choices=[(ALL, "All"), (BLOCKED, "Blocked")], required=False)
+    tab = forms.ChoiceField(choices=[(ALL, _("All")), (BLOCKED, _("Blocked"))], required=False)
     q = forms.CharField(max_length=200, required=False, strip=True)
     page = forms.CharField(max_length=12, required=False)
 
@@ -34,8 +35,10 @@ class BlockContactForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": errors.BLOCK_DURATION_INVALID},
     )
-    until = forms.DateField(required=False, error_messages={"invalid": "Enter the date as YYYY-MM-DD."})
-    resolve_open_tickets = forms.BooleanField(label="Resolve this contact's open tickets", required=False, initial=True)
+    until = forms.DateField(required=False, error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")})
+    resolve_open_tickets = forms.BooleanField(
+        label=_("Resolve this contact's open tickets"), required=False, initial=True
+    )
     next = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
 
     def clean(self):
@@ -58,8 +61,10 @@ class ContactEditForm(forms.Form):
     """The 360 view's profile: each value is checked by contacts.editing (phone to E.164, e-mail)."""
 
     name = forms.CharField(max_length=200, required=False)
-    phone = forms.CharField(max_length=50, required=False, help_text="With its country code, e.g. +62 812 3456 7890.")
-    email = forms.CharField(label="E-mail", max_length=254, required=False)
+    phone = forms.CharField(
+        max_length=50, required=False, help_text=_("With its country code, e.g. +62 812 3456 7890.")
+    )
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):

@@ -27,6 +27,7 @@ import time
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
+from django.utils.translation import gettext, gettext_noop
 
 from blockdesk.tokens import hash_token
 from settings_app.models import SystemSettings
@@ -35,8 +36,8 @@ from settings_app.switches import COLUMNS
 from .models import SWITCHES_PREFIX, Channel
 
 WINDOW_SECONDS = 60
-TOO_MANY_REQUESTS = "This channel sent more than its {limit} requests a minute; try again in {seconds} s."
-TOO_MANY_MESSAGES = "This channel sent more than its {limit} messages a minute; try again in {seconds} s."
+TOO_MANY_REQUESTS = gettext_noop("This channel sent more than its {limit} requests a minute; try again in {seconds} s.")
+TOO_MANY_MESSAGES = gettext_noop("This channel sent more than its {limit} messages a minute; try again in {seconds} s.")
 
 
 def counts_in_redis() -> bool:
@@ -56,9 +57,9 @@ def refusal(channel: Channel, requests: int, messages: int, now: float) -> str |
     """Why the channel must wait, given its counts this minute (this request included), else None."""
     seconds = _seconds_left(now)
     if channel.requests_per_minute and requests > channel.requests_per_minute:
-        return TOO_MANY_REQUESTS.format(limit=channel.requests_per_minute, seconds=seconds)
+        return gettext(TOO_MANY_REQUESTS).format(limit=channel.requests_per_minute, seconds=seconds)
     if channel.messages_per_minute and messages > channel.messages_per_minute:
-        return TOO_MANY_MESSAGES.format(limit=channel.messages_per_minute, seconds=seconds)
+        return gettext(TOO_MANY_MESSAGES).format(limit=channel.messages_per_minute, seconds=seconds)
     return None
 
 

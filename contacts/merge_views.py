@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from blockdesk import errors
@@ -19,7 +20,7 @@ from .access import get_contact_for
 from .duplicates import possible_duplicates
 from .editing import EDITABLE, edit_contact
 from .forms import ContactEditForm, MergeSearchForm
-from .merging import merge_contacts, plan_merge
+from .merging import MergeResult, merge_contacts, plan_merge
 from .models import Contact, ContactIdentity
 
 SEARCH_RESULTS = 20
@@ -27,10 +28,6 @@ SEARCH_RESULTS = 20
 view_contacts_required = require_permission("contacts.view_contact", errors.NO_PERMISSION_VIEW_CONTACTS)
 merge_required = require_permission("contacts.merge_contact", errors.NO_PERMISSION_MERGE)
 edit_required = require_permission("contacts.change_contact", errors.NO_PERMISSION_EDIT_CONTACT)
-
-
-def _plural(count: int, singular: str) -> str:
-    return f"{count} {singular}{'' if count == 1 else 's'}"
 
 
 @login_required
@@ -71,14 +68,32 @@ def merge(request: HttpRequest, pk: int, other: int) -> HttpResponse:
         result = merge_contacts(actor=request.user, survivor=survivor, merged=merged)
     except (errors.Conflict, errors.Invalid) as error:
         return fail(request, error.detail, detail_url)
-    text = (
-        f"{merged_name} (#{result.merged_id}) is merged into {result.survivor}: "
-        f"{_plural(result.identities, 'channel address')} and {_plural(result.tickets, 'ticket')} moved"
-    )
-    if result.tickets_joined:
-        text += f"; {_plural(result.tickets_joined, 'pair')} of open tickets on one channel made one"
-    messages.success(request, f"{text}.")
+    messages.success(request, _merged_text(merged_name, result))
     return go_to(request, detail_url)
+
+
+def _merged_text(merged_name: str, result: MergeResult) -> str:
+    moved = {
+        "merged": merged_name,
+        "number": result.merged_id,
+        "survivor": result.survivor,
+        "addresses": ngettext("%(count)d channel address", "%(count)d channel addresses", result.identities)
+        % {"count": result.identities},
+        "tickets": ngettext("%(count)d ticket", "%(count)d tickets", result.tickets) % {"count": result.tickets},
+    }
+    if not result.tickets_joined:
+        return (
+            gettext("%(merged)s (#%(number)s) is merged into %(survivor)s: %(addresses)s and %(tickets)s moved.")
+            % moved
+        )
+    return gettext(
+        "%(merged)s (#%(number)s) is merged into %(survivor)s: %(addresses)s and %(tickets)s moved; "
+        "%(pairs)s of open tickets on one channel made one."
+    ) % {
+        **moved,
+        "pairs": ngettext("%(count)d pair", "%(count)d pairs", result.tickets_joined)
+        % {"count": result.tickets_joined},
+    }
 
 
 @login_required
@@ -101,9 +116,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, error.detail)
         return _render_edit_form(request, contact, form)
     if changes:
-        messages.success(request, f"Saved: {', '.join(EDITABLE[change.field] for change in changes)}.")
+        fields = ", ".join(gettext(EDITABLE[change.field]) for change in changes)
+        messages.success(request, gettext("Saved: %(fields)s.") % {"fields": fields})
     else:
-        messages.info(request, "Nothing changed.")
+        messages.info(request, gettext("Nothing changed."))
     return go_to(request, detail_url)
 
 

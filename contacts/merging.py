@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from blockdesk import errors
 from blockdesk.display import person_name
@@ -57,21 +58,20 @@ class MergePlan:
     def block_outcome(self) -> str:
         """What becomes of the blocks, in the words the confirmation shows."""
         survivor, merged = self.survivor, self.merged
+        names = {"survivor": survivor, "merged": merged}
         if survivor.is_blocked and merged.is_blocked:
-            return (
-                f"Both are blocked: {survivor} stays blocked with its own block "
-                f"({survivor.get_blocked_reason_display().lower()}); the block of {merged} moves to its "
-                "history, closed as merged."
-            )
+            return gettext(
+                "Both are blocked: %(survivor)s stays blocked with its own block (%(reason)s); the block of "
+                "%(merged)s moves to its history, closed as merged."
+            ) % {**names, "reason": survivor.get_blocked_reason_display().lower()}
         if survivor.is_blocked:
-            return f"{survivor} stays blocked; the block history of {merged} moves to it."
+            return gettext("%(survivor)s stays blocked; the block history of %(merged)s moves to it.") % names
         if merged.is_blocked:
-            return (
-                f"{merged} is blocked, so {survivor} becomes blocked "
-                f"({merged.get_blocked_reason_display().lower()}): its open tickets stay open, "
+            return gettext(
+                "%(merged)s is blocked, so %(survivor)s becomes blocked (%(reason)s): its open tickets stay open, "
                 "and a new conversation goes to the Blocked list."
-            )
-        return "Neither is blocked; the merged contact stays unblocked."
+            ) % {**names, "reason": merged.get_blocked_reason_display().lower()}
+        return gettext("Neither is blocked; the merged contact stays unblocked.")
 
 
 def plan_merge(*, survivor: Contact, merged: Contact) -> MergePlan:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk.display import person_name
 from blockdesk.encryption import EncryptedTextField
@@ -46,39 +48,39 @@ class Channel(models.Model):
     class Kind(models.TextChoices):
         WHATSAPP = "whatsapp", "WhatsApp"
         TELEGRAM = "telegram", "Telegram"
-        EMAIL = "email", "E-mail"
-        WEBCHAT = "webchat", "Web chat"
+        EMAIL = "email", _("E-mail")
+        WEBCHAT = "webchat", _("Web chat")
         SMS = "sms", "SMS"
-        API = "api", "API (webhook)"
-        OTHER = "other", "Other"
+        API = "api", _("API (webhook)")
+        OTHER = "other", _("Other")
 
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     is_active = models.BooleanField(default=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     token_prefix = models.CharField(
-        max_length=12, editable=False, help_text="The token's first characters, to tell tokens apart."
+        max_length=12, editable=False, help_text=_("The token's first characters, to tell tokens apart.")
     )
     signing_secret = models.CharField(
         max_length=128,
         blank=True,
-        help_text="If set, inbound requests must carry an HMAC-SHA256 signature made with it.",
+        help_text=_("If set, inbound requests must carry an HMAC-SHA256 signature made with it."),
     )
     outbound_url = models.URLField(
-        max_length=500, blank=True, help_text="Where replies go (the api kind: a signed webhook POST to this URL)."
+        max_length=500, blank=True, help_text=_("Where replies go (the api kind: a signed webhook POST to this URL).")
     )
     outbound_secret = EncryptedTextField(
-        blank=True, help_text="Signs replies sent to the outbound URL; stored encrypted, never shown back."
+        blank=True, help_text=_("Signs replies sent to the outbound URL; stored encrypted, never shown back.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Inbound limits (contacts.inbound_limits): over either, the channel's requests are answered 429.
     requests_per_minute = models.PositiveIntegerField(
         default=DEFAULT_REQUESTS_PER_MINUTE,
-        help_text="Inbound requests this channel may make per minute (a batch is one request); 0: no limit.",
+        help_text=_("Inbound requests this channel may make per minute (a batch is one request); 0: no limit."),
     )
     messages_per_minute = models.PositiveIntegerField(
         default=DEFAULT_MESSAGES_PER_MINUTE,
-        help_text="Inbound messages this channel may deliver per minute (a batch counts each); 0: no limit.",
+        help_text=_("Inbound messages this channel may deliver per minute (a batch counts each); 0: no limit."),
     )
     # The counters of the current minute when no Redis cache shares them (contacts.inbound_limits): the token
     # look-up itself updates them, so counting costs the inbound request no statement of its own.
@@ -110,9 +112,9 @@ class Channel(models.Model):
 
 
 class BlockReason(models.TextChoices):
-    SPAM = "spam", "Spam"
-    ABUSE = "abuse", "Abuse"
-    OTHER = "other", "Other"
+    SPAM = "spam", _("Spam")
+    ABUSE = "abuse", _("Abuse")
+    OTHER = "other", _("Other")
 
 
 class ContactQuerySet(models.QuerySet):
@@ -138,7 +140,7 @@ class Contact(models.Model):
     name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=50, blank=True)
     email = models.EmailField(max_length=254, blank=True)
-    note = models.TextField(blank=True, help_text="What staff should know about this person.")
+    note = models.TextField(blank=True, help_text=_("What staff should know about this person."))
     is_blocked = models.BooleanField(default=False)  # indexed by contact_blocked_recent, which leads with it
     # The current block, copied from its Block row so lists need no join.
     blocked_reason = models.CharField(max_length=10, choices=BlockReason.choices, blank=True)
@@ -217,7 +219,7 @@ class ContactIdentity(models.Model):
     undeliverable_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "contact identities"
+        verbose_name_plural = _("contact identities")
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_channel_address")
         ]
@@ -225,12 +227,12 @@ class ContactIdentity(models.Model):
         indexes = [models.Index(fields=["external_id"], name="identity_address")]
 
     def __str__(self):
-        return f"{self.external_id} on {self.channel}"
+        return gettext("%(address)s on %(channel)s") % {"address": self.external_id, "channel": self.channel}
 
 
 class UnblockChoice(models.TextChoices):
-    UNBLOCK_ALL = "unblock_all", "Unblock All"
-    DELETE_ALL = "delete_all", "Delete All"
+    UNBLOCK_ALL = "unblock_all", _("Unblock All")
+    DELETE_ALL = "delete_all", _("Delete All")
 
 
 class LiftedWith(models.TextChoices):
@@ -238,8 +240,8 @@ class LiftedWith(models.TextChoices):
 
     UNBLOCK_ALL = UnblockChoice.UNBLOCK_ALL.value, UnblockChoice.UNBLOCK_ALL.label
     DELETE_ALL = UnblockChoice.DELETE_ALL.value, UnblockChoice.DELETE_ALL.label
-    MERGED = "merged", "Merged into the other contact's block"
-    EXPIRED = "expired", "Lifted at expiry"
+    MERGED = "merged", _("Merged into the other contact's block")
+    EXPIRED = "expired", _("Lifted at expiry")
 
 
 class Block(models.Model):
@@ -259,7 +261,7 @@ class Block(models.Model):
         "contacts.BlockRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks"
     )
     actor_name = models.CharField(max_length=50, blank=True)
-    tickets_resolved = models.PositiveIntegerField(default=0, help_text="Open tickets resolved when blocking.")
+    tickets_resolved = models.PositiveIntegerField(default=0, help_text=_("Open tickets resolved when blocking."))
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks_lifted"
     )
@@ -282,7 +284,10 @@ class Block(models.Model):
         ]
 
     def __str__(self):
-        return f"Block of {self.contact} ({self.get_reason_display()})"
+        return gettext("Block of %(contact)s (%(reason)s)") % {
+            "contact": self.contact,
+            "reason": self.get_reason_display(),
+        }
 
     @property
     def is_current(self) -> bool:
@@ -290,34 +295,34 @@ class Block(models.Model):
 
 
 # An audit row whose person's account was deleted since.
-DELETED_USER = "deleted user"
+DELETED_USER = gettext_noop("deleted user")
 
 
 class AuditAction(models.TextChoices):
-    BLOCKED = "blocked", "Blocked contact"
-    UNBLOCKED_ALL = "unblock_all", "Unblocked contact (Unblock All)"
-    DELETED_ALL = "delete_all", "Unblocked contact (Delete All)"
-    TICKET_RELEASED = "ticket_released", "Unblocked ticket"
-    TICKET_DELETED = "ticket_deleted", "Deleted blocked ticket"
-    SWITCH_CHANGED = "switch_changed", "Changed a system switch"
-    CHANNEL_CREATED = "channel_created", "Created channel"
-    CHANNEL_DEACTIVATED = "channel_deactivated", "Switched channel off"
-    CHANNEL_REACTIVATED = "channel_reactivated", "Switched channel on"
-    CHANNEL_TOKEN_ROTATED = "channel_token_rotated", "Rotated channel token"
-    API_TOKEN_ISSUED = "api_token_issued", "Made personal API token"
-    API_TOKEN_REVOKED = "api_token_revoked", "Revoked personal API token"
-    MERGED = "merged", "Merged contacts"
-    EDITED = "edited", "Edited contact"
-    TICKET_REOPENED = "ticket_reopened", "Reopened ticket"
-    BLOCK_EXPIRED = "block_expired", "Block lifted at expiry"
-    RETENTION_DELETED = "retention_deleted", "Deleted blocked tickets past retention"
-    CHANNEL_CHANGED = "channel_changed", "Changed channel settings"
-    RULE_CREATED = "rule_created", "Added block rule"
-    RULE_CHANGED = "rule_changed", "Changed block rule"
-    RULE_DELETED = "rule_deleted", "Deleted block rule"
-    RULE_REJECTED = "rule_rejected", "Rejected by block rule"
-    FLOOD_FLAGGED = "flood_flagged", "Flagged as suspected spam"
-    FLOOD_DISMISSED = "flood_dismissed", "Dismissed suspected spam"
+    BLOCKED = "blocked", _("Blocked contact")
+    UNBLOCKED_ALL = "unblock_all", _("Unblocked contact (Unblock All)")
+    DELETED_ALL = "delete_all", _("Unblocked contact (Delete All)")
+    TICKET_RELEASED = "ticket_released", _("Unblocked ticket")
+    TICKET_DELETED = "ticket_deleted", _("Deleted blocked ticket")
+    SWITCH_CHANGED = "switch_changed", _("Changed a system switch")
+    CHANNEL_CREATED = "channel_created", _("Created channel")
+    CHANNEL_DEACTIVATED = "channel_deactivated", _("Switched channel off")
+    CHANNEL_REACTIVATED = "channel_reactivated", _("Switched channel on")
+    CHANNEL_TOKEN_ROTATED = "channel_token_rotated", _("Rotated channel token")
+    API_TOKEN_ISSUED = "api_token_issued", _("Made personal API token")
+    API_TOKEN_REVOKED = "api_token_revoked", _("Revoked personal API token")
+    MERGED = "merged", _("Merged contacts")
+    EDITED = "edited", _("Edited contact")
+    TICKET_REOPENED = "ticket_reopened", _("Reopened ticket")
+    BLOCK_EXPIRED = "block_expired", _("Block lifted at expiry")
+    RETENTION_DELETED = "retention_deleted", _("Deleted blocked tickets past retention")
+    CHANNEL_CHANGED = "channel_changed", _("Changed channel settings")
+    RULE_CREATED = "rule_created", _("Added block rule")
+    RULE_CHANGED = "rule_changed", _("Changed block rule")
+    RULE_DELETED = "rule_deleted", _("Deleted block rule")
+    RULE_REJECTED = "rule_rejected", _("Rejected by block rule")
+    FLOOD_FLAGGED = "flood_flagged", _("Flagged as suspected spam")
+    FLOOD_DISMISSED = "flood_dismissed", _("Dismissed suspected spam")
 
 
 # Acts on a contact or its tickets, and acts on a channel: the database makes each name its subject.
@@ -361,7 +366,7 @@ class AuditEntry(models.Model):
     )
     # What the act was about, frozen as it read then (a switch's name, a token's prefix and name).
     subject = models.CharField(max_length=200, blank=True)
-    change = models.CharField(max_length=1000, blank=True, help_text="From → to, e.g. “off → on”.")
+    change = models.CharField(max_length=1000, blank=True, help_text=_("From → to, e.g. “off → on”."))
     block = models.ForeignKey(Block, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries")
     # The merged-away contact of a merge (its tombstone); `contact` is the survivor.
     other_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -373,7 +378,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
         permissions = [("view_audit_trail", "Can view the blocking audit trail")]
         constraints = [
             models.CheckConstraint(
@@ -400,10 +405,10 @@ class AuditEntry(models.Model):
 
     @property
     def who(self) -> str:
-        """The actor as the console names people; the shell operator by name; a removed account as such."""
+        """The actor as the console names people; an automatic actor or a removed account in the active language."""
         if self.actor is not None:
             return person_name(self.actor)
-        return self.actor_name or DELETED_USER
+        return gettext(self.actor_name or DELETED_USER)
 
 
 from .spam_models import BlockRule, FloodFlag, FloodStatus, RuleAction, RuleHitDay, RuleKind  # noqa: E402, F401

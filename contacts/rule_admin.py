@@ -15,18 +15,8 @@ from django.http import HttpResponseRedirect
 from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin
 
-from .block_rules import (
-    RULE_ACTION_INVALID,
-    RULE_CHANNEL_ONLY_ADDRESS,
-    check_rule,
-    create_rule,
-    delete_rule,
-    update_rule,
-)
-from .rule_values import RULE_KIND_INVALID
+from .block_rules import check_rule, create_rule, delete_rule, field_of_refusal, update_rule
 from .spam_models import BlockRule, RuleHitDay
-
-FIELD_OF_ERROR = {RULE_KIND_INVALID: "kind", RULE_ACTION_INVALID: "action", RULE_CHANNEL_ONLY_ADDRESS: "channel"}
 
 
 class BlockRuleAdminForm(forms.ModelForm):
@@ -49,7 +39,7 @@ class BlockRuleAdminForm(forms.ModelForm):
                 rule=rule,
             )
         except errors.Invalid as error:
-            self.add_error(FIELD_OF_ERROR.get(error.detail, "value"), error.detail)
+            self.add_error(field_of_refusal(error.detail), error.detail)
         except errors.Conflict as error:
             self.add_error("value", error.detail)
         return data

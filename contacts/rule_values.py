@@ -7,16 +7,22 @@ anything is refused with the reason.
 
 import re
 
+from django.utils.translation import gettext_noop
+
 from blockdesk.errors import Invalid
 
 from .addresses import clean, normalise_address, normalise_email
 from .spam_models import RuleKind
 
-RULE_EMAIL_INVALID = "An e-mail rule needs one whole address, like spam@example.com."
-RULE_DOMAIN_INVALID = "A domain rule needs a domain name, like example.com (its subdomains are included)."
-RULE_PHONE_PREFIX_INVALID = "A phone prefix starts with + and the country code, then digits only, like +6281 (E.164)."
-RULE_ADDRESS_EMPTY = "An address rule needs the channel address exactly as the channel sends it."
-RULE_KIND_INVALID = "Choose what the rule matches: e-mail address, e-mail domain, phone prefix or channel address."
+RULE_EMAIL_INVALID = gettext_noop("An e-mail rule needs one whole address, like spam@example.com.")
+RULE_DOMAIN_INVALID = gettext_noop("A domain rule needs a domain name, like example.com (its subdomains are included).")
+RULE_PHONE_PREFIX_INVALID = gettext_noop(
+    "A phone prefix starts with + and the country code, then digits only, like +6281 (E.164)."
+)
+RULE_ADDRESS_EMPTY = gettext_noop("An address rule needs the channel address exactly as the channel sends it.")
+RULE_KIND_INVALID = gettext_noop(
+    "Choose what the rule matches: e-mail address, e-mail domain, phone prefix or channel address."
+)
 
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 _EMAIL_LOCAL = re.compile(r"[^\s@]{1,64}")

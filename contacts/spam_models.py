@@ -3,19 +3,21 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 
 class RuleKind(models.TextChoices):
-    EMAIL = "email", "E-mail address"
-    DOMAIN = "domain", "E-mail domain"
-    PHONE_PREFIX = "phone_prefix", "Phone prefix"
-    ADDRESS = "address", "Channel address"
+    EMAIL = "email", _("E-mail address")
+    DOMAIN = "domain", _("E-mail domain")
+    PHONE_PREFIX = "phone_prefix", _("Phone prefix")
+    ADDRESS = "address", _("Channel address")
 
 
 class RuleAction(models.TextChoices):
-    QUARANTINE = "quarantine", "Quarantine"
-    REJECT = "reject", "Reject"
-    ALLOW = "allow", "Allow"
+    QUARANTINE = "quarantine", _("Quarantine")
+    REJECT = "reject", _("Reject")
+    ALLOW = "allow", _("Allow")
 
 
 class BlockRule(models.Model):
@@ -59,7 +61,12 @@ class BlockRule(models.Model):
         ]
 
     def __str__(self):
-        return f"Rule {self.pk}: {self.get_action_display().lower()} {self.get_kind_display().lower()} {self.value}"
+        return gettext("Rule %(number)s: %(action)s %(kind)s %(value)s") % {
+            "number": self.pk,
+            "action": self.get_action_display().lower(),
+            "kind": self.get_kind_display().lower(),
+            "value": self.value,
+        }
 
 
 class RuleHitDay(models.Model):
@@ -75,14 +82,20 @@ class RuleHitDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "rule", "channel"], name="one_hit_row_per_rule_day")]
 
     def __str__(self):
-        return f"{self.hits} hits of rule {self.rule_id} on {self.day}"
+        return ngettext(
+            "%(count)d hit of rule %(rule)s on %(day)s", "%(count)d hits of rule %(rule)s on %(day)s", self.hits
+        ) % {
+            "count": self.hits,
+            "rule": self.rule_id,
+            "day": self.day,
+        }
 
 
 class FloodStatus(models.TextChoices):
-    OPEN = "open", "Suspected"
-    DISMISSED = "dismissed", "Dismissed"
-    BLOCKED = "blocked", "Blocked"
-    AUTO_BLOCKED = "auto_blocked", "Blocked by the flood guard"
+    OPEN = "open", _("Suspected")
+    DISMISSED = "dismissed", _("Dismissed")
+    BLOCKED = "blocked", _("Blocked")
+    AUTO_BLOCKED = "auto_blocked", _("Blocked by the flood guard")
 
 
 class FloodFlag(models.Model):
@@ -91,7 +104,7 @@ class FloodFlag(models.Model):
     contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="flood_flags")
     channel = models.ForeignKey("contacts.Channel", on_delete=models.CASCADE, related_name="+")
     flagged_at = models.DateTimeField()
-    messages = models.PositiveIntegerField(help_text="Messages counted within the window when it was flagged.")
+    messages = models.PositiveIntegerField(help_text=_("Messages counted within the window when it was flagged."))
     window_minutes = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=FloodStatus.choices, default=FloodStatus.OPEN)
     resolved_by = models.ForeignKey(
@@ -109,4 +122,8 @@ class FloodFlag(models.Model):
         indexes = [models.Index(fields=["status", "-flagged_at"], name="flood_flag_status_recent")]
 
     def __str__(self):
-        return f"Suspected spam: {self.contact} ({self.messages} messages in {self.window_minutes} min)"
+        return ngettext(
+            "Suspected spam: %(contact)s (%(count)d message in %(minutes)d min)",
+            "Suspected spam: %(contact)s (%(count)d messages in %(minutes)d min)",
+            self.messages,
+        ) % {"contact": self.contact, "count": self.messages, "minutes": self.window_minutes}

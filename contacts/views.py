@@ -16,11 +16,11 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from blockdesk import errors
 from blockdesk.console import console_view, fail, go_to, perform, render_page_or_dialog, require_permission, safe_next
-from blockdesk.display import format_when
 from tickets.access import visible_tickets
 from tickets.destination import ContactChannels, blocked_contact_summary, whose
 from tickets.models import TicketStatus
@@ -42,16 +42,13 @@ from .duplicates import possible_duplicates
 from .editing import edit_refusal
 from .forms import BLOCKED, BlockContactForm, BulkBlockForm, ContactFilterForm, UnblockContactForm
 from .merging import merge_refusal
-from .models import Contact, ContactIdentity, UnblockChoice
+from .models import Block, Contact, ContactIdentity, UnblockChoice
+from .notices import blocked_notice
 
 CONTACTS_PER_PAGE = 25
 HISTORY_LENGTH = 20
 
 view_contacts_required = require_permission("contacts.view_contact", errors.NO_PERMISSION_VIEW_CONTACTS)
-
-
-def _plural(count: int, singular: str, plural: str = "") -> str:
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _blocked_tab_url() -> str:
@@ -167,10 +164,8 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_block_form(request, contact, form)
     except errors.Conflict as error:
         return fail(request, f"{contact}: {error.detail}", next_url or reverse("contacts:detail", args=[contact.pk]))
-    text = f"{contact} is blocked" + (f" until {format_when(block_row.ends_at)}." if block_row.ends_at else ".")
-    if block_row.tickets_resolved:
-        text += f" {_plural(block_row.tickets_resolved, 'open ticket')} resolved."
-    messages.success(request, f"{text} {blocked_contact_summary(ContactChannels.load(contact).destinations())}")
+    summary = blocked_contact_summary(ContactChannels.load(contact).destinations())
+    messages.success(request, f"{blocked_notice(contact, block_row)} {summary}")
     return redirect(next_url or _blocked_tab_url())
 
 
@@ -189,7 +184,7 @@ def bulk_block(request: HttpRequest) -> HttpResponse:
         return fail(request, form.first_error(), list_url)
     ids = form.selected()
     if len(ids) > BULK_BLOCK_MAX:
-        return fail(request, errors.TOO_MANY_CONTACTS.format(limit=BULK_BLOCK_MAX), list_url)
+        return fail(request, gettext(errors.TOO_MANY_CONTACTS).format(limit=BULK_BLOCK_MAX), list_url)
     if not form.is_valid() or not form.cleaned_data["confirm"]:
         contacts, open_tickets = bulk_block_selection(ids)
         context = {
@@ -218,10 +213,18 @@ def bulk_block(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_block_done(result: BulkBlocked) -> str:
-    text = f"{_plural(len(result.blocked), 'contact')} blocked"
-    text += f", {_plural(result.tickets_resolved, 'open ticket')} resolved." if result.tickets_resolved else "."
+    blocked = len(result.blocked)
+    if resolved := result.tickets_resolved:
+        text = gettext("%(contacts)s blocked, %(tickets)s resolved.") % {
+            "contacts": ngettext("%(count)d contact", "%(count)d contacts", blocked) % {"count": blocked},
+            "tickets": ngettext("%(count)d open ticket", "%(count)d open tickets", resolved) % {"count": resolved},
+        }
+    else:
+        text = ngettext("%(count)d contact blocked.", "%(count)d contacts blocked.", blocked) % {"count": blocked}
     if result.already_blocked:
-        text += f" Already blocked, left as they were: {', '.join(str(c) for c in result.already_blocked)}."
+        text += " " + gettext("Already blocked, left as they were: %(contacts)s.") % {
+            "contacts": ", ".join(str(c) for c in result.already_blocked)
+        }
     return text
 
 
@@ -271,15 +274,27 @@ def unblock(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_unblock_confirmation(request, contact, form)
     except errors.Conflict as error:
         return fail(request, f"{contact}: {error.detail}", next_url or reverse("contacts:detail", args=[contact.pk]))
-    if choice == UnblockChoice.UNBLOCK_ALL:
-        destination = TicketStatus(release_status()).label
-        moved = block_row.tickets_released
-        outcome = f"{_plural(moved, 'blocked ticket')} moved to {destination}" if moved else "no blocked tickets"
-    else:
-        tickets = _plural(block_row.tickets_deleted, "ticket")
-        outcome = f"{tickets} and {_plural(block_row.messages_deleted, 'message')} deleted"
-    messages.success(request, f"{contact} is unblocked; {outcome}.")
+    messages.success(request, _unblocked_text(contact, block_row, choice))
     return redirect(next_url or _blocked_tab_url())
+
+
+def _unblocked_text(contact: Contact, block_row: Block, choice: str) -> str:
+    if choice != UnblockChoice.UNBLOCK_ALL:
+        deleted_tickets, deleted_messages = block_row.tickets_deleted, block_row.messages_deleted
+        return gettext("%(contact)s is unblocked; %(tickets)s and %(messages)s deleted.") % {
+            "contact": contact,
+            "tickets": ngettext("%(count)d ticket", "%(count)d tickets", deleted_tickets) % {"count": deleted_tickets},
+            "messages": ngettext("%(count)d message", "%(count)d messages", deleted_messages)
+            % {"count": deleted_messages},
+        }
+    moved = block_row.tickets_released
+    if not moved:
+        return gettext("%(contact)s is unblocked; no blocked tickets.") % {"contact": contact}
+    return ngettext(
+        "%(contact)s is unblocked; %(count)d blocked ticket moved to %(destination)s.",
+        "%(contact)s is unblocked; %(count)d blocked tickets moved to %(destination)s.",
+        moved,
+    ) % {"contact": contact, "count": moved, "destination": TicketStatus(release_status()).label}
 
 
 def _render_unblock_confirmation(request: HttpRequest, contact: Contact, form: UnblockContactForm) -> HttpResponse:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import ngettext_lazy
 
 from .overview import PerDay
 
@@ -115,12 +117,18 @@ def _r(value: float) -> float:
     return round(value, 2)
 
 
-def counted(n: int, unit: str) -> str:
-    """3 → "3 hits", 1 → "1 hit" (the units here all take an s)."""
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+# What a chart counts: "1 hit", "3 hits", in the active language.
+BLOCKED_MESSAGES = ngettext_lazy("%(count)d blocked message", "%(count)d blocked messages", "count")
+HITS = ngettext_lazy("%(count)d hit", "%(count)d hits", "count")
+FLAGS = ngettext_lazy("%(count)d flag", "%(count)d flags", "count")
 
 
-def stacked_by_day(chart_id: str, per_day: PerDay, *, title: str, description: str, unit: str) -> StackedChart:
+def counted(n: int, unit: Promise) -> str:
+    """3 → "3 hits", 1 → "1 hit": unit is one of the counts above (ngettext_lazy with a count placeholder)."""
+    return unit % {"count": n}
+
+
+def stacked_by_day(chart_id: str, per_day: PerDay, *, title: str, description: str, unit: Promise) -> StackedChart:
     """One bar per day, stacked by series (channel, action, outcome), with a value axis and a few day labels."""
     ticks = nice_ticks(max((day.total for day in per_day.days), default=0))
     top_value = ticks[-1]
@@ -179,7 +187,7 @@ def stacked_by_day(chart_id: str, per_day: PerDay, *, title: str, description: s
 
 
 def horizontal_bars(
-    chart_id: str, items: Sequence[tuple[str, int]], *, title: str, description: str, unit: str, css_class: str
+    chart_id: str, items: Sequence[tuple[str, int]], *, title: str, description: str, unit: Promise, css_class: str
 ) -> HorizontalChart:
     """One bar per (label, value), largest first as given, each under its label, with a value axis below."""
     ticks = nice_ticks(max((value for _, value in items), default=0))

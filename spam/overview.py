@@ -209,7 +209,7 @@ def _rule_hits(first_day: date, last_day: date, day_list: list[date]) -> PerDay:
         .annotate(n=Sum("hits"))
         .order_by()
     )
-    series = [Series(action.value, action.label) for action in RuleAction]
+    series = [Series(action.value, str(action.label)) for action in RuleAction]
     return _per_day(((row["day"], row["action"], row["n"]) for row in rows), series, day_list)
 
 
@@ -226,10 +226,10 @@ def _top_rules(first_day: date, last_day: date) -> tuple[TopRule, ...]:
         TopRule(
             id=row["rule_id"],
             kind=row["rule__kind"],
-            kind_label=RuleKind(row["rule__kind"]).label,
+            kind_label=str(RuleKind(row["rule__kind"]).label),
             value=row["rule__value"],
             action=row["rule__action"],
-            action_label=RuleAction(row["rule__action"]).label,
+            action_label=str(RuleAction(row["rule__action"]).label),
             hits=row["n"],
             last_hit_at=row["rule__last_hit_at"],
         )
@@ -246,5 +246,5 @@ def _flood_flags(start: datetime, end: datetime, day_list: list[date]) -> PerDay
         .annotate(n=Count("id"))
         .order_by()
     )
-    series = [Series(status.value, status.label) for status in FloodStatus]
+    series = [Series(status.value, str(status.label)) for status in FloodStatus]
     return _per_day(((row["day"], row["status"], row["n"]) for row in rows), series, day_list)

@@ -1,51 +1,44 @@
 """Input of the block rule pages: the list's filters and the rule form.
 
 The form only reads what was typed; contacts.block_rules decides whether a
-rule is valid (and normalises its value). FIELD_OF_ERROR says which field a
-refusal belongs under.
+rule is valid (and normalises its value), and which field a refusal belongs under.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from contacts import block_rules
 from contacts.models import Channel
-from contacts.rule_values import RULE_KIND_INVALID
 from contacts.spam_models import BlockRule, RuleAction, RuleKind
 
 ANY = ""
 
 # Matching, as routing applies it (contacts.rule_match): shown beside the form and in the README.
-KIND_HELP = (
+KIND_HELP = _(
     "E-mail address: that address only. E-mail domain: every address at that domain and its subdomains. "
     "Phone prefix: numbers in E.164 that start with it (+62812 covers +628121234567). "
     "Channel address: the address exactly as the channel sends it (chat id, phone, e-mail)."
 )
-ACTION_HELP = (
+ACTION_HELP = _(
     "Quarantine blocks the contact (by this rule); its messages go to the Blocked list. "
     "Reject stores nothing; the channel is answered 200 “rejected”. "
     "Allow lets matching contacts through whatever block rule matches them too."
 )
-PRECEDENCE_HELP = (
+PRECEDENCE_HELP = gettext_noop(
     "Allow rules beat block rules. When several block rules match, the most specific wins: channel address, "
     "then e-mail address, then the longest domain, then the longest phone prefix. "
     "Rules are checked on each message of a contact that is not blocked; a contact a person unblocked is let "
     "through by rules from then on. While blocking is switched off in System settings, quarantine and reject "
     "rules pause."
 )
-CHANNEL_HELP = "Only for a channel address rule. Empty: the address on every channel."
-
-FIELD_OF_ERROR = {
-    RULE_KIND_INVALID: "kind",
-    block_rules.RULE_ACTION_INVALID: "action",
-    block_rules.RULE_CHANNEL_ONLY_ADDRESS: "channel",
-    block_rules.RULE_NOTE_TOO_LONG.format(limit=block_rules.NOTE_MAX_LENGTH): "note",
-}
+CHANNEL_HELP = _("Only for a channel address rule. Empty: the address on every channel.")
 
 
 class RuleFilterForm(forms.Form):
     """The rules list's query string: which action, what search, which page."""
 
-    action = forms.ChoiceField(choices=[(ANY, "Every action"), *RuleAction.choices], required=False)
+    action = forms.ChoiceField(choices=[(ANY, _("Every action")), *RuleAction.choices], required=False)
     q = forms.CharField(max_length=200, required=False, strip=True)
     page = forms.CharField(max_length=12, required=False)
 
@@ -56,25 +49,28 @@ class RuleFilterForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    kind = forms.ChoiceField(label="Matches", choices=RuleKind.choices, help_text=KIND_HELP)
+    kind = forms.ChoiceField(label=_("Matches"), choices=RuleKind.choices, help_text=KIND_HELP)
     # Longer than stored: spaces and dashes typed inside a phone prefix go when it is normalised.
-    value = forms.CharField(label="Value", max_length=300)
+    value = forms.CharField(label=_("Value"), max_length=300)
     action = forms.ChoiceField(
-        label="Action",
+        label=_("Action"),
         choices=RuleAction.choices,
         initial=RuleAction.QUARANTINE,
         widget=forms.RadioSelect,
         help_text=ACTION_HELP,
     )
     channel = forms.ModelChoiceField(
-        label="Channel",
+        label=_("Channel"),
         queryset=Channel.objects.order_by("name"),
         required=False,
-        empty_label="Every channel",
+        empty_label=_("Every channel"),
         help_text=CHANNEL_HELP,
     )
     note = forms.CharField(
-        label="Note", max_length=block_rules.NOTE_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        max_length=block_rules.NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, rule: BlockRule | None = None, **kwargs):
@@ -95,4 +91,4 @@ class RuleForm(forms.Form):
 
     def add_refusal(self, detail: str) -> None:
         """Show a refusal of contacts.block_rules under the field it is about (a duplicate: above the form)."""
-        self.add_error(FIELD_OF_ERROR.get(detail, "value"), detail)
+        self.add_error(block_rules.field_of_refusal(detail), detail)

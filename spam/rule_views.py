@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from blockdesk import errors
@@ -50,7 +51,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         actions=RuleAction.choices,
         page=page,
         rules=page.object_list,
-        precedence=PRECEDENCE_HELP,
+        precedence=gettext(PRECEDENCE_HELP),
         can_add=rule_refusal(request.user, "add") is None,
         can_change=rule_refusal(request.user, "change") is None,
         can_delete=rule_refusal(request.user, "delete") is None,
@@ -59,7 +60,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_form(request: HttpRequest, form: RuleForm, rule: BlockRule | None = None, status: int = 200):
-    context = _page_context(form=form, rule=rule, precedence=PRECEDENCE_HELP)
+    context = _page_context(form=form, rule=rule, precedence=gettext(PRECEDENCE_HELP))
     return render(request, "spam/rule_form.html", context, status=status)
 
 
@@ -78,7 +79,7 @@ def rule_add(request: HttpRequest) -> HttpResponse:
     except (errors.Invalid, errors.Conflict) as error:
         form.add_refusal(error.detail)
         return _render_form(request, form)
-    messages.success(request, f"{rule} added.")
+    messages.success(request, gettext("%(rule)s added.") % {"rule": rule})
     return redirect("spam:rules")
 
 
@@ -106,7 +107,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except (errors.Invalid, errors.Conflict) as error:
         form.add_refusal(error.detail)
         return _render_form(request, form, rule)
-    messages.success(request, f"{changed} saved.")
+    messages.success(request, gettext("%(rule)s saved.") % {"rule": changed})
     return redirect("spam:rules")
 
 
@@ -119,5 +120,5 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "spam/rule_delete.html", _page_context(rule=rule))
     delete_rule(actor=request.user, rule=rule)
-    messages.success(request, f"{rule} deleted.")
+    messages.success(request, gettext("%(rule)s deleted.") % {"rule": rule})
     return redirect(reverse("spam:rules"))

@@ -9,11 +9,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from blockdesk import errors
 from blockdesk.console import console_view, fail, require_permission
-from blockdesk.display import format_when
 from contacts.blocking import block_refusal
 from contacts.flood_guard import (
     HISTORY,
@@ -28,6 +28,7 @@ from contacts.flood_guard import (
 )
 from contacts.forms import BlockContactForm
 from contacts.models import FloodStatus
+from contacts.notices import blocked_notice
 
 FLAGS_PER_PAGE = 50
 
@@ -75,7 +76,9 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     except errors.Conflict as error:
         return fail(request, f"{flag.contact}: {error.detail}", _list_url())
     messages.success(
-        request, f"{flag.contact} is no longer suspected; the flood guard counts its messages afresh from now."
+        request,
+        gettext("%(contact)s is no longer suspected; the flood guard counts its messages afresh from now.")
+        % {"contact": flag.contact},
     )
     return redirect(_list_url())
 
@@ -90,7 +93,11 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
     if refusal:
         raise errors.Forbidden(refusal)
     if flag.status != FloodStatus.OPEN:
-        return fail(request, f"{flag.contact}: this suspected spam was already handled.", _list_url(HISTORY))
+        return fail(
+            request,
+            gettext("%(contact)s: this suspected spam was already handled.") % {"contact": flag.contact},
+            _list_url(HISTORY),
+        )
     form = FlagBlockForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -103,11 +110,7 @@ def block(request: HttpRequest, pk: int) -> HttpResponse:
         except errors.Conflict as error:
             return fail(request, f"{flag.contact}: {error.detail}", _list_url())
         else:
-            text = f"{flag.contact} is blocked" + (f" until {format_when(made.ends_at)}." if made.ends_at else ".")
-            if made.tickets_resolved:
-                resolved = made.tickets_resolved
-                text += f" {resolved} open ticket{'' if resolved == 1 else 's'} resolved."
-            messages.success(request, text)
+            messages.success(request, blocked_notice(flag.contact, made))
             return redirect(_list_url())
     context = {
         "spam_tab": "suspected",

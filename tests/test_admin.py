@@ -160,7 +160,7 @@ def test_block_action_blocks_each_contact_through_the_domain(admin_client, admin
 
     response = act(admin_client, "block_selected", [first, second], **form)
 
-    assert texts(response) == ["Blocked 2 contact(s)."]
+    assert texts(response) == ["Blocked 2 contacts."]
     assert set(Contact.objects.filter(is_blocked=True)) == {first, second}
     assert set(Block.objects.values_list("contact", "reason", "note", "blocked_by")) == {
         (first.pk, "abuse", "rude", administrator.pk),
@@ -198,7 +198,7 @@ def test_block_action_reports_an_already_blocked_contact_and_blocks_the_rest(adm
 
     response = act(admin_client, "block_selected", [blocked, fresh], apply="1", reason="spam")
 
-    assert texts(response) == [f"{blocked}: {errors.ALREADY_BLOCKED}", "Blocked 1 contact(s)."]
+    assert texts(response) == [f"{blocked}: {errors.ALREADY_BLOCKED}", "Blocked 1 contact."]
     assert Block.objects.filter(contact=blocked).count() == 1
     assert Contact.objects.get(pk=fresh.pk).is_blocked
 
@@ -240,7 +240,7 @@ def test_unblock_all_action_releases_tickets(admin_client, administrator, blocke
     response = act(admin_client, "unblock_selected", [blocked], choice="unblock_all")
 
     assert texts(response) == [
-        f"Unblocked {blocked}: 1 ticket(s) released, 0 ticket(s) and 0 message(s) deleted.",
+        f"Unblocked {blocked}: 1 ticket released, 0 tickets and 0 messages deleted.",
     ]
     assert not Contact.objects.get(pk=blocked.pk).is_blocked
     assert Ticket.objects.get(contact=blocked, status=TicketStatus.UNASSIGNED).message_count == 3
@@ -253,7 +253,7 @@ def test_delete_all_action_deletes_tickets_and_keeps_the_block(admin_client, blo
 
     response = act(admin_client, "unblock_selected", [blocked], choice="delete_all")
 
-    assert texts(response) == [f"Unblocked {blocked}: 0 ticket(s) released, 1 ticket(s) and 2 message(s) deleted."]
+    assert texts(response) == [f"Unblocked {blocked}: 0 tickets released, 1 ticket and 2 messages deleted."]
     assert not Ticket.objects.filter(pk=blocked_ticket.pk).exists()
     assert not Message.objects.filter(ticket_id=blocked_ticket.pk).exists()
     assert Block.objects.values_list("tickets_deleted", "messages_deleted").get() == (1, 2)
