@@ -318,7 +318,7 @@ def test_ticket_unblock_action_releases_blocked_tickets_and_refuses_others(admin
     assert Ticket.objects.get(pk=blocked_ticket.pk).status == TicketStatus.BLOCKED
 
     released = act(admin_client, "unblock_selected", [blocked_ticket], url=url)
-    assert texts(released) == ["Unblocked 1 ticket(s)."]
+    assert texts(released) == ["Unblocked 1 ticket."]
     assert Ticket.objects.get(pk=blocked_ticket.pk).status == TicketStatus.UNASSIGNED
 
 

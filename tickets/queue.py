@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from blockdesk import errors
 from contacts import audit
@@ -231,12 +231,11 @@ def reopen_ticket(*, actor, ticket: Ticket) -> Ticket:
         ticket.closed_at = None
         ticket.waiting_since = ticket.last_message_at if ticket.last_speaker == Speaker.CUSTOMER else None
         ticket.save(update_fields=["status", "assignee", "closed_at", "waiting_since", "updated_at"])
+        # The audit trail stores English whoever reopens (the status labels are translated only for display).
+        with translation.override("en"):
+            change = f"Resolved → {ticket.get_status_display()}"
         audit.record(
-            AuditEntry.Action.TICKET_REOPENED,
-            actor=actor,
-            contact=ticket.contact,
-            ticket_id=ticket.pk,
-            change=f"Resolved → {ticket.get_status_display()}",
+            AuditEntry.Action.TICKET_REOPENED, actor=actor, contact=ticket.contact, ticket_id=ticket.pk, change=change
         )
         if ticket.status == TicketStatus.ASSIGNED:
             notify_assigned(actor=actor, ticket=ticket)
