@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from blockdesk import errors
 from contacts import audit
@@ -222,7 +223,7 @@ def reopen_ticket(*, actor, ticket: Ticket) -> Ticket:
         _raise_if(reopen_refusal(actor, ticket))
         other = Ticket.objects.open().filter(contact_id=ticket.contact_id, channel_id=ticket.channel_id).first()
         if other is not None:
-            raise errors.Conflict(errors.REOPEN_OTHER_OPEN.format(pk=other.pk))
+            raise errors.Conflict(gettext(errors.REOPEN_OTHER_OPEN).format(pk=other.pk))
         keeper = ticket.assignee
         if keeper is not None and keeper.is_active and keeper.has_perm("tickets.work_ticket"):
             ticket.status = TicketStatus.ASSIGNED
