@@ -3,11 +3,13 @@ Profiles: an administrator sees each person's language and time zone; each perso
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk import errors
 
 from .models import ApiToken, Profile
-from .profiles import BAD_TIME_ZONE, save_profile, time_zone_choices
+from .profiles import BAD_TIME_ZONE_CHOICE, save_profile, time_zone_choices
 from .tokens import issue_api_token, revoke_api_token
 
 
@@ -36,9 +38,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         token, raw = issue_api_token(actor=request.user, owner=request.user, name=obj.name)
         obj.pk = token.pk
         obj.refresh_from_db()
-        messages.success(request, f"Your new API token is shown only now; store it: {raw}")
+        messages.success(request, gettext("Your new API token is shown only now; store it: %(raw)s") % {"raw": raw})
 
-    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
     def revoke_selected(self, request, queryset):
         revoked = 0
         for token in queryset.filter(revoked_at__isnull=True):
@@ -48,14 +50,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{token}: {error.detail}", messages.WARNING)
             else:
                 revoked += 1
-        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)s token.", "Revoked %(count)s tokens.", revoked) % {"count": revoked},
+            messages.SUCCESS,
+        )
 
 
 class ProfileAdminForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=time_zone_choices,
         required=False,
-        error_messages={"invalid_choice": BAD_TIME_ZONE.replace("{value}", "%(value)s")},
+        error_messages={"invalid_choice": BAD_TIME_ZONE_CHOICE},
     )
 
     class Meta:

@@ -3,6 +3,7 @@ import hmac
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk.tokens import hash_token, new_token
 
@@ -38,7 +39,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
 
     def __str__(self):
         return f"{self.token_prefix}… ({self.user})"
@@ -62,7 +63,8 @@ class ApiToken(models.Model):
 
 
 # "" lets the browser choose (Accept-Language, then settings.LANGUAGE_CODE). Kept in step with settings.LANGUAGES.
-LANGUAGE_CHOICES = [("", "From my browser"), ("en", "English"), ("id", "Bahasa Indonesia")]
+# Each language is named in itself, as language pickers do; only the default is translated.
+LANGUAGE_CHOICES = [("", _("From my browser")), ("en", "English"), ("id", "Bahasa Indonesia")]
 
 
 class Profile(models.Model):

@@ -10,13 +10,17 @@ from functools import cache
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 from blockdesk import errors
 
 from .models import LANGUAGE_CHOICES, Profile
 
-BAD_LANGUAGE = "Pick a language from the list: English, Bahasa Indonesia, or from your browser."
-BAD_TIME_ZONE = "“{value}” is not a time zone BlockDesk knows; pick one from the list."
+BAD_LANGUAGE = gettext_noop("Pick a language from the list: English, Bahasa Indonesia, or from your browser.")
+BAD_TIME_ZONE = gettext_noop("“{value}” is not a time zone BlockDesk knows; pick one from the list.")
+# The same refusal for a form's invalid_choice, in the language of whoever sent the form.
+BAD_TIME_ZONE_CHOICE = lazy(lambda: gettext(BAD_TIME_ZONE).replace("{value}", "%(value)s"), str)()
 
 # Shown first in the time zone list: Indonesia's three zones, the region's neighbours, then the usual others.
 COMMON_TIME_ZONES = [
@@ -71,7 +75,7 @@ def save_profile(*, person, language: str, time_zone: str) -> Profile:
     if language not in dict(LANGUAGE_CHOICES):
         raise errors.Invalid(BAD_LANGUAGE)
     if not is_time_zone(time_zone):
-        raise errors.Invalid(BAD_TIME_ZONE.format(value=time_zone))
+        raise errors.Invalid(gettext(BAD_TIME_ZONE).format(value=time_zone))
     with transaction.atomic():
         profile, _ = Profile.objects.update_or_create(
             user=person, defaults={"language": language, "time_zone": time_zone}

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from blockdesk import errors
@@ -15,8 +16,8 @@ from .models import LANGUAGE_CHOICES, ApiToken
 from .profiles import profile_of, save_profile
 from .tokens import issue_api_token, revoke_api_token
 
-TOKEN_REVOKED = "Revoked {token}: requests with it are refused from now on."
-PROFILE_SAVED = "Saved. Language: {language}. Time zone: {time_zone}."
+TOKEN_REVOKED = gettext_noop("Revoked {token}: requests with it are refused from now on.")
+PROFILE_SAVED = gettext_noop("Saved. Language: {language}. Time zone: {time_zone}.")
 
 
 @login_required
@@ -36,8 +37,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.detail)
         else:
             language = dict(LANGUAGE_CHOICES)[saved.language]
-            time_zone = saved.time_zone or f"the site's ({settings.TIME_ZONE})"
-            messages.success(request, PROFILE_SAVED.format(language=language, time_zone=time_zone))
+            time_zone = saved.time_zone or gettext("the site's (%(zone)s)") % {"zone": settings.TIME_ZONE}
+            messages.success(request, gettext(PROFILE_SAVED).format(language=language, time_zone=time_zone))
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form}, status=400)
 
@@ -72,7 +73,7 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
         raise errors.NotFound(errors.API_TOKEN_NOT_FOUND)
     if request.method == "GET":
         if token.revoked_at is not None:
-            messages.info(request, errors.API_TOKEN_ALREADY_REVOKED)
+            messages.info(request, gettext(errors.API_TOKEN_ALREADY_REVOKED))
             return redirect("accounts:tokens")
         return render(request, "accounts/revoke_token.html", {"token": token})
     try:
@@ -80,5 +81,5 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     except errors.DomainError as error:
         messages.error(request, error.detail)
     else:
-        messages.success(request, TOKEN_REVOKED.format(token=f"{token.token_prefix}… “{token.name}”"))
+        messages.success(request, gettext(TOKEN_REVOKED).format(token=f"{token.token_prefix}… “{token.name}”"))
     return redirect("accounts:tokens")

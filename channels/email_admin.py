@@ -1,6 +1,7 @@
 """Django admin for e-mail mailboxes: IMAP and SMTP settings (passwords write-only) and how the poll goes."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .email_forms import EmailChannelForm
 from .email_models import EmailChannel
@@ -21,7 +22,7 @@ class EmailChannelAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["channel", "address"]}),
         (
-            "Incoming mail (IMAP)",
+            _("Incoming mail (IMAP)"),
             {
                 "fields": [
                     "imap_host",
@@ -35,8 +36,8 @@ class EmailChannelAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Replies (SMTP)", {"fields": ["smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password"]}),
-        ("Polling", {"fields": readonly_fields}),
+        (_("Replies (SMTP)"), {"fields": ["smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password"]}),
+        (_("Polling"), {"fields": readonly_fields}),
     ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

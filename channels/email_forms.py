@@ -1,19 +1,20 @@
 """The form an administrator fills in for a mailbox; passwords are write-only (blank keeps the stored one)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .email_models import EmailChannel
 
 SECRET_FIELDS = ("imap_password", "smtp_password")
-KEEP_HELP = "Never shown again once saved; leave blank to keep the stored one."
+KEEP_HELP = _("Never shown again once saved; leave blank to keep the stored one.")
 
 
 class EmailChannelForm(forms.ModelForm):
     imap_password = forms.CharField(
-        label="IMAP password", required=False, strip=False, widget=forms.PasswordInput(render_value=False)
+        label=_("IMAP password"), required=False, strip=False, widget=forms.PasswordInput(render_value=False)
     )
     smtp_password = forms.CharField(
-        label="SMTP password", required=False, strip=False, widget=forms.PasswordInput(render_value=False)
+        label=_("SMTP password"), required=False, strip=False, widget=forms.PasswordInput(render_value=False)
     )
 
     class Meta:

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from django import forms
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
 from contacts.models import Channel
 
 # Texts of the set-up pages (channels.setup_views) that tests import.
-CHANNEL_NOT_FOUND = "There is no such channel."
-NO_TEST_FOR_KIND = "Channels of this kind have no test to send."
-TEST_CRASHED = "The test failed unexpectedly ({error}); nothing about the settings is known."
+CHANNEL_NOT_FOUND = gettext_noop("There is no such channel.")
+NO_TEST_FOR_KIND = gettext_noop("Channels of this kind have no test to send.")
+TEST_CRASHED = gettext_noop("The test failed unexpectedly ({error}); nothing about the settings is known.")
 
 
 class SetupCheckFailed(Exception):

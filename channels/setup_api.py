@@ -9,6 +9,8 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Channel
 
@@ -27,36 +29,43 @@ from .setup import KindSetup, SetupCheckFailed, SetupDetail
 INBOUND_PATH = "/api/v1/inbound/messages"
 INBOUND_BATCH_PATH = "/api/v1/inbound/messages/batch"
 TEST_TEXT = "Test from BlockDesk: if you can read this, replies reach you."
-TEST_ANSWERED = "The receiver at {url} answered {status}: replies will reach it."
-TEST_UNSIGNED = " They go unsigned: set an outbound secret so the receiver can check that they come from us."
-SECRET_KEPT = "Stored encrypted and never shown; leave empty to keep the one stored."
+TEST_ANSWERED = gettext_noop("The receiver at {url} answered {status}: replies will reach it.")
+TEST_ANSWERED_UNSIGNED = gettext_noop(
+    "The receiver at {url} answered {status}: replies will reach it. They go unsigned: set an outbound secret so "
+    "the receiver can check that they come from us."
+)
 
 
 class ApiChannelForm(forms.ModelForm):
     """The api kind's settings on the channel row; both secrets are write-only (blank keeps the stored one)."""
 
     outbound_url = forms.URLField(
-        label="Outbound URL",
+        label=_("Outbound URL"),
         required=False,
         max_length=Channel._meta.get_field("outbound_url").max_length,
         assume_scheme="https",
-        help_text="Where replies go: each is POSTed there as JSON, signed with the outbound secret.",
+        help_text=_("Where replies go: each is POSTed there as JSON, signed with the outbound secret."),
     )
     outbound_secret = forms.CharField(
         required=False,
         strip=False,
         max_length=200,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Signs each reply POSTed to the outbound URL. " + SECRET_KEPT,
+        help_text=_(
+            "Signs each reply POSTed to the outbound URL. Stored encrypted and never shown; leave empty to keep the "
+            "one stored."
+        ),
     )
     signing_secret = forms.CharField(
-        label="Inbound signing secret",
+        label=_("Inbound signing secret"),
         required=False,
         strip=False,
         max_length=Channel._meta.get_field("signing_secret").max_length,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="If set, inbound requests must carry an HMAC-SHA256 signature made with it. Never shown; "
-        "leave empty to keep the one stored.",
+        help_text=_(
+            "If set, inbound requests must carry an HMAC-SHA256 signature made with it. Never shown; "
+            "leave empty to keep the one stored."
+        ),
     )
 
     class Meta:
@@ -73,12 +82,17 @@ class ApiChannelForm(forms.ModelForm):
 def api_details(request: HttpRequest, channel: Channel) -> list[SetupDetail]:
     return [
         SetupDetail(
-            "Inbound address",
+            gettext("Inbound address"),
             request.build_absolute_uri(INBOUND_PATH),
-            "Your system POSTs each customer message here as JSON, with Authorization: Bearer <the channel's token>.",
+            gettext(
+                "Your system POSTs each customer message here as JSON, "
+                "with Authorization: Bearer <the channel's token>."
+            ),
         ),
         SetupDetail(
-            "Inbound address for batches", request.build_absolute_uri(INBOUND_BATCH_PATH), "Up to 100 at once."
+            gettext("Inbound address for batches"),
+            request.build_absolute_uri(INBOUND_BATCH_PATH),
+            gettext("Up to 100 at once."),
         ),
     ]
 
@@ -115,8 +129,8 @@ def send_api_test(channel: Channel) -> str:
         raise SetupCheckFailed(
             RECEIVER_REFUSED.format(status=response.status_code, text=response.text[:ERROR_TEXT_LENGTH])
         )
-    answered = TEST_ANSWERED.format(url=channel.outbound_url, status=response.status_code)
-    return answered if channel.outbound_secret else answered + TEST_UNSIGNED
+    answered = TEST_ANSWERED if channel.outbound_secret else TEST_ANSWERED_UNSIGNED
+    return gettext(answered).format(url=channel.outbound_url, status=response.status_code)
 
 
 API_SETUP = KindSetup(

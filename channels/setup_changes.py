@@ -7,13 +7,15 @@ this is the rest of what the page changes.
 
 from django import forms
 from django.db import IntegrityError, models, transaction
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from blockdesk import errors
 from contacts.audit import record
 from contacts.channels import NAME_MAX_LENGTH
 from contacts.models import AuditEntry, Channel
 
-SETTINGS_SAVED_MEANWHILE = (
+SETTINGS_SAVED_MEANWHILE = gettext_noop(
     "Someone saved this channel's settings meanwhile. Reload the page and make your change again."
 )
 CHANGE_MAX_LENGTH = AuditEntry._meta.get_field("change").max_length
@@ -46,7 +48,7 @@ def save_channel_settings(*, actor, channel: Channel, name: str, kind_form: form
                 change = "; ".join(changes)[:CHANGE_MAX_LENGTH]
                 record(AuditEntry.Action.CHANNEL_CHANGED, actor=actor, channel=locked, subject=name, change=change)
     except IntegrityError:
-        raise errors.Conflict(errors.CHANNEL_NAME_TAKEN.format(name=name)) from None
+        raise errors.Conflict(gettext(errors.CHANNEL_NAME_TAKEN).format(name=name)) from None
     channel.name = name
     return created
 
@@ -59,7 +61,8 @@ def _save_kind_form(kind_form: forms.ModelForm, name: str) -> tuple[bool, list[s
             raise errors.Conflict(SETTINGS_SAVED_MEANWHILE)
         row.save()
         kind_form.save_m2m()
-        return True, [f"{model._meta.verbose_name} settings made"]
+        with translation.override("en"):  # the audit trail stores English, whoever saves
+            return True, [f"{model._meta.verbose_name} settings made"]
     # The form already wrote its values onto the instance: compare with the row as stored.
     before = model._default_manager.get(pk=row.pk)
     changes = [_described(kind_form, field, before, row) for field in kind_form._meta.fields]
@@ -78,7 +81,8 @@ def _described(form: forms.ModelForm, field: str, before: models.Model, after: m
     old, new = getattr(before, field), getattr(after, field)
     if old == new:
         return ""
-    label = str(form[field].label).lower()
+    with translation.override("en"):  # the audit trail stores English, whoever saves
+        label = str(form[field].label).lower()
     if isinstance(form.fields[field].widget, forms.PasswordInput):
         return f"{label} changed"  # never a secret, not even its end
     return f"{label}: {_short(old)} → {_short(new)}"

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from blockdesk import errors
@@ -29,11 +30,11 @@ from .setup_forms import ChannelNameForm, NewChannelForm
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_SAVED = "Saved the settings of channel “{name}”."
-SWITCHED_OFF = "Switched channel “{name}” off: its token is refused and nothing is sent on it."
-SWITCHED_ON = "Switched channel “{name}” on again, with the token it had."
-TEST_PASSED = "Test passed: {sentence}"
-TEST_FAILED = "Test failed: {reason}"
+SETTINGS_SAVED = gettext_noop("Saved the settings of channel “{name}”.")
+SWITCHED_OFF = gettext_noop("Switched channel “{name}” off: its token is refused and nothing is sent on it.")
+SWITCHED_ON = gettext_noop("Switched channel “{name}” on again, with the token it had.")
+TEST_PASSED = gettext_noop("Test passed: {sentence}")
+TEST_FAILED = gettext_noop("Test failed: {reason}")
 may_manage_channels = require_permission("contacts.change_channel", errors.NO_PERMISSION_CHANNELS)
 may_add_channels = require_permission("contacts.add_channel", errors.NO_PERMISSION_CHANNELS)
 
@@ -84,9 +85,9 @@ def new_channel(request: HttpRequest) -> HttpResponse:
             return _shown_once(
                 request,
                 channel=channel,
-                title=f"Channel “{channel.name}” is ready",
-                intro="Its token is shown only on this page.",
-                values=[("Channel token", raw)],
+                title=gettext("Channel “%(name)s” is ready") % {"name": channel.name},
+                intro=gettext("Its token is shown only on this page."),
+                values=[(gettext("Channel token"), raw)],
             )
     status = 400 if form.is_bound else 200
     return render(request, "channels/setup/new.html", {"form": form}, status=status)
@@ -120,13 +121,15 @@ def channel_page(request: HttpRequest, pk: int) -> HttpResponse:
                 return _shown_once(
                     request,
                     channel=channel,
-                    title=f"Settings of “{channel.name}” saved",
-                    intro="BlockDesk made the values below for this channel. They are shown only on this page.",
+                    title=_settings_saved_title(channel),
+                    intro=gettext(
+                        "BlockDesk made the values below for this channel. They are shown only on this page."
+                    ),
                     values=list(made.items()),
                 )
             if created and setup.generated_secrets:
                 return _generated_secrets_once(request, channel, setup, kind_form.instance)
-            messages.success(request, SETTINGS_SAVED.format(name=channel.name))
+            messages.success(request, gettext(SETTINGS_SAVED).format(name=channel.name))
             return redirect(_page_url(channel))
     # A kind with settings of its own has nothing to send or test with until they are saved.
     kind_ready = setup is None or setup.settings_model is None or row is not None
@@ -151,6 +154,10 @@ def _webhook_url(request: HttpRequest, setup: KindSetup | None, channel: Channel
     return request.build_absolute_uri(setup.webhook_path(channel))
 
 
+def _settings_saved_title(channel: Channel) -> str:
+    return gettext("Settings of “%(name)s” saved") % {"name": channel.name}
+
+
 def _generated_secrets_once(request, channel: Channel, setup: KindSetup, row) -> HttpResponse:
     values = [
         (row._meta.get_field(name).verbose_name.capitalize(), getattr(row, name)) for name in setup.generated_secrets
@@ -158,8 +165,8 @@ def _generated_secrets_once(request, channel: Channel, setup: KindSetup, row) ->
     return _shown_once(
         request,
         channel=channel,
-        title=f"Settings of “{channel.name}” saved",
-        intro="BlockDesk made the secrets below for this channel. They are shown only on this page.",
+        title=_settings_saved_title(channel),
+        intro=gettext("BlockDesk made the secrets below for this channel. They are shown only on this page."),
         values=values,
     )
 
@@ -175,18 +182,21 @@ def rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
         return _confirm(
             request,
             channel,
-            question=f"Give “{channel.name}” a new token? The current one ({channel.token_prefix}…) stops working at "
-            "once: whatever posts with it must be given the new one.",
-            action_label="Rotate token",
+            question=gettext(
+                "Give “%(name)s” a new token? The current one (%(prefix)s…) stops working at once: whatever posts "
+                "with it must be given the new one."
+            )
+            % {"name": channel.name, "prefix": channel.token_prefix},
+            action_label=gettext("Rotate token"),
             action_url=reverse("channel_setup:rotate", args=[channel.pk]),
         )
     raw = rotate_channel_token(actor=request.user, channel=channel)
     return _shown_once(
         request,
         channel=channel,
-        title=f"New token of “{channel.name}”",
-        intro="The old token no longer works. The new one is shown only on this page.",
-        values=[("Channel token", raw)],
+        title=gettext("New token of “%(name)s”") % {"name": channel.name},
+        intro=gettext("The old token no longer works. The new one is shown only on this page."),
+        values=[(gettext("Channel token"), raw)],
     )
 
 
@@ -201,15 +211,18 @@ def deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         return _confirm(
             request,
             channel,
-            question=f"Switch “{channel.name}” off? Its token is refused from then on and replies on it are not sent; "
-            "its tickets and history stay, and you can switch it on again.",
-            action_label="Switch off",
+            question=gettext(
+                "Switch “%(name)s” off? Its token is refused from then on and replies on it are not sent; "
+                "its tickets and history stay, and you can switch it on again."
+            )
+            % {"name": channel.name},
+            action_label=gettext("Switch off"),
             action_url=reverse("channel_setup:deactivate", args=[channel.pk]),
         )
     return perform(
         request,
         lambda: deactivate_channel(actor=request.user, channel=channel),
-        done=lambda _: SWITCHED_OFF.format(name=channel.name),
+        done=lambda _: gettext(SWITCHED_OFF).format(name=channel.name),
         success=_page_url(channel),
         failure=_page_url(channel),
     )
@@ -224,7 +237,7 @@ def activate(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         lambda: reactivate_channel(actor=request.user, channel=channel),
-        done=lambda _: SWITCHED_ON.format(name=channel.name),
+        done=lambda _: gettext(SWITCHED_ON).format(name=channel.name),
         success=_page_url(channel),
         failure=_page_url(channel),
     )
@@ -243,13 +256,15 @@ def send_test(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         sentence = setup.send_test(channel)
     except SetupCheckFailed as failed:
-        return fail(request, TEST_FAILED.format(reason=failed.reason), _page_url(channel))
+        return fail(request, gettext(TEST_FAILED).format(reason=gettext(failed.reason)), _page_url(channel))
     except Exception as error:  # a kind's bug must not become a 500 on the administrator's page
         logger.exception("Send test of channel %s (%s) crashed", channel.pk, channel.kind)
         return fail(
-            request, TEST_FAILED.format(reason=TEST_CRASHED.format(error=type(error).__name__)), _page_url(channel)
+            request,
+            gettext(TEST_FAILED).format(reason=gettext(TEST_CRASHED).format(error=type(error).__name__)),
+            _page_url(channel),
         )
-    messages.success(request, TEST_PASSED.format(sentence=sentence))
+    messages.success(request, gettext(TEST_PASSED).format(sentence=sentence))
     return redirect(_page_url(channel))
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from contacts.models import Channel
 
@@ -25,9 +26,16 @@ def webchat_details(request: HttpRequest, channel: Channel) -> list[SetupDetail]
         return []
     links = chat_links(request, chat)
     return [
-        SetupDetail("Hosted chat page", links["chat_page_url"], "Link to it, or open it to talk as a customer."),
         SetupDetail(
-            "Snippet for the site", links["snippet"], "Paste it before </body> on each page of an allowed site.", True
+            gettext("Hosted chat page"),
+            links["chat_page_url"],
+            gettext("Link to it, or open it to talk as a customer."),
+        ),
+        SetupDetail(
+            gettext("Snippet for the site"),
+            links["snippet"],
+            gettext("Paste it before </body> on each page of an allowed site."),
+            True,
         ),
     ]
 

@@ -3,12 +3,14 @@
 import secrets
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from .telegram import webhook_path
 from .telegram_forms import TelegramChannelForm
 from .telegram_models import TelegramChannel
 
-SECRET_SHOWN_ONCE = (
+SECRET_SHOWN_ONCE = gettext_noop(
     "The webhook's secret token is {secret} — shown only now. You need not copy it: "
     "`manage.py telegram_set_webhook {channel} --url https://<this desk>` hands it to Telegram."
 )
@@ -26,20 +28,24 @@ class TelegramChannelAdmin(admin.ModelAdmin):
         # The channel is chosen once: Telegram delivers to its webhook address.
         return [*self.readonly_fields, "channel"] if obj is not None else self.readonly_fields
 
-    @admin.display(description="Webhook path")
+    @admin.display(description=_("Webhook path"))
     def webhook(self, obj):
         return webhook_path(obj.channel) if obj and obj.pk else "—"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:
-            self.message_user(request, SECRET_SHOWN_ONCE.format(secret=obj.secret_token, channel=obj.channel_id))
+            self.message_user(
+                request, gettext(SECRET_SHOWN_ONCE).format(secret=obj.secret_token, channel=obj.channel_id)
+            )
 
-    @admin.action(description="Make a new webhook secret token (then run telegram_set_webhook again)")
+    @admin.action(description=_("Make a new webhook secret token (then run telegram_set_webhook again)"))
     def new_secret_token(self, request, queryset):
         for bot in queryset:
             bot.secret_token = secrets.token_urlsafe()
             bot.save(update_fields=["secret_token"])
             self.message_user(
-                request, SECRET_SHOWN_ONCE.format(secret=bot.secret_token, channel=bot.channel_id), messages.WARNING
+                request,
+                gettext(SECRET_SHOWN_ONCE).format(secret=bot.secret_token, channel=bot.channel_id),
+                messages.WARNING,
             )

@@ -2,11 +2,13 @@
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from .telegram import BAD_BOT_TOKEN, BOT_TOKEN
 from .telegram_models import TelegramChannel
 
-BOT_TOKEN_REQUIRED = "Paste the bot token @BotFather gave you."
+BOT_TOKEN_REQUIRED = gettext_noop("Paste the bot token @BotFather gave you.")
 
 
 def _formfield(field: models.Field, **kwargs):
@@ -20,7 +22,7 @@ class TelegramChannelForm(forms.ModelForm):
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="From @BotFather (123456789:AA…). Stored encrypted and never shown back; leave blank to keep it.",
+        help_text=_("From @BotFather (123456789:AA…). Stored encrypted and never shown back; leave blank to keep it."),
     )
 
     class Meta:
@@ -33,7 +35,7 @@ class TelegramChannelForm(forms.ModelForm):
         if not token:
             if self.instance.pk and self.instance.bot_token:
                 return self.instance.bot_token
-            raise forms.ValidationError(BOT_TOKEN_REQUIRED)
+            raise forms.ValidationError(gettext(BOT_TOKEN_REQUIRED))
         if not BOT_TOKEN.fullmatch(token):
-            raise forms.ValidationError(BAD_BOT_TOKEN)
+            raise forms.ValidationError(gettext(BAD_BOT_TOKEN))
         return token

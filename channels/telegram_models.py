@@ -3,6 +3,7 @@
 import secrets
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk.encryption import EncryptedTextField
 from contacts.models import Channel
@@ -20,20 +21,20 @@ class TelegramChannel(models.Model):
         limit_choices_to={"kind": Channel.Kind.TELEGRAM},
     )
     bot_token = EncryptedTextField(
-        help_text="The token @BotFather gave the bot (123456789:AA…); stored encrypted, never shown back."
+        help_text=_("The token @BotFather gave the bot (123456789:AA…); stored encrypted, never shown back.")
     )
     # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token on every webhook call. token_urlsafe
     # gives exactly the characters Telegram allows (A-Z, a-z, 0-9, _ and -), and is stdlib, so the
     # migration needs no code of ours.
     secret_token = EncryptedTextField(default=secrets.token_urlsafe, editable=False)
     api_base_url = models.URLField(
-        default=TELEGRAM_API, help_text="The Bot API's address; change it only to point at a test server."
+        default=TELEGRAM_API, help_text=_("The Bot API's address; change it only to point at a test server.")
     )
-    bot_username = models.CharField(max_length=100, blank=True, help_text="Filled in by Send test (getMe).")
+    bot_username = models.CharField(max_length=100, blank=True, help_text=_("Filled in by Send test (getMe)."))
 
     class Meta:
-        verbose_name = "Telegram bot"
-        verbose_name_plural = "Telegram bots"
+        verbose_name = _("Telegram bot")
+        verbose_name_plural = _("Telegram bots")
 
     def __str__(self):
         return f"@{self.bot_username}" if self.bot_username else str(self.channel)

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 
 from blockdesk import errors
 from contacts.models import ContactIdentity
@@ -30,15 +31,17 @@ from tickets.routing import InboundMessage, RoutedMessage, route_inbound_message
 
 from .webchat_models import WebchatChannel
 
-IDENTITY_NOT_VERIFIED = "This chat could not confirm who you are. Reload the page you came from and try again."
-CHAT_SESSION_EXPIRED = "This chat page has expired. Reload it to go on chatting."
-ORIGIN_NOT_ALLOWED = "This chat cannot be used from this site."
-CHAT_NOT_FOUND = "There is no chat here."
-EMPTY_MESSAGE = "Write a message first."
-MESSAGE_HAS_NUL = "A message cannot contain NUL characters."
-BAD_USER_ID = "The site's user id must be at most {limit} characters, without NUL characters."
-MESSAGE_TOO_LONG = "A message can be at most {limit} characters."
-TOO_MANY_MESSAGES = "You are sending messages too fast. Wait {seconds} seconds and try again."
+IDENTITY_NOT_VERIFIED = gettext_noop(
+    "This chat could not confirm who you are. Reload the page you came from and try again."
+)
+CHAT_SESSION_EXPIRED = gettext_noop("This chat page has expired. Reload it to go on chatting.")
+ORIGIN_NOT_ALLOWED = gettext_noop("This chat cannot be used from this site.")
+CHAT_NOT_FOUND = gettext_noop("There is no chat here.")
+EMPTY_MESSAGE = gettext_noop("Write a message first.")
+MESSAGE_HAS_NUL = gettext_noop("A message cannot contain NUL characters.")
+BAD_USER_ID = gettext_noop("The site's user id must be at most {limit} characters, without NUL characters.")
+MESSAGE_TOO_LONG = gettext_noop("A message can be at most {limit} characters.")
+TOO_MANY_MESSAGES = gettext_noop("You are sending messages too fast. Wait {seconds} seconds and try again.")
 
 MAX_MESSAGE_LENGTH = 4000
 # "user:" + this fits a channel address (255).
@@ -81,7 +84,7 @@ def verified_visitor(chat: WebchatChannel, *, user_id: str, name: str, email: st
     one is dropped.
     """
     if len(user_id) > MAX_USER_ID_LENGTH or "\x00" in user_id:
-        raise errors.Invalid(BAD_USER_ID.format(limit=MAX_USER_ID_LENGTH))
+        raise errors.Invalid(gettext(BAD_USER_ID).format(limit=MAX_USER_ID_LENGTH))
     expected = identifier_hash(chat.identity_secret, user_id)
     if not user_id or not hmac.compare_digest(expected, given_hash.strip().lower()):
         raise errors.Forbidden(IDENTITY_NOT_VERIFIED)
@@ -151,7 +154,7 @@ def clean_text(text: str) -> str:
     if "\x00" in text:
         raise errors.Invalid(MESSAGE_HAS_NUL)
     if len(text) > MAX_MESSAGE_LENGTH:
-        raise errors.Invalid(MESSAGE_TOO_LONG.format(limit=MAX_MESSAGE_LENGTH))
+        raise errors.Invalid(gettext(MESSAGE_TOO_LONG).format(limit=MAX_MESSAGE_LENGTH))
     return text
 
 

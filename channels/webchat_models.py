@@ -6,10 +6,12 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Channel
 
-BAD_ORIGIN = "“{origin}” is not an origin: write scheme and host only, e.g. https://shop.example.com"
+BAD_ORIGIN = gettext_noop("“{origin}” is not an origin: write scheme and host only, e.g. https://shop.example.com")
 
 
 def parse_origins(text: str) -> list[str]:
@@ -21,7 +23,7 @@ def validate_origins(text: str) -> None:
     for origin in parse_origins(text):
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
-            raise ValidationError(BAD_ORIGIN.format(origin=origin))
+            raise ValidationError(gettext(BAD_ORIGIN).format(origin=origin))
 
 
 class WebchatChannel(models.Model):
@@ -36,23 +38,29 @@ class WebchatChannel(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     allowed_origins = models.TextField(
         blank=True,
-        help_text="Sites that may embed the chat, one origin a line (e.g. https://shop.example.com). "
-        "Empty: the chat page opens only on its own.",
+        help_text=_(
+            "Sites that may embed the chat, one origin a line (e.g. https://shop.example.com). "
+            "Empty: the chat page opens only on its own."
+        ),
     )
     # A stdlib default (32 random bytes in hex), so the migration needs no code of ours.
     identity_secret = models.CharField(
         max_length=128,
         default=secrets.token_hex,
-        help_text="The host site signs its user id with it (HMAC-SHA256) so a signed-in customer joins their contact.",
+        help_text=_(
+            "The host site signs its user id with it (HMAC-SHA256) so a signed-in customer joins their contact."
+        ),
     )
-    messages_per_visitor = models.PositiveIntegerField(default=20, help_text="Messages one visitor may send a minute.")
+    messages_per_visitor = models.PositiveIntegerField(
+        default=20, help_text=_("Messages one visitor may send a minute.")
+    )
     messages_per_address = models.PositiveIntegerField(
-        default=60, help_text="Messages one client address may send a minute (all its visitors together)."
+        default=60, help_text=_("Messages one client address may send a minute (all its visitors together).")
     )
 
     class Meta:
-        verbose_name = "web chat"
-        verbose_name_plural = "web chats"
+        verbose_name = _("web chat")
+        verbose_name_plural = _("web chats")
 
     def __str__(self):
         return str(self.channel)

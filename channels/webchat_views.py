@@ -5,8 +5,10 @@ chat page's signed form token (POSTs) or cookie (the page), never the session.
 """
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, gettext_noop, pgettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -18,7 +20,7 @@ from .webchat import Visitor
 from .webchat_models import WebchatChannel
 
 VISITOR_COOKIE = "bd_chat_visitor"
-BAD_POLL = "The poll's position must be a message number."
+BAD_POLL = gettext_noop("The poll's position must be a message number.")
 
 
 def _chat(public_id) -> WebchatChannel | None:
@@ -30,6 +32,7 @@ def _chat(public_id) -> WebchatChannel | None:
 
 
 def _refusal(request: HttpRequest, status: int, text: str, *, chat: WebchatChannel | None = None) -> HttpResponse:
+    text = gettext(text)
     if request.htmx:
         response = HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
     else:
@@ -129,6 +132,26 @@ def _posting_visitor(
 
 # The chat's own signed form token protects these POSTs (see channels/webchat.py): Django's CSRF cookie
 # is SameSite=Lax and never reaches the chat inside another site's iframe.
+@require_safe
+def widget_texts(request: HttpRequest, public_id) -> JsonResponse:
+    """The widget's button and frame texts in the visitor's language (Accept-Language), for the sites it may be on."""
+    chat = _chat(public_id)
+    if chat is None:
+        return JsonResponse({"detail": gettext(webchat.CHAT_NOT_FOUND)}, status=404)
+    response = JsonResponse(
+        {
+            "open": gettext("Chat with us"),
+            "close": gettext("Close chat"),
+            "title": pgettext("web chat page heading", "Chat"),
+        }
+    )
+    origin = request.headers.get("Origin", "")
+    if webchat.origin_allowed(chat, origin, _own_origin(request)):
+        response["Access-Control-Allow-Origin"] = origin
+    patch_vary_headers(response, ("Origin",))
+    return response
+
+
 @csrf_exempt
 @require_POST
 def send_message(request: HttpRequest, public_id) -> HttpResponse:
@@ -142,7 +165,7 @@ def send_message(request: HttpRequest, public_id) -> HttpResponse:
         return _invalid(request, chat, visitor, invalid.detail, 422)
     wait = webchat.retry_after(chat, visitor, client_ip(request))
     if wait:
-        response = _invalid(request, chat, visitor, webchat.TOO_MANY_MESSAGES.format(seconds=wait), 429)
+        response = _invalid(request, chat, visitor, gettext(webchat.TOO_MANY_MESSAGES).format(seconds=wait), 429)
         response["Retry-After"] = str(wait)
         return response
     webchat.send_visitor_message(chat=chat, visitor=visitor, text=text)
@@ -167,7 +190,7 @@ def poll(request: HttpRequest, public_id) -> HttpResponse:
         return refused
     after = request.GET.get("after", "")
     if not after.isdigit() or len(after) > 18:
-        return HttpResponse(BAD_POLL, status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(gettext(BAD_POLL), status=400, content_type="text/plain; charset=utf-8")
     new = webchat.messages_after(chat, visitor, int(after), tab_visible=request.POST.get("visible") == "1")
     context = {
         "chat": chat,

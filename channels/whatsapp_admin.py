@@ -2,11 +2,13 @@
 
 from django.contrib import admin, messages
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from .whatsapp_forms import WhatsAppChannelForm, webhook_path
 from .whatsapp_models import WhatsAppChannel
 
-TOKEN_SHOWN_ONCE = "{label} for the Meta app's webhook (shown once, only its hash is kept): {value}"
+TOKEN_SHOWN_ONCE = gettext_noop("{label} for the Meta app's webhook (shown once, only its hash is kept): {value}")
 
 
 class WhatsAppChannelAdminForm(WhatsAppChannelForm):
@@ -30,11 +32,11 @@ class WhatsAppChannelAdmin(admin.ModelAdmin):
         # The channel is chosen once: Meta's webhook address names it.
         return ["channel"] if obj is not None else []
 
-    @admin.display(description="Webhook path")
+    @admin.display(description=_("Webhook path"))
     def webhook(self, obj: WhatsAppChannel) -> str:
         return webhook_path(obj.channel)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         for label, value in form.shown_once.items():
-            messages.warning(request, TOKEN_SHOWN_ONCE.format(label=label, value=value))
+            messages.warning(request, gettext(TOKEN_SHOWN_ONCE).format(label=label, value=value))

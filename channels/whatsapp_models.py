@@ -3,6 +3,7 @@
 import hmac
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk.encryption import EncryptedTextField
 from blockdesk.tokens import hash_token, new_token
@@ -23,31 +24,37 @@ class WhatsAppChannel(models.Model):
     phone_number_id = models.CharField(
         max_length=64,
         unique=True,
-        help_text="The Cloud API's id of the business phone number (WhatsApp Manager → API Setup), not the number.",
+        help_text=_("The Cloud API's id of the business phone number (WhatsApp Manager → API Setup), not the number."),
     )
     app_secret = EncryptedTextField(
-        help_text="The Meta app's secret (App settings → Basic): checks each webhook's X-Hub-Signature-256. "
-        "Stored encrypted, never shown back."
+        help_text=_(
+            "The Meta app's secret (App settings → Basic): checks each webhook's X-Hub-Signature-256. "
+            "Stored encrypted, never shown back."
+        )
     )
     access_token = EncryptedTextField(
-        help_text="A system user's permanent access token with whatsapp_business_messaging. "
-        "Stored encrypted, never shown back."
+        help_text=_(
+            "A system user's permanent access token with whatsapp_business_messaging. "
+            "Stored encrypted, never shown back."
+        )
     )
     # Only its hash: Meta needs the token once, when the webhook is verified; a new one can be made any time.
     verify_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     api_base_url = models.URLField(
-        max_length=500, default=GRAPH_API_URL, help_text="The Graph API, with its version. Change only for tests."
+        max_length=500, default=GRAPH_API_URL, help_text=_("The Graph API, with its version. Change only for tests.")
     )
     mirror_blocks = models.BooleanField(
         default=False,
-        help_text="Also block a blocked contact's number on WhatsApp (and unblock it with the contact). "
-        "WhatsApp then never delivers their messages: nothing reaches the Blocked list, so supervisors "
-        "no longer see what a blocked contact sends, and Unblock All has nothing to release.",
+        help_text=_(
+            "Also block a blocked contact's number on WhatsApp (and unblock it with the contact). "
+            "WhatsApp then never delivers their messages: nothing reaches the Blocked list, so supervisors "
+            "no longer see what a blocked contact sends, and Unblock All has nothing to release."
+        ),
     )
 
     class Meta:
-        verbose_name = "WhatsApp number"
-        verbose_name_plural = "WhatsApp numbers"
+        verbose_name = _("WhatsApp number")
+        verbose_name_plural = _("WhatsApp numbers")
 
     def __str__(self):
         return f"{self.channel} ({self.phone_number_id})"

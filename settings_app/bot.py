@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from blockdesk import errors
 from blockdesk.audit import record_setting_change
@@ -27,13 +28,12 @@ SECRET_SETTING = "Bot webhook secret"
 # How the audit trail names each answerer (the choices' labels are longer than its 50-character change).
 ANSWERER_NAMES = {BotAnswerer.NOBODY: "nobody", BotAnswerer.WEBHOOK: "bot webhook", BotAnswerer.BUILTIN: "built-in bot"}
 
-UNKNOWN_ANSWERER = "Choose who answers BOT tickets: nobody, webhook or builtin."
-URL_INVALID = "The bot webhook URL must be an http:// or https:// address of at most 500 characters."
-WEBHOOK_NEEDS_URL = "The bot webhook needs its URL."
-WEBHOOK_NEEDS_SECRET = "The bot webhook needs a secret: BlockDesk signs each request with it."
-SECRET_INVALID = (
-    f"The bot webhook secret must be {SECRET_MIN_LENGTH} to {SECRET_MAX_LENGTH} characters, without spaces."
-)
+UNKNOWN_ANSWERER = gettext_noop("Choose who answers BOT tickets: nobody, webhook or builtin.")
+URL_INVALID = gettext_noop("The bot webhook URL must be an http:// or https:// address of at most 500 characters.")
+WEBHOOK_NEEDS_URL = gettext_noop("The bot webhook needs its URL.")
+WEBHOOK_NEEDS_SECRET = gettext_noop("The bot webhook needs a secret: BlockDesk signs each request with it.")
+# The lengths are SECRET_MIN_LENGTH and SECRET_MAX_LENGTH, written out so the text is one msgid.
+SECRET_INVALID = gettext_noop("The bot webhook secret must be 16 to 200 characters, without spaces.")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ for the very next message on every process.
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext_noop
 
 from blockdesk import errors
 from blockdesk.audit import record_setting_change, record_switch_change
@@ -18,13 +19,10 @@ FLOOD_MESSAGES_MIN, FLOOD_MESSAGES_MAX = 2, 10_000
 FLOOD_MINUTES_MIN, FLOOD_MINUTES_MAX = 1, 1440
 FLOOD_MESSAGES_SETTING = "Flood limit"
 FLOOD_MINUTES_SETTING = "Flood window"
-FLOOD_MESSAGES_INVALID = (
-    f"The flood limit must be a whole number of messages from {FLOOD_MESSAGES_MIN} to {FLOOD_MESSAGES_MAX:,}."
-)
-FLOOD_MINUTES_INVALID = (
-    f"The flood window must be a whole number of minutes from {FLOOD_MINUTES_MIN} to {FLOOD_MINUTES_MAX} (a day)."
-)
-FLOOD_SWITCH_INVALID = "Flood guard on/off and auto-block take true or false."
+# The ranges above, written out so each text is one msgid.
+FLOOD_MESSAGES_INVALID = gettext_noop("The flood limit must be a whole number of messages from 2 to 10,000.")
+FLOOD_MINUTES_INVALID = gettext_noop("The flood window must be a whole number of minutes from 1 to 1440 (a day).")
+FLOOD_SWITCH_INVALID = gettext_noop("Flood guard on/off and auto-block take true or false.")
 
 
 def check_flood_messages(messages) -> None:

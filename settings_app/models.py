@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk.encryption import EncryptedTextField
 
 
 class BotAnswerer(models.TextChoices):
-    NOBODY = "nobody", "Nobody (tickets wait in the BOT queue)"
-    WEBHOOK = "webhook", "Bot webhook"
-    BUILTIN = "builtin", "Built-in bot"
+    NOBODY = "nobody", _("Nobody (tickets wait in the BOT queue)")
+    WEBHOOK = "webhook", _("Bot webhook")
+    BUILTIN = "builtin", _("Built-in bot")
 
 
 class SystemSettings(models.Model):

@@ -5,6 +5,7 @@ The sweep that deletes them is contacts.blocking.delete_quiet_blocked_tickets.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from blockdesk import errors
 from blockdesk.audit import record_setting_change
@@ -13,9 +14,9 @@ from .models import SystemSettings
 
 RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = 1, 3650
 RETENTION_SETTING = "Blocked ticket retention"
-RETENTION_INVALID = (
-    f"Retention must be a whole number of days from {RETENTION_MIN_DAYS} to {RETENTION_MAX_DAYS}, "
-    "or empty to keep blocked tickets until a supervisor acts."
+# The range is RETENTION_MIN_DAYS to RETENTION_MAX_DAYS, written out so the text is one msgid.
+RETENTION_INVALID = gettext_noop(
+    "Retention must be a whole number of days from 1 to 3650, or empty to keep blocked tickets until a supervisor acts."
 )
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext_noop
 
 from blockdesk import errors
 from blockdesk.audit import record_setting_change, record_switch_change
@@ -24,9 +25,8 @@ from .models import BotAnswerer, SystemSettings
 
 WAITING_ALERT_MIN, WAITING_ALERT_MAX = 1, 1440
 WAITING_ALERT_SETTING = "Waiting alert"
-WAITING_ALERT_INVALID = (
-    f"The waiting alert must be a whole number of minutes from {WAITING_ALERT_MIN} to {WAITING_ALERT_MAX} (a day)."
-)
+# The range is WAITING_ALERT_MIN to WAITING_ALERT_MAX, written out so the text is one msgid.
+WAITING_ALERT_INVALID = gettext_noop("The waiting alert must be a whole number of minutes from 1 to 1440 (a day).")
 
 
 @dataclass(frozen=True)

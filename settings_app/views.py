@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from blockdesk import errors
@@ -29,32 +31,32 @@ from .switches import WAITING_ALERT_INVALID, check_waiting_alert, current_switch
 
 
 class SwitchesForm(forms.Form):
-    block_contacts_enabled = forms.BooleanField(label="Block contacts", required=False)
-    bot_enabled = forms.BooleanField(label="BOT", required=False)
+    block_contacts_enabled = forms.BooleanField(label=_("Block contacts"), required=False)
+    bot_enabled = forms.BooleanField(label=pgettext_lazy("the BOT switch", "BOT"), required=False)
     bot_answerer = forms.ChoiceField(
-        label="Who answers BOT tickets", choices=BotAnswerer.choices, widget=forms.RadioSelect, required=False
+        label=_("Who answers BOT tickets"), choices=BotAnswerer.choices, widget=forms.RadioSelect, required=False
     )
-    bot_webhook_url = forms.CharField(label="Bot webhook URL", required=False, max_length=500)
+    bot_webhook_url = forms.CharField(label=_("Bot webhook URL"), required=False, max_length=500)
     # Write-only: left empty, the stored secret stays; it is never shown back.
     bot_webhook_secret = forms.CharField(
-        label="Bot webhook secret",
+        label=_("Bot webhook secret"),
         required=False,
         max_length=SECRET_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     # Left out of a POST (a script's), the stored alert stays; the page's field is required in the browser.
-    waiting_alert_minutes = forms.CharField(label="Waiting alert (minutes)", required=False)
+    waiting_alert_minutes = forms.CharField(label=_("Waiting alert (minutes)"), required=False)
     # Empty switches retention off; left out of a POST (a script's), the stored value stays.
-    blocked_ticket_retention_days = forms.CharField(label="Blocked ticket retention (days)", required=False)
+    blocked_ticket_retention_days = forms.CharField(label=_("Blocked ticket retention (days)"), required=False)
 
     # The page sends this marker with the flood guard's fields: a POST without it (a script's, or a page from
     # before the flood guard) leaves the flood guard as stored rather than reading its absent boxes as "off".
     flood_guard = forms.CharField(required=False, widget=forms.HiddenInput)
-    flood_guard_enabled = forms.BooleanField(label="Flood guard", required=False)
-    flood_auto_block = forms.BooleanField(label="Flood guard blocks by itself", required=False)
-    flood_messages = forms.CharField(label="Flood limit (messages)", required=False)
-    flood_minutes = forms.CharField(label="Flood window (minutes)", required=False)
+    flood_guard_enabled = forms.BooleanField(label=_("Flood guard"), required=False)
+    flood_auto_block = forms.BooleanField(label=_("Flood guard blocks by itself"), required=False)
+    flood_messages = forms.CharField(label=_("Flood limit (messages)"), required=False)
+    flood_minutes = forms.CharField(label=_("Flood window (minutes)"), required=False)
 
     def clean_flood_messages(self) -> int | None:
         return _whole_number(self, "flood_messages", FLOOD_MESSAGES_INVALID, check_flood_messages)
@@ -82,7 +84,7 @@ class SwitchesForm(forms.Form):
         if value == "":
             return None
         if not re.fullmatch(r"[0-9]{1,4}", value):
-            raise forms.ValidationError(RETENTION_INVALID)
+            raise forms.ValidationError(gettext(RETENTION_INVALID))
         try:
             check_retention(int(value))
         except errors.Invalid as exc:
@@ -95,7 +97,7 @@ class SwitchesForm(forms.Form):
         if value == "" and "waiting_alert_minutes" not in self.data:
             return None
         if not re.fullmatch(r"[0-9]{1,4}", value):
-            raise forms.ValidationError(WAITING_ALERT_INVALID)
+            raise forms.ValidationError(gettext(WAITING_ALERT_INVALID))
         try:
             check_waiting_alert(int(value))
         except errors.Invalid as exc:
@@ -109,7 +111,7 @@ def _whole_number(form: forms.Form, name: str, invalid: str, check) -> int | Non
     if name not in form.data:
         return None
     if not re.fullmatch(r"[0-9]{1,5}", value):
-        raise forms.ValidationError(invalid)
+        raise forms.ValidationError(gettext(invalid))
     try:
         check(int(value))
     except errors.Invalid as exc:
@@ -117,31 +119,54 @@ def _whole_number(form: forms.Form, name: str, invalid: str, check) -> int | Non
     return int(value)
 
 
+# The saved message is one sentence of whole clauses, each its own msgid, so a translator words every clause.
 def _flood_sentence(switches) -> str:
     if not switches.flood_guard_enabled:
-        return "The flood guard is off"
-    act = "blocks" if switches.flood_auto_block else "flags as suspected spam"
+        return gettext("The flood guard is off.")
+    numbers = {"messages": switches.flood_messages, "minutes": switches.flood_minutes}
+    if switches.flood_auto_block:
+        return (
+            gettext("The flood guard blocks a contact sending more than %(messages)s messages in %(minutes)s min.")
+            % numbers
+        )
     return (
-        f"The flood guard {act} a contact sending more than {switches.flood_messages} messages "
-        f"in {switches.flood_minutes} min"
+        gettext(
+            "The flood guard flags as suspected spam a contact sending more than %(messages)s messages "
+            "in %(minutes)s min."
+        )
+        % numbers
     )
 
 
 ANSWERED_BY = {
-    BotAnswerer.NOBODY: "nobody (they wait for a supervisor)",
-    BotAnswerer.WEBHOOK: "the bot webhook",
-    BotAnswerer.BUILTIN: "the built-in bot",
+    BotAnswerer.NOBODY: _("nobody (they wait for a supervisor)"),
+    BotAnswerer.WEBHOOK: _("the bot webhook"),
+    BotAnswerer.BUILTIN: _("the built-in bot"),
 }
 
 
 def _retention_sentence(days: int | None) -> str:
     if days:
-        return f"blocked tickets quiet for more than {days} days are deleted."
-    return "blocked tickets are kept until a supervisor acts."
+        return gettext("blocked tickets quiet for more than %(days)s days are deleted.") % {"days": days}
+    return gettext("blocked tickets are kept until a supervisor acts.")
 
 
-def _on_off(value: bool) -> str:
-    return "on" if value else "off"
+def _saved_message(switches, bot, *, flood: bool) -> str:
+    blocking = (
+        gettext("blocking contacts is on") if switches.block_contacts_enabled else gettext("blocking contacts is off")
+    )
+    bot_switch = gettext("the BOT is on") if switches.bot_enabled else gettext("the BOT is off")
+    saved = gettext(
+        "System settings saved: %(blocking)s, %(bot)s, BOT tickets are answered by %(answerer)s, "
+        "queues show a wait in red from %(minutes)s min, and %(retention)s"
+    ) % {
+        "blocking": blocking,
+        "bot": bot_switch,
+        "answerer": ANSWERED_BY[bot.answerer],
+        "minutes": switches.waiting_alert_minutes,
+        "retention": _retention_sentence(retention_days()),
+    }
+    return f"{saved} {_flood_sentence(switches)}" if flood else saved
 
 
 @login_required
@@ -191,12 +216,5 @@ def _save(request: HttpRequest, form: SwitchesForm) -> bool:
     except errors.Invalid as exc:
         form.add_error(None, exc.detail)
         return False
-    messages.success(
-        request,
-        f"System settings saved: blocking contacts is {_on_off(switches.block_contacts_enabled)}, "
-        f"the BOT is {_on_off(switches.bot_enabled)}, BOT tickets are answered by "
-        f"{ANSWERED_BY[bot.answerer]}, queues show a wait in red from {switches.waiting_alert_minutes} min, "
-        f"and {_retention_sentence(retention_days())}"
-        + (f" {_flood_sentence(switches)}." if form.flood_changes() else ""),
-    )
+    messages.success(request, _saved_message(switches, bot, flood=bool(form.flood_changes())))
     return True

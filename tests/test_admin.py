@@ -318,7 +318,7 @@ def test_ticket_unblock_action_releases_blocked_tickets_and_refuses_others(admin
     assert Ticket.objects.get(pk=blocked_ticket.pk).status == TicketStatus.BLOCKED
 
     released = act(admin_client, "unblock_selected", [blocked_ticket], url=url)
-    assert texts(released) == ["Unblocked 1 ticket(s)."]
+    assert texts(released) == ["Unblocked 1 ticket."]
     assert Ticket.objects.get(pk=blocked_ticket.pk).status == TicketStatus.UNASSIGNED
 
 
@@ -429,8 +429,8 @@ def test_administrator_revokes_anyones_token_audited(admin_client, administrator
     revoked = act(admin_client, "revoke_selected", [token], url=url)
     again = act(admin_client, "revoke_selected", [token], url=url)
 
-    assert texts(revoked) == ["Revoked 1 token(s)."]
-    assert texts(again) == ["Revoked 0 token(s)."]
+    assert texts(revoked) == ["Revoked 1 token."]
+    assert texts(again) == ["Revoked 0 tokens."]
     assert ApiToken.objects.user_for_token(raw) is None
     entry = AuditEntry.objects.get(action=AuditEntry.Action.API_TOKEN_REVOKED)
     assert (entry.actor, entry.target_user, entry.subject) == (administrator, agent, f"API token {raw[:12]}… “crm”")

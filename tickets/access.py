@@ -5,12 +5,13 @@ change is refused by the domain function (403).
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from blockdesk import errors
 
 from .models import Ticket, TicketStatus
 
-TICKET_NOT_FOUND = "No such ticket."
+TICKET_NOT_FOUND = gettext_noop("No such ticket.")
 
 
 def visible_tickets(user):

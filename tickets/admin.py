@@ -7,6 +7,8 @@ supervisor dashboard.
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
@@ -33,7 +35,7 @@ class TicketAdmin(ReadOnlyAdmin):
     def has_unblock_permission(self, request):
         return request.user.has_perm("tickets.unblock_ticket")
 
-    @admin.action(description="Unblock the selected blocked tickets", permissions=["unblock"])
+    @admin.action(description=_("Unblock the selected blocked tickets"), permissions=["unblock"])
     def unblock_selected(self, request, queryset):
         ticket_ids = list(queryset.values_list("id", flat=True))
         try:
@@ -41,7 +43,11 @@ class TicketAdmin(ReadOnlyAdmin):
         except errors.DomainError as error:
             self.message_user(request, error.detail, messages.ERROR)
         else:
-            self.message_user(request, f"Unblocked {released} ticket(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Unblocked %(count)s ticket.", "Unblocked %(count)s tickets.", released) % {"count": released},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Message)

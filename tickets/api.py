@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -40,7 +41,7 @@ from .outbox import RECEIPT_STATES, record_receipt, retry_delivery, send_bot_rep
 from .queue import hand_over_from_bot, reopen_ticket
 from .routing import DELETED, REJECTED, InboundMessage, RoutedMessage, route_inbound_batch, route_inbound_message
 
-NO_PERMISSION_VIEW_BLOCKED = "You do not have permission to see blocked tickets."
+NO_PERMISSION_VIEW_BLOCKED = gettext_noop("You do not have permission to see blocked tickets.")
 # The detail view shows the latest messages; message_count says how many there are in all.
 DETAIL_MESSAGES = 500
 

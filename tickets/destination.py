@@ -10,29 +10,39 @@ import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
 from blockdesk.display import person_name
 from contacts.models import Channel, Contact, ContactIdentity
 
 from .models import Ticket, TicketStatus
 from .routing import new_ticket_status
 
-# Where a ticket of each status waits, as the console names it.
-PLACES = {
-    TicketStatus.BOT: "with the BOT",
-    TicketStatus.UNASSIGNED: "in the Unassigned queue",
-    TicketStatus.BLOCKED: "in the supervisors' Blocked list",
-}
-# What the next message does when no open ticket takes it, per the status of the new ticket.
-NEW_TICKET = {
-    TicketStatus.BOT: "opens a new ticket with the BOT",
-    TicketStatus.UNASSIGNED: "opens a new ticket in the Unassigned queue",
-    TicketStatus.BLOCKED: "goes to a new blocked ticket in the supervisors' Blocked list",
-}
 # Whose an open ticket is when nobody is assigned.
 UNOWNED = {
-    TicketStatus.BOT: "BOT",
-    TicketStatus.UNASSIGNED: "Unassigned",
-    TicketStatus.BLOCKED: "Blocked list",
+    TicketStatus.BOT: pgettext_lazy("whose ticket", "BOT"),
+    TicketStatus.UNASSIGNED: pgettext_lazy("whose ticket", "Unassigned"),
+    TicketStatus.BLOCKED: _("Blocked list"),
+}
+# Each sentence whole, so a translator words it: where the next message goes when no open ticket takes it, per
+# the status of the new ticket, and which open ticket it joins, per that ticket's status.
+NEW_TICKET = {
+    TicketStatus.BOT: _("The next message on %(channel)s opens a new ticket with the BOT."),
+    TicketStatus.UNASSIGNED: _("The next message on %(channel)s opens a new ticket in the Unassigned queue."),
+    TicketStatus.BLOCKED: _(
+        "The next message on %(channel)s goes to a new blocked ticket in the supervisors' Blocked list."
+    ),
+}
+JOINS_TICKET = {
+    TicketStatus.BOT: _("The next message on %(channel)s joins open ticket #%(ticket)s with the BOT."),
+    TicketStatus.UNASSIGNED: _(
+        "The next message on %(channel)s joins open ticket #%(ticket)s in the Unassigned queue."
+    ),
+    TicketStatus.ASSIGNED: _("The next message on %(channel)s joins open ticket #%(ticket)s, assigned to %(person)s."),
+    TicketStatus.BLOCKED: _(
+        "The next message on %(channel)s joins open ticket #%(ticket)s in the supervisors' Blocked list."
+    ),
 }
 
 
@@ -41,13 +51,6 @@ def whose(ticket: Ticket) -> str:
     if ticket.assignee_id is not None:
         return person_name(ticket.assignee)
     return UNOWNED.get(ticket.status, TicketStatus(ticket.status).label)
-
-
-def place(ticket: Ticket) -> str:
-    """Where an open ticket waits: "assigned to Ana", "with the BOT", "in the Unassigned queue"."""
-    if ticket.status == TicketStatus.ASSIGNED:
-        return f"assigned to {whose(ticket)}"
-    return PLACES[ticket.status]
 
 
 @dataclass(frozen=True)
@@ -65,16 +68,12 @@ class Destination:
         return self.ticket is not None
 
     @property
-    def outcome(self) -> str:
-        """E.g. "joins open ticket #12, assigned to Ana" or "opens a new ticket with the BOT"."""
-        if self.ticket is None:
-            return NEW_TICKET[self.status]
-        separator = ", " if self.status == TicketStatus.ASSIGNED else " "
-        return f"joins open ticket #{self.ticket.pk}{separator}{place(self.ticket)}"
-
-    @property
     def sentence(self) -> str:
-        return f"The next message on {self.channel} {self.outcome}."
+        """E.g. "The next message on Shop WhatsApp joins open ticket #12, assigned to Ana."."""
+        if self.ticket is None:
+            return NEW_TICKET[self.status] % {"channel": self.channel}
+        values = {"channel": self.channel, "ticket": self.ticket.pk, "person": whose(self.ticket)}
+        return JOINS_TICKET[self.status] % values
 
 
 def _destination(contact: Contact, channel: Channel, open_ticket: Ticket | None) -> Destination:
@@ -130,17 +129,17 @@ class ContactChannels:
 
 
 # What the block form and the notification after a block say about the contact's next messages.
-ALL_TO_BLOCKED_LIST = "New messages from this contact go to the supervisors' Blocked list."
-OTHERS_TO_BLOCKED_LIST = "On its other channels, new messages go to the supervisors' Blocked list."
+ALL_TO_BLOCKED_LIST = gettext_noop("New messages from this contact go to the supervisors' Blocked list.")
+OTHERS_TO_BLOCKED_LIST = gettext_noop("On its other channels, new messages go to the supervisors' Blocked list.")
 
 
 def blocked_contact_summary(destinations: list[Destination]) -> str:
     """Where a blocked contact's next messages go: the open tickets they join, else the Blocked list."""
     joining = [destination.sentence for destination in destinations if destination.joins_open_ticket]
     if not joining:
-        return ALL_TO_BLOCKED_LIST
+        return gettext(ALL_TO_BLOCKED_LIST)
     if len(joining) < len(destinations):
-        joining.append(OTHERS_TO_BLOCKED_LIST)
+        joining.append(gettext(OTHERS_TO_BLOCKED_LIST))
     return " ".join(joining)
 
 

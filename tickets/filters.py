@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk import errors
 
@@ -14,7 +16,7 @@ from .models import TicketQuerySet, TicketStatus
 
 WAITING = "waiting"
 ACTIVITY = "activity"
-SORTS = {WAITING: "Oldest waiting first", ACTIVITY: "Last activity"}
+SORTS = {WAITING: _("Oldest waiting first"), ACTIVITY: _("Last activity")}
 # Queues where people wait for a first answer start oldest waiting first; the others by last activity.
 WAITING_FIRST_QUEUES = (TicketStatus.UNASSIGNED, TicketStatus.BOT)
 MAX_WAITING_MINUTES = 7 * 24 * 60
@@ -50,9 +52,11 @@ class QueueFilter:
 class QueueFilterForm(forms.Form):
     """Parses the filters of a queue URL; ids are checked against the lists the page shows (no extra query)."""
 
-    channel = forms.IntegerField(required=False, min_value=1, error_messages={"invalid": errors.NO_SUCH_CHANNEL_FILTER})
+    channel = forms.IntegerField(
+        required=False, min_value=1, error_messages={"invalid": _(errors.NO_SUCH_CHANNEL_FILTER)}
+    )
     assignee = forms.IntegerField(
-        required=False, min_value=1, error_messages={"invalid": errors.NO_SUCH_ASSIGNEE_FILTER}
+        required=False, min_value=1, error_messages={"invalid": _(errors.NO_SUCH_ASSIGNEE_FILTER)}
     )
     waiting = forms.IntegerField(required=False, min_value=0, max_value=MAX_WAITING_MINUTES)
     sort = forms.ChoiceField(required=False, choices=[("", "")] + list(SORTS.items()))
@@ -61,21 +65,21 @@ class QueueFilterForm(forms.Form):
         super().__init__(data)
         self.channel_ids, self.assignee_ids = channel_ids, assignee_ids
         for name, text in (("channel", errors.NO_SUCH_CHANNEL_FILTER), ("assignee", errors.NO_SUCH_ASSIGNEE_FILTER)):
-            self.fields[name].error_messages.update(min_value=text, max_value=text)
+            self.fields[name].error_messages.update(min_value=gettext(text), max_value=gettext(text))
         for key in ("invalid", "min_value", "max_value"):
-            self.fields["waiting"].error_messages[key] = errors.BAD_WAITING_FILTER
-        self.fields["sort"].error_messages["invalid_choice"] = errors.BAD_SORT
+            self.fields["waiting"].error_messages[key] = gettext(errors.BAD_WAITING_FILTER)
+        self.fields["sort"].error_messages["invalid_choice"] = gettext(errors.BAD_SORT)
 
     def clean_channel(self):
         value = self.cleaned_data["channel"]
         if value is not None and value not in self.channel_ids:
-            raise forms.ValidationError(errors.NO_SUCH_CHANNEL_FILTER)
+            raise forms.ValidationError(gettext(errors.NO_SUCH_CHANNEL_FILTER))
         return value
 
     def clean_assignee(self):
         value = self.cleaned_data["assignee"]
         if value is not None and (self.assignee_ids is None or value not in self.assignee_ids):
-            raise forms.ValidationError(errors.NO_SUCH_ASSIGNEE_FILTER)
+            raise forms.ValidationError(gettext(errors.NO_SUCH_ASSIGNEE_FILTER))
         return value
 
     def queue_filter(self) -> QueueFilter:

@@ -4,6 +4,8 @@ import re
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from blockdesk import errors
 
@@ -50,17 +52,19 @@ class TicketIdsField(forms.Field):
         try:
             ids = sorted({int(item) for item in value})
         except (TypeError, ValueError) as error:
-            raise forms.ValidationError(errors.NO_TICKETS_SELECTED) from error
+            raise forms.ValidationError(gettext(errors.NO_TICKETS_SELECTED)) from error
         if len(ids) > MAX_SELECTED_TICKETS:
-            raise forms.ValidationError(f"Select at most {MAX_SELECTED_TICKETS} tickets at a time.")
+            raise forms.ValidationError(
+                gettext("Select at most %(limit)s tickets at a time.") % {"limit": MAX_SELECTED_TICKETS}
+            )
         return ids
 
 
 class TicketSelectionForm(forms.Form):
-    ticket = TicketIdsField(error_messages={"required": errors.NO_TICKETS_SELECTED})
+    ticket = TicketIdsField(error_messages={"required": _(errors.NO_TICKETS_SELECTED)})
 
     def first_error(self) -> str:
-        return next(iter(self.errors.get("ticket", [errors.NO_TICKETS_SELECTED])))
+        return next(iter(self.errors.get("ticket", [gettext(errors.NO_TICKETS_SELECTED)])))
 
 
 BAD_TIMELINE_POLL = (

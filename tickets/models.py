@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.models import Channel, Contact
 
@@ -9,18 +11,18 @@ PREVIEW_LENGTH = 140
 
 
 class TicketStatus(models.TextChoices):
-    BOT = "bot", "BOT"
-    UNASSIGNED = "unassigned", "Unassigned"
-    ASSIGNED = "assigned", "Assigned"
-    RESOLVED = "resolved", "Resolved"
-    BLOCKED = "blocked", "Blocked"
+    BOT = "bot", pgettext_lazy("ticket status", "BOT")
+    UNASSIGNED = "unassigned", _("Unassigned")
+    ASSIGNED = "assigned", _("Assigned")
+    RESOLVED = "resolved", _("Resolved")
+    BLOCKED = "blocked", _("Blocked")
 
 
 class Speaker(models.TextChoices):
     """Who wrote the last customer-visible message of a ticket: the customer (in) or us (out)."""
 
-    CUSTOMER = "in", "Customer"
-    US = "out", "Us"
+    CUSTOMER = "in", _("Customer")
+    US = "out", _("Us")
 
 
 OPEN_STATUSES = (TicketStatus.BOT, TicketStatus.UNASSIGNED, TicketStatus.ASSIGNED, TicketStatus.BLOCKED)
@@ -167,20 +169,20 @@ class MessageQuerySet(models.QuerySet):
 class DeliveryState(models.TextChoices):
     """Where an outbound message is on its way to the customer; receipts only move it forward."""
 
-    QUEUED = "queued", "Queued"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    READ = "read", "Read"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", pgettext_lazy("delivery state", "Queued")
+    SENT = "sent", pgettext_lazy("delivery state", "Sent")
+    DELIVERED = "delivered", pgettext_lazy("delivery state", "Delivered")
+    READ = "read", pgettext_lazy("delivery state", "Read")
+    FAILED = "failed", pgettext_lazy("delivery state", "Failed")
 
 
 class Message(models.Model):
     """One line of a ticket's timeline: customer in, staff out, or a system note."""
 
     class Direction(models.TextChoices):
-        IN = "in", "Customer"
-        OUT = "out", "Reply"
-        NOTE = "note", "Note"
+        IN = "in", _("Customer")
+        OUT = "out", _("Reply")
+        NOTE = "note", _("Note")
 
     # message_ticket_timeline leads with the ticket: no index of its own (one index write less per message).
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False)
@@ -251,9 +253,9 @@ class DeliveryAttempt(models.Model):
     """One try at sending an outbound message, and how it ended."""
 
     class Outcome(models.TextChoices):
-        SENT = "sent", "Sent"
-        RETRY = "retry", "Will retry"
-        FAILED = "failed", "Failed"
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Will retry")
+        FAILED = "failed", _("Failed")
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="delivery_attempts")
     number = models.PositiveIntegerField()
@@ -311,7 +313,7 @@ class SavedReply(models.Model):
 
     class Meta:
         ordering = ["title", "id"]
-        verbose_name_plural = "saved replies"
+        verbose_name_plural = _("saved replies")
         permissions = [("manage_team_replies", "Can add and delete the team's saved replies")]
         indexes = [models.Index(fields=["owner", "title"], name="saved_reply_owner_title")]
 
@@ -327,10 +329,10 @@ class Notice(models.Model):
     """Something a person is told in the console: a ticket assigned to them, a customer writing in it, …"""
 
     class Kind(models.TextChoices):
-        ASSIGNED = "assigned", "Assigned to you"
-        CUSTOMER_WROTE = "customer_wrote", "The customer wrote"
-        BLOCKED_TICKET = "blocked_ticket", "New ticket in the Blocked list"
-        SUSPECTED_SPAM = "suspected_spam", "Suspected spam"
+        ASSIGNED = "assigned", _("Assigned to you")
+        CUSTOMER_WROTE = "customer_wrote", _("The customer wrote")
+        BLOCKED_TICKET = "blocked_ticket", _("New ticket in the Blocked list")
+        SUSPECTED_SPAM = "suspected_spam", _("Suspected spam")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -9,7 +9,8 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from blockdesk import errors
 from contacts import audit
@@ -222,7 +223,7 @@ def reopen_ticket(*, actor, ticket: Ticket) -> Ticket:
         _raise_if(reopen_refusal(actor, ticket))
         other = Ticket.objects.open().filter(contact_id=ticket.contact_id, channel_id=ticket.channel_id).first()
         if other is not None:
-            raise errors.Conflict(errors.REOPEN_OTHER_OPEN.format(pk=other.pk))
+            raise errors.Conflict(gettext(errors.REOPEN_OTHER_OPEN).format(pk=other.pk))
         keeper = ticket.assignee
         if keeper is not None and keeper.is_active and keeper.has_perm("tickets.work_ticket"):
             ticket.status = TicketStatus.ASSIGNED
@@ -231,12 +232,11 @@ def reopen_ticket(*, actor, ticket: Ticket) -> Ticket:
         ticket.closed_at = None
         ticket.waiting_since = ticket.last_message_at if ticket.last_speaker == Speaker.CUSTOMER else None
         ticket.save(update_fields=["status", "assignee", "closed_at", "waiting_since", "updated_at"])
+        # The audit trail stores English whoever reopens (the status labels are translated only for display).
+        with translation.override("en"):
+            change = f"Resolved → {ticket.get_status_display()}"
         audit.record(
-            AuditEntry.Action.TICKET_REOPENED,
-            actor=actor,
-            contact=ticket.contact,
-            ticket_id=ticket.pk,
-            change=f"Resolved → {ticket.get_status_display()}",
+            AuditEntry.Action.TICKET_REOPENED, actor=actor, contact=ticket.contact, ticket_id=ticket.pk, change=change
         )
         if ticket.status == TicketStatus.ASSIGNED:
             notify_assigned(actor=actor, ticket=ticket)

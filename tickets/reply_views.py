@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from blockdesk import errors
@@ -23,7 +24,7 @@ class SavedReplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("title", "body"):
-            self.fields[name].error_messages["required"] = errors.SAVED_REPLY_EMPTY
+            self.fields[name].error_messages["required"] = gettext(errors.SAVED_REPLY_EMPTY)
 
 
 def _list_url() -> str:
@@ -60,7 +61,14 @@ def saved_reply_add(request: HttpRequest) -> HttpResponse:
         lambda: saved_replies.add_saved_reply(
             actor=request.user, title=data["title"], body=data["body"], team=data["team"]
         ),
-        done=lambda reply: f"Saved reply “{reply.title}” added{' for the team' if reply.is_team else ''}.",
+        done=lambda reply: (
+            (
+                gettext("Saved reply “%(title)s” added for the team.")
+                if reply.is_team
+                else gettext("Saved reply “%(title)s” added.")
+            )
+            % {"title": reply.title}
+        ),
         success=_list_url(),
         failure=_list_url(),
     )
@@ -75,7 +83,7 @@ def saved_reply_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         lambda: saved_replies.delete_saved_reply(actor=request.user, reply=reply),
-        done=lambda _: f"Saved reply “{reply.title}” deleted.",
+        done=lambda _: gettext("Saved reply “%(title)s” deleted.") % {"title": reply.title},
         success=_list_url(),
         failure=_list_url(),
     )

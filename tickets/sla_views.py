@@ -3,6 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from blockdesk import errors
@@ -30,8 +32,10 @@ def _bars(days) -> list[dict]:
                 "height": height,
                 "label_x": round(BAR_GAP + n * (width + BAR_GAP) + width / 2, 1),
                 "day": day,
-                "weekday": day.day.strftime("%a"),
-                "median": minutes_text(round(day.median_minutes)) if day.median_minutes is not None else "none",
+                "weekday": date_format(day.day, "D"),
+                "median": minutes_text(round(day.median_minutes))
+                if day.median_minutes is not None
+                else pgettext("no median time", "none"),
             }
         )
     return bars

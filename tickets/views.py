@@ -21,6 +21,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -65,8 +67,9 @@ PAGE_SIZE = 25
 # The newest messages a ticket view shows; older ones are summarised in one line.
 TIMELINE_LIMIT = 200
 # A reply is queued at once and sent by a worker; the timeline shows how far it got.
-REPLY_QUEUED = "Reply queued on ticket #{pk}; its delivery shows in the timeline."
-RETRY_QUEUED = "Reply on ticket #{pk} queued again."
+REPLY_QUEUED = gettext_noop("Reply queued on ticket #{pk}; its delivery shows in the timeline.")
+RETRY_QUEUED = gettext_noop("Reply on ticket #{pk} queued again.")
+NOTE_ADDED = gettext_noop("Note added to ticket #{pk}.")
 
 
 @dataclass(frozen=True)
@@ -74,26 +77,30 @@ class Queue:
     key: str
     label: str
     permission: str = ""
-    empty: str = "No tickets in this queue."
+    empty: str = _("No tickets in this queue.")
     refusal: str = ""
 
 
 SUPERVISOR_QUEUES = (
-    Queue(TicketStatus.BOT, "BOT"),
-    Queue(TicketStatus.UNASSIGNED, "Unassigned"),
-    Queue(TicketStatus.ASSIGNED, "Assigned"),
-    Queue(TicketStatus.RESOLVED, "Resolved"),
+    Queue(TicketStatus.BOT, TicketStatus.BOT.label),
+    Queue(TicketStatus.UNASSIGNED, TicketStatus.UNASSIGNED.label),
+    Queue(TicketStatus.ASSIGNED, TicketStatus.ASSIGNED.label),
+    Queue(TicketStatus.RESOLVED, TicketStatus.RESOLVED.label),
     Queue(
         TicketStatus.BLOCKED,
-        "Blocked",
+        TicketStatus.BLOCKED.label,
         permission="tickets.view_blocked_ticket",
-        empty="No blocked tickets. Messages from blocked contacts will appear here.",
+        empty=_("No blocked tickets. Messages from blocked contacts will appear here."),
         refusal=errors.NO_PERMISSION_BLOCKED_LIST,
     ),
 )
 AGENT_QUEUES = (
-    Queue("mine", "My tickets", empty="You have no open tickets. Take one from Unassigned."),
-    Queue(TicketStatus.UNASSIGNED, "Unassigned", empty="Nobody is waiting. New conversations appear here."),
+    Queue("mine", _("My tickets"), empty=_("You have no open tickets. Take one from Unassigned.")),
+    Queue(
+        TicketStatus.UNASSIGNED,
+        TicketStatus.UNASSIGNED.label,
+        empty=_("Nobody is waiting. New conversations appear here."),
+    ),
 )
 BOARDS = {"supervisor": SUPERVISOR_QUEUES, "agent": AGENT_QUEUES}
 BOARD_PERMISSIONS = {
@@ -118,8 +125,8 @@ def _chosen_queue(request: HttpRequest, queues: tuple[Queue, ...], board: str) -
             return candidate
     for refused in BOARDS[board]:
         if refused.key == key:
-            raise PermissionDenied(refused.refusal)
-    raise Http404(errors.NO_SUCH_QUEUE)
+            raise PermissionDenied(gettext(refused.refusal))
+    raise Http404(gettext(errors.NO_SUCH_QUEUE))
 
 
 # A tab shows "10,000+" past this many tickets.
@@ -244,12 +251,12 @@ def queue_live(request: HttpRequest, board: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _poll_after_logout(request)
     if board not in BOARDS:
-        raise Http404(errors.NO_SUCH_DASHBOARD)
+        raise Http404(gettext(errors.NO_SUCH_DASHBOARD))
     permission, refusal = BOARD_PERMISSIONS[board]
     if not request.user.has_perm(permission):
-        raise PermissionDenied(refusal)
+        raise PermissionDenied(gettext(refusal))
     if not request.user.has_perm("tickets.view_ticket"):
-        raise PermissionDenied(errors.NO_PERMISSION_VIEW_TICKETS)
+        raise PermissionDenied(gettext(errors.NO_PERMISSION_VIEW_TICKETS))
     return _dashboard(request, board, "tickets/_queue_live.html")
 
 
@@ -380,7 +387,7 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         lambda: queue.take_ticket(actor=request.user, ticket=ticket),
-        done=lambda _: f"Ticket #{ticket.pk} is now assigned to you.",
+        done=lambda _: gettext("Ticket #%(pk)s is now assigned to you.") % {"pk": ticket.pk},
         success=_ticket_url(ticket),
         failure=requested_next(request, reverse("home")),
     )
@@ -392,16 +399,18 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for(request.user, pk)
     if not request.user.has_perm("tickets.assign_ticket"):
-        raise PermissionDenied(errors.NO_PERMISSION_ASSIGN)
+        raise PermissionDenied(gettext(errors.NO_PERMISSION_ASSIGN))
     back = requested_next(request, _ticket_url(ticket))
     form = AssignForm(request.POST)
     if not form.is_valid():
-        return fail(request, errors.ASSIGNEE_CANNOT_WORK, back)
+        return fail(request, gettext(errors.ASSIGNEE_CANNOT_WORK), back)
     assignee = form.cleaned_data["assignee"]
     return perform(
         request,
         lambda: queue.assign_ticket(actor=request.user, ticket=ticket, assignee=assignee),
-        done=lambda _: f"Ticket #{ticket.pk} assigned to {person_name(assignee)}.",
+        done=lambda _: (
+            gettext("Ticket #%(pk)s assigned to %(person)s.") % {"pk": ticket.pk, "person": person_name(assignee)}
+        ),
         success=back,
         failure=back,
     )
@@ -415,7 +424,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         lambda: queue.resolve_ticket(actor=request.user, ticket=ticket),
-        done=lambda _: f"Ticket #{ticket.pk} resolved.",
+        done=lambda _: gettext("Ticket #%(pk)s resolved.") % {"pk": ticket.pk},
         success=requested_next(request, reverse("home")),
         failure=_ticket_url(ticket),
     )
@@ -428,12 +437,12 @@ def retry_delivery(request: HttpRequest, pk: int, message_pk: int) -> HttpRespon
     ticket = get_ticket_for(request.user, pk)
     message = ticket.messages.select_related("ticket__contact").filter(pk=message_pk).first()
     if message is None:
-        raise Http404(errors.NO_SUCH_MESSAGE)
+        raise Http404(gettext(errors.NO_SUCH_MESSAGE))
     back = requested_next(request, _ticket_url(ticket))
     return perform(
         request,
         lambda: outbox.retry_delivery(actor=request.user, message=message),
-        done=lambda _: RETRY_QUEUED.format(pk=ticket.pk),
+        done=lambda _: gettext(RETRY_QUEUED).format(pk=ticket.pk),
         success=back,
         failure=back,
     )
@@ -445,7 +454,7 @@ def retry_delivery(request: HttpRequest, pk: int, message_pk: int) -> HttpRespon
 def failed_deliveries(request: HttpRequest) -> HttpResponse:
     """Supervisors: every reply whose delivery failed, newest first, with Retry."""
     if not request.user.has_perm("tickets.view_all_tickets"):
-        raise PermissionDenied(errors.NO_PERMISSION_FAILED_DELIVERIES)
+        raise PermissionDenied(gettext(errors.NO_PERMISSION_FAILED_DELIVERIES))
     failed = Message.objects.failed_deliveries().select_related("ticket__contact", "channel", "author")
     page = Paginator(failed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tickets/failed.html", {"page": page, "here": request.get_full_path()})
@@ -461,7 +470,7 @@ def _write(request: HttpRequest, pk: int, *, prefix: str, write: Callable, done:
     return perform(
         request,
         lambda: write(actor=request.user, ticket=ticket, text=text),
-        done=lambda _: done.format(pk=ticket.pk),
+        done=lambda _: gettext(done).format(pk=ticket.pk),
         success=_ticket_url(ticket),
         failure=_ticket_url(ticket),
     )
@@ -478,7 +487,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 @console_view
 @require_POST
 def note(request: HttpRequest, pk: int) -> HttpResponse:
-    return _write(request, pk, prefix="note", write=queue.add_note, done="Note added to ticket #{pk}.")
+    return _write(request, pk, prefix="note", write=queue.add_note, done=NOTE_ADDED)
 
 
 @login_required
@@ -490,12 +499,10 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: queue.reopen_ticket(actor=request.user, ticket=ticket),
         done=lambda reopened: (
-            f"Ticket #{ticket.pk} reopened: "
-            + (
-                f"back with {person_name(reopened.assignee)}."
-                if reopened.assignee
-                else "it is in the Unassigned queue."
-            )
+            gettext("Ticket #%(pk)s reopened: back with %(person)s.")
+            % {"pk": ticket.pk, "person": person_name(reopened.assignee)}
+            if reopened.assignee
+            else gettext("Ticket #%(pk)s reopened: it is in the Unassigned queue.") % {"pk": ticket.pk}
         ),
         success=_ticket_url(ticket),
         failure=_ticket_url(ticket),
@@ -510,7 +517,7 @@ def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         lambda: queue.hand_over_from_bot(actor=request.user, ticket=ticket),
-        done=lambda _: f"Ticket #{ticket.pk} moved to Unassigned.",
+        done=lambda _: gettext("Ticket #%(pk)s moved to Unassigned.") % {"pk": ticket.pk},
         success=requested_next(request, _ticket_url(ticket)),
         failure=_ticket_url(ticket),
     )
@@ -524,7 +531,9 @@ def unblock(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         lambda: release_blocked_tickets(actor=request.user, ticket_ids=[ticket.pk]),
-        done=lambda _: f"Ticket #{ticket.pk} moved to {_queue_label(release_status())}.",
+        done=lambda _: (
+            gettext("Ticket #%(pk)s moved to %(queue)s.") % {"pk": ticket.pk, "queue": _queue_label(release_status())}
+        ),
         success=requested_next(request, _blocked_list_url()),
         failure=_ticket_url(ticket),
     )
@@ -538,14 +547,22 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         lambda: delete_blocked_ticket(actor=request.user, ticket=ticket),
-        done=lambda counts: f"Ticket #{ticket.pk} and its {_plural(counts.messages, 'message')} deleted.",
+        done=lambda counts: (
+            ngettext(
+                "Ticket #%(pk)s and its %(count)s message deleted.",
+                "Ticket #%(pk)s and its %(count)s messages deleted.",
+                counts.messages,
+            )
+            % {"pk": ticket.pk, "count": counts.messages}
+        ),
         success=_blocked_list_url(),
         failure=_ticket_url(ticket),
     )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _messages(count: int) -> str:
+    """ "1 message", "3 messages": a counted phrase that a sentence with another count takes whole."""
+    return ngettext("%(count)s message", "%(count)s messages", count) % {"count": count}
 
 
 @login_required
@@ -555,14 +572,18 @@ def confirm_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask before deleting one blocked ticket (a dialog with htmx, a page without)."""
     ticket = get_ticket_for(request.user, pk)
     if not request.user.has_perm("tickets.delete_blocked_ticket"):
-        raise PermissionDenied(errors.NO_PERMISSION_DELETE_TICKET)
+        raise PermissionDenied(gettext(errors.NO_PERMISSION_DELETE_TICKET))
     context = {
-        "title": f"Delete ticket #{ticket.pk}?",
-        "problem": "" if ticket.status == TicketStatus.BLOCKED else errors.TICKET_NOT_BLOCKED,
-        "question": f"Delete ticket #{ticket.pk} from {ticket.contact} and its "
-        f"{_plural(ticket.message_count, 'message')}? This cannot be undone.",
+        "title": gettext("Delete ticket #%(pk)s?") % {"pk": ticket.pk},
+        "problem": "" if ticket.status == TicketStatus.BLOCKED else gettext(errors.TICKET_NOT_BLOCKED),
+        "question": ngettext(
+            "Delete ticket #%(pk)s from %(contact)s and its %(count)s message? This cannot be undone.",
+            "Delete ticket #%(pk)s from %(contact)s and its %(count)s messages? This cannot be undone.",
+            ticket.message_count,
+        )
+        % {"pk": ticket.pk, "contact": ticket.contact, "count": ticket.message_count},
         "action_url": reverse("tickets:delete", args=[ticket.pk]),
-        "action_label": "Delete ticket",
+        "action_label": gettext("Delete ticket"),
         "danger": True,
         "ticket_ids": [],
         "cancel_url": _ticket_url(ticket),
@@ -584,10 +605,10 @@ def confirm_bulk(request: HttpRequest) -> HttpResponse:
     """Say how many tickets and messages a bulk unblock or delete would touch, and ask."""
     action = request.GET.get("action", "")
     if action not in BULK_ACTIONS:
-        raise Http404(errors.NO_SUCH_ACTION)
+        raise Http404(gettext(errors.NO_SUCH_ACTION))
     permission, refusal = BULK_ACTIONS[action]
     if not request.user.has_perm(permission):
-        raise PermissionDenied(refusal)
+        raise PermissionDenied(gettext(refusal))
     form = TicketSelectionForm(request.GET)
     ids = form.cleaned_data["ticket"] if form.is_valid() else []
     found = Ticket.objects.filter(id__in=ids, status=TicketStatus.BLOCKED).aggregate(
@@ -598,21 +619,33 @@ def confirm_bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         problem = form.first_error()
     elif tickets != len(ids):
-        problem = errors.TICKETS_NOT_BLOCKED
-    what = f"{_plural(tickets, 'blocked ticket')} with {_plural(message_total, 'message')}"
+        problem = gettext(errors.TICKETS_NOT_BLOCKED)
+    counts = {"count": tickets, "messages": _messages(message_total)}
     if action == "delete":
-        question = f"Delete {what}? They are removed from the database; this cannot be undone."
-        label = f"Delete {_plural(tickets, 'ticket')}"
+        question = ngettext(
+            "Delete %(count)s blocked ticket with %(messages)s? "
+            "They are removed from the database; this cannot be undone.",
+            "Delete %(count)s blocked tickets with %(messages)s? "
+            "They are removed from the database; this cannot be undone.",
+            tickets,
+        )
+        label = ngettext("Delete %(count)s ticket", "Delete %(count)s tickets", tickets)
     else:
-        destination = _queue_label(release_status())
-        question = f"Unblock {what}? They move to {destination}; the contacts stay blocked."
-        label = f"Unblock {_plural(tickets, 'ticket')}"
+        counts["destination"] = _queue_label(release_status())
+        question = ngettext(
+            "Unblock %(count)s blocked ticket with %(messages)s? "
+            "They move to %(destination)s; the contacts stay blocked.",
+            "Unblock %(count)s blocked tickets with %(messages)s? "
+            "They move to %(destination)s; the contacts stay blocked.",
+            tickets,
+        )
+        label = ngettext("Unblock %(count)s ticket", "Unblock %(count)s tickets", tickets)
     context = {
-        "title": "Delete blocked tickets?" if action == "delete" else "Unblock tickets?",
+        "title": gettext("Delete blocked tickets?") if action == "delete" else gettext("Unblock tickets?"),
         "problem": problem,
-        "question": question,
+        "question": question % counts,
         "action_url": reverse(f"tickets:bulk_{action}"),
-        "action_label": label,
+        "action_label": label % counts,
         "danger": action == "delete",
         "ticket_ids": ids,
         "cancel_url": _blocked_list_url(),
@@ -647,7 +680,10 @@ def bulk_unblock(request: HttpRequest) -> HttpResponse:
     return _bulk(
         request,
         release_blocked_tickets,
-        done=lambda n: f"{_plural(n, 'ticket')} moved to {_queue_label(release_status())}.",
+        done=lambda n: (
+            ngettext("%(count)s ticket moved to %(queue)s.", "%(count)s tickets moved to %(queue)s.", n)
+            % {"count": n, "queue": _queue_label(release_status())}
+        ),
     )
 
 
@@ -660,5 +696,12 @@ def bulk_delete(request: HttpRequest) -> HttpResponse:
     return _bulk(
         request,
         delete_blocked_tickets,
-        done=lambda counts: f"{_plural(counts.tickets, 'ticket')} and {_plural(counts.messages, 'message')} deleted.",
+        done=lambda counts: (
+            ngettext(
+                "%(count)s ticket and %(messages)s deleted.",
+                "%(count)s tickets and %(messages)s deleted.",
+                counts.tickets,
+            )
+            % {"count": counts.tickets, "messages": _messages(counts.messages)}
+        ),
     )

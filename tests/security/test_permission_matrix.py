@@ -285,6 +285,8 @@ WEBCHAT = [
     Row("GET", "chat/<uuid:public_id>/", "/chat/{chat}/", (200, 200, 200, 200)),
     Row("POST", "chat/<uuid:public_id>/messages/", "/chat/{chat}/messages/", (403,) * 4, {"text": "Hi"}),
     Row("POST", "chat/<uuid:public_id>/poll/", "/chat/{chat}/poll/?after=0", (403,) * 4),
+    # The widget's own texts (button, frame title) in the visitor's language: public, as the widget is.
+    Row("GET", "chat/<uuid:public_id>/widget/", "/chat/{chat}/widget/", (200,) * 4),
 ]
 
 # Channel set-up is for administrators only (contacts.change_channel).

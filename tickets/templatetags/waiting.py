@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from tickets.models import Speaker
 from tickets.waiting import minutes_text, waited_minutes
@@ -14,9 +15,8 @@ def waiting(ticket, alert_minutes: int):
     """The customer's wait, or who spoke last when nobody waits."""
     minutes = waited_minutes(ticket.waiting_since)
     if minutes is None:
-        said = "We replied last" if ticket.last_speaker == Speaker.US else "Not waiting"
+        said = gettext("We replied last") if ticket.last_speaker == Speaker.US else gettext("Not waiting")
         return format_html('<span class="waiting none muted">{}</span>', said)
     late = " late" if minutes >= alert_minutes else ""
-    return format_html(
-        '<span class="waiting{}" data-minutes="{}">waiting {}</span>', late, minutes, minutes_text(minutes)
-    )
+    said = gettext("waiting %(time)s") % {"time": minutes_text(minutes)}
+    return format_html('<span class="waiting{}" data-minutes="{}">{}</span>', late, minutes, said)

@@ -4,7 +4,8 @@
  * - The poll (#chat-poll) tells the server whether the tab is visible: replies shown in a visible tab are read.
  *   When the tab becomes visible again it polls at once.
  * - The form sends with htmx; on success it empties and the poll fetches the message at once (HX-Trigger
- *   chat-refresh); a refusal's text (too fast, too long, expired page) shows under the form.
+ *   chat-refresh); a refusal's text (too fast, too long, expired page) shows under the form, and when no answer
+ *   came at all, the form's data-offline-error (rendered in the page's language).
  * - Enter sends, Shift+Enter starts a new line.
  * - New messages keep the conversation scrolled to the bottom.
  */
@@ -39,7 +40,7 @@
       form.querySelector("textarea").focus();
     } else {
       var xhr = event.detail.xhr;
-      error.textContent = xhr && xhr.status ? xhr.responseText : "The message could not be sent. Check your connection and try again.";
+      error.textContent = xhr && xhr.status ? xhr.responseText : form.dataset.offlineError;
     }
   });
 

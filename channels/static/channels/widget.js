@@ -7,6 +7,10 @@
  * CSP; the channel's allowed origins decide which sites may frame it). A site that knows its signed-in user adds
  * data-user-id, data-user-name, data-user-email and data-user-hash (hex HMAC-SHA256 of the user id with the
  * channel's identity secret, computed on the site's server): the chat then joins that user's contact.
+ *
+ * The button and frame texts come from the chat's widget/ address in the visitor's language (their browser's
+ * Accept-Language); data-label, if the site sets it, names the button instead. Should that fetch fail, the
+ * texts stay English.
  */
 (function () {
   "use strict";
@@ -34,10 +38,15 @@
     });
   }
 
+  var texts = { open: "Chat with us", close: "Close chat", title: "Chat" };
+
+  function openText() {
+    return data.label || texts.open;
+  }
+
   var frame = null;
   var button = document.createElement("button");
   button.type = "button";
-  button.textContent = data.label || "Chat with us";
   button.setAttribute("aria-expanded", "false");
   style(button, {
     position: "fixed", right: "20px", bottom: "20px", zIndex: "2147483000", padding: "12px 18px",
@@ -48,7 +57,7 @@
   function open() {
     if (!frame) {
       frame = document.createElement("iframe");
-      frame.title = "Chat";
+      frame.title = texts.title;
       frame.src = chatUrl();
       style(frame, {
         position: "fixed", right: "20px", bottom: "76px", zIndex: "2147483000", width: "360px",
@@ -59,13 +68,13 @@
     }
     frame.hidden = false;
     button.setAttribute("aria-expanded", "true");
-    button.textContent = "Close chat";
+    button.textContent = texts.close;
   }
 
   function close() {
     frame.hidden = true;
     button.setAttribute("aria-expanded", "false");
-    button.textContent = data.label || "Chat with us";
+    button.textContent = openText();
   }
 
   button.addEventListener("click", function () {
@@ -77,12 +86,29 @@
   });
 
   function mount() {
+    button.textContent = openText();
     document.body.appendChild(button);
   }
 
-  if (document.body) {
-    mount();
-  } else {
-    document.addEventListener("DOMContentLoaded", mount);
+  function mountWhenReady() {
+    if (document.body) {
+      mount();
+    } else {
+      document.addEventListener("DOMContentLoaded", mount);
+    }
   }
+
+  fetch(new URL("widget/", new URL(data.chat, script.src)), { credentials: "omit" })
+    .then(function (response) {
+      return response.ok ? response.json() : {};
+    })
+    .then(function (given) {
+      Object.keys(texts).forEach(function (name) {
+        if (typeof given[name] === "string" && given[name]) {
+          texts[name] = given[name];
+        }
+      });
+    })
+    .catch(function () {})
+    .then(mountWhenReady);
 })();
