@@ -17,9 +17,11 @@ from accounts.profiles import save_profile
 from blockdesk.display import DATETIME_FORMAT
 from contacts.blocking import block_contact
 from contacts.models import Block, BlockReason, Contact
+from contacts.notices import blocked_notice
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD
 from tests.inbound import deliver
+from tickets.destination import ContactChannels, blocked_contact_summary
 from tickets.models import Message, Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +57,7 @@ def indonesian_plural(singular: str, plural: str, count: int, **values) -> str:
     with override("id"):
         text = ngettext(singular, plural, count)
     assert text not in (singular, plural), f"No Indonesian for {plural!r} in locale/id"
-    return text % {"counter": count, **values}
+    return text % {"counter": count, "count": count, **values}
 
 
 def in_jayapura(moment) -> str:
@@ -138,8 +140,9 @@ def open_blocked_list(page) -> None:
     expect(page.locator(".bulk-help")).to_have_text(
         indonesian("Messages from blocked contacts wait here. Open one to read it, or select several.")
     )
-    # lead: the tabs' labels ("Blocked", tickets/views.py QUEUES) and the sort's choices ("Last activity",
-    # tickets/filters.py SORTS) come from Python: assert they are Indonesian here.
+    expect(page.locator("#tab-blocked")).to_contain_text(indonesian("Blocked"))
+    expect(page.locator("#tab-unassigned")).to_contain_text(indonesian("Unassigned"))
+    expect(page.locator("select[name='sort'] option:checked")).to_have_text(indonesian("Last activity"))
 
 
 def blocked_with_messages(by, channel, phone: str, name: str, *, messages: int) -> Contact:
@@ -167,16 +170,21 @@ def test_sari_blocks_a_contact_from_the_360_view_and_its_next_message_waits_in_t
     expect(dialog).to_contain_text(indonesian("Block status"))
     expect(dialog).to_contain_text(indonesian("Not blocked."))
     expect(dialog).to_contain_text(in_jayapura(first.ticket.last_message_at))
-    # lead: the "Next message" sentence (tickets/destination.py) and the ticket's status badge (TicketStatus labels)
-    # come from Python: assert they are Indonesian here.
+    with override("id"):
+        sentences = [d.sentence for d in ContactChannels.load(first.contact).destinations()]
+    expect(dialog.locator(".next-destinations li")).to_have_text(sentences)
+    expect(dialog.locator(f".badge-{TicketStatus.UNASSIGNED}")).to_have_text(indonesian("Unassigned"))
     shot(page, "a-1-360-view")
 
     page.keyboard.press("b")
     expect(dialog.get_by_role("heading", name=indonesian("Block %(contact)s?", contact="Eko"))).to_be_visible()
     expect(dialog.locator(".dialog-close")).to_be_focused()  # the dialog's next step, not the page behind it
     expect(dialog.get_by_label(indonesian("Resolve this contact's open tickets"))).to_be_checked()
-    # lead: the outcome after "Resolving them:" (tickets/destination.py) and the open ticket's status and owner
-    # (contacts/views.py block) come from Python: assert they are Indonesian here.
+    with override("id"):
+        channels = ContactChannels.load(first.contact)
+        if_resolved = blocked_contact_summary(channels.destinations_after_block(resolve_open_tickets=True))
+    assert if_resolved == indonesian("New messages from this contact go to the supervisors' Blocked list.")
+    expect(dialog.locator(".block-outcome").first).to_contain_text(if_resolved)
     shot(page, "a-2-block-dialog")
     page.keyboard.press("Escape")
     expect(dialog).not_to_be_visible()
@@ -193,7 +201,10 @@ def test_sari_blocks_a_contact_from_the_360_view_and_its_next_message_waits_in_t
     assert eko.is_blocked and eko.blocked_reason == BlockReason.SPAM and eko.blocked_by == sari
     assert Ticket.objects.get(pk=first.ticket.pk).status == TicketStatus.RESOLVED
     expect(page.locator("tr.row-link", has_text="Eko")).to_contain_text(in_jayapura(eko.blocked_at))
-    # lead: the notice "Eko is blocked." comes from Python: assert it is Indonesian here.
+    with override("id"):
+        notice = f"{blocked_notice(eko, Block.objects.get(contact=eko))} {if_resolved}"
+    expect(page.locator(".notice-text")).to_have_text(notice)
+    assert Block.objects.get(contact=eko).tickets_resolved == 1
     shot(page, "a-3-contact-blocked")
 
     later = deliver(channel, "+628555", "Masih ada promo", name="Eko")
@@ -215,7 +226,7 @@ def test_sari_blocks_a_contact_from_the_360_view_and_its_next_message_waits_in_t
         )
     )
     expect(page.locator(f"#message-{later.message.pk} time")).to_have_text(in_jayapura(later.message.sent_at))
-    # lead: the status badge and the breadcrumb's queue name ("Blocked", TicketStatus labels) come from Python.
+    expect(page.locator(f".badge-{TicketStatus.BLOCKED}").first).to_have_text(indonesian("Blocked"))
     shot(page, "a-5-blocked-ticket")
 
 
@@ -241,9 +252,9 @@ def test_sari_releases_one_blocked_ticket_and_its_contact_stays_blocked(signed_i
 
     dialog = page.locator("#dialog")
     expect(dialog.get_by_role("link", name=indonesian("Cancel"))).to_be_visible()
-    # lead: the dialog's title, question and button ("Unblock tickets?", "Unblock 1 blocked ticket with 2 messages?
-    # ...", "Unblock 1 ticket"; tickets/views.py confirm_bulk) come from Python: assert they are Indonesian here.
+    expect(dialog.locator("#dialog-title")).to_have_text(indonesian("Unblock tickets?"))
     confirm = dialog.locator("form button[type='submit']")
+    expect(confirm).to_have_text(indonesian_plural("Unblock %(count)s ticket", "Unblock %(count)s tickets", 1))
     expect(confirm).to_be_focused()
     shot(page, "b-1-release-dialog")
     enter_loads_a_page(page)
@@ -253,7 +264,14 @@ def test_sari_releases_one_blocked_ticket_and_its_contact_stays_blocked(signed_i
     assert Ticket.objects.get(pk=fajar_ticket.pk).status == TicketStatus.UNASSIGNED
     assert Ticket.objects.filter(contact=gita, status=TicketStatus.BLOCKED).count() == 1
     assert Contact.objects.filter(pk__in=[fajar.pk, gita.pk], is_blocked=True).count() == 2
-    # lead: the notice "1 ticket moved to Unassigned." comes from Python: assert it is Indonesian here.
+    expect(page.locator(".notice-text")).to_have_text(
+        indonesian_plural(
+            "%(count)s ticket moved to %(queue)s.",
+            "%(count)s tickets moved to %(queue)s.",
+            1,
+            queue=indonesian("Unassigned"),
+        )
+    )
     shot(page, "b-2-ticket-released")
 
 
@@ -296,7 +314,13 @@ def test_sari_unblocks_a_contact_with_unblock_all(signed_in, channel, sari, set_
     assert not Contact.objects.get(pk=hadi.pk).is_blocked
     assert Ticket.objects.get(pk=blocked_ticket.pk).status == destination
     assert Block.objects.get(contact=hadi).lifted_with == "unblock_all"
-    # lead: the notice "Hadi is unblocked; 1 blocked ticket moved to ..." comes from Python: assert it is Indonesian.
+    with override("id"):
+        unblocked = ngettext(
+            "%(contact)s is unblocked; %(count)d blocked ticket moved to %(destination)s.",
+            "%(contact)s is unblocked; %(count)d blocked tickets moved to %(destination)s.",
+            1,
+        ) % {"contact": "Hadi", "count": 1, "destination": destination.label}
+    expect(page.locator(".notice-text")).to_have_text(unblocked)
     shot(page, f"c-{destination}-3-unblocked-all")
 
 
@@ -313,5 +337,12 @@ def test_sari_unblocks_a_contact_with_delete_all(signed_in, channel, sari):
     assert not Ticket.objects.filter(pk=blocked_ticket.pk).exists()
     assert not Message.objects.filter(ticket_id=blocked_ticket.pk).exists()
     assert Block.objects.get(contact=joko).messages_deleted == 2
-    # lead: the notice "Joko is unblocked; 1 ticket and 2 messages deleted." comes from Python: assert it is Indonesian.
+    expect(page.locator(".notice-text")).to_have_text(
+        indonesian(
+            "%(contact)s is unblocked; %(tickets)s and %(messages)s deleted.",
+            contact="Joko",
+            tickets=indonesian_plural("%(count)d ticket", "%(count)d tickets", 1),
+            messages=indonesian_plural("%(count)d message", "%(count)d messages", 2),
+        )
+    )
     shot(page, "d-3-deleted-all")
