@@ -5,6 +5,7 @@ and frame texts come from the chat's widget/ address, the page's from its own re
 the browser asks for. The project's compiled catalogue is read (tests/i18n/conftest.py).
 """
 
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import pytest
@@ -35,6 +36,19 @@ def _shop_url(live_server, chat) -> str:
     return f"http://127.0.0.1:{port}/host/?{urlencode(params)}"
 
 
+@contextmanager
+def shop_page(browser, live_server, chat, *, locale: str):
+    """The customer's shop page, with the widget, in a browser that prefers `locale`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+    shop = context.new_page()
+    shop.set_default_timeout(10_000)
+    try:
+        shop.goto(_shop_url(live_server, chat))
+        yield shop
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def shop_chat(live_server):
     channel = factories.ChannelFactory(name="Toko", kind=Channel.Kind.WEBCHAT)
@@ -43,11 +57,7 @@ def shop_chat(live_server):
 
 
 def test_an_indonesian_visitor_sees_the_widget_in_indonesian(browser, live_server, screenshot, shop_chat):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    shop = context.new_page()
-    shop.set_default_timeout(10_000)
-    try:
-        shop.goto(_shop_url(live_server, shop_chat))
+    with shop_page(browser, live_server, shop_chat, locale="id-ID") as shop:
         shop.get_by_role("button", name="Obrolan dengan kami").click()
         expect(shop.get_by_role("button", name="Tutup obrolan")).to_be_visible()
         widget = shop.frame_locator('iframe[title="Obrolan"]')
@@ -60,19 +70,11 @@ def test_an_indonesian_visitor_sees_the_widget_in_indonesian(browser, live_serve
         widget.get_by_role("button", name="Kirim").click()
         expect(widget.get_by_role("alert")).to_have_text("Pesan paling banyak 4000 karakter.")
         screenshot(shop, "webchat-widget-indonesian")
-    finally:
-        context.close()
 
 
 def test_any_other_visitor_sees_the_widget_in_english(browser, live_server, shop_chat):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    shop = context.new_page()
-    shop.set_default_timeout(10_000)
-    try:
-        shop.goto(_shop_url(live_server, shop_chat))
+    with shop_page(browser, live_server, shop_chat, locale="fr-FR") as shop:
         shop.get_by_role("button", name="Chat with us").click()
         expect(shop.get_by_role("button", name="Close chat")).to_be_visible()
         widget = shop.frame_locator('iframe[title="Chat"]')
         expect(widget.get_by_role("button", name="Send")).to_be_visible()
-    finally:
-        context.close()
