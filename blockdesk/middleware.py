@@ -9,6 +9,7 @@ from django.core.signals import got_request_exception
 from django.dispatch import receiver
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 
@@ -90,7 +91,8 @@ class ChannelDeliveryMiddleware:
     millisecond of CPU per request, a tenth of routing a message
     (docs/benchmarks.md, issue 11). Everything a delivery's answer needs
     stays: the outage 503 and the security headers come from the middleware
-    above this one, the host is checked and Content-Length set as
+    above this one, the language is the one asked for (Accept-Language, else
+    English) as LocaleMiddleware would choose it, the host is checked and Content-Length set as
     CommonMiddleware would, X-Frame-Options as XFrameOptionsMiddleware would,
     and the answer is marked not to be stored, as PrivateAnswersMiddleware
     marks every API answer (a JSON answer needs no Content-Security-Policy:
@@ -110,6 +112,9 @@ class ChannelDeliveryMiddleware:
             return self.get_response(request)
         request.get_host()  # DisallowedHost (400) for a Host outside ALLOWED_HOSTS
         request.resolver_match = match
+        # LocaleMiddleware is below: without this, an answer would be worded in whatever language the thread's
+        # previous request left active.
+        translation.activate(translation.get_language_from_request(request))
         response = match.func(request, *match.args, **match.kwargs)
         add_never_cache_headers(response)
         response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.utils import translation
 
 from settings_app.models import SystemSettings
 from settings_app.switches import end_request, forget_switches
@@ -21,6 +22,15 @@ def _migrated_rows(request):
     if _flushes_database(request):
         request.getfixturevalue("transactional_db")
         restore_migrated_rows()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request leaves its language active in the thread, and domain
+    errors are worded in the active language when raised."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,9 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from blockdesk.api_auth import BAD_CHANNEL_TOKEN
 from blockdesk.middleware import CHANNEL_DELIVERY_PATH
 from tests.api.conftest import API, bearer, message
 
@@ -70,3 +72,16 @@ def test_other_methods_and_unknown_paths_take_the_whole_chain(client, channel_to
     assert wrong_method.status_code == 405 and hasattr(wrong_method.wsgi_request, "user")
     assert unknown.status_code == 404 and unknown.json()["detail"]
     assert hasattr(unknown.wsgi_request, "session")
+
+
+@pytest.mark.parametrize(("asked", "language"), [({}, "en"), ({"HTTP_ACCEPT_LANGUAGE": "id"}, "id")])
+def test_a_delivery_answers_in_the_language_it_asks_for_whatever_the_thread_served_before(
+    client, channel, asked, language
+):
+    translation.activate("id")  # an Indonesian console page served by this thread just before
+
+    response = _post(client, SINGLE, message(), "not-the-token", **asked)
+
+    assert response.status_code == 401
+    with translation.override(language):
+        assert response.json()["detail"] == translation.gettext(BAD_CHANNEL_TOKEN)
