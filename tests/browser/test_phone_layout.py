@@ -156,6 +156,13 @@ def test_phone_cards_show_the_time_and_take_and_assign(page, live_server, login,
     expect(card.get_by_role("button", name="Assign")).to_be_visible()
     box = card.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    # Every part of the card inside it, the Assign button too; the customer's wait on a line of its own under the
+    # contact (not squeezed into a column beside the name).
+    for part in (card.get_by_role("button", name="Assign"), card.locator(".time-cell")):
+        inner = part.bounding_box()
+        assert inner["x"] >= box["x"] and inner["x"] + inner["width"] <= box["x"] + box["width"]
+    contact, waiting = card.locator(".contact-cell").bounding_box(), card.locator(".waiting-cell").bounding_box()
+    assert waiting["x"] == contact["x"] and waiting["y"] >= contact["y"] + contact["height"]
 
 
 def test_the_search_box_stays_in_sight_on_a_phone_and_finds_the_conversation(page, live_server, login, console, agent):
