@@ -130,8 +130,6 @@ def _posting_visitor(
     return chat, visitor, None
 
 
-# The chat's own signed form token protects these POSTs (see channels/webchat.py): Django's CSRF cookie
-# is SameSite=Lax and never reaches the chat inside another site's iframe.
 @require_safe
 def widget_texts(request: HttpRequest, public_id) -> JsonResponse:
     """The widget's button and frame texts in the visitor's language (Accept-Language), for the sites it may be on."""
@@ -152,6 +150,8 @@ def widget_texts(request: HttpRequest, public_id) -> JsonResponse:
     return response
 
 
+# The chat's own signed form token protects these POSTs (see channels/webchat.py): Django's CSRF cookie
+# is SameSite=Lax and never reaches the chat inside another site's iframe.
 @csrf_exempt
 @require_POST
 def send_message(request: HttpRequest, public_id) -> HttpResponse:
