@@ -256,7 +256,7 @@ def send_test(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         sentence = setup.send_test(channel)
     except SetupCheckFailed as failed:
-        return fail(request, gettext(TEST_FAILED).format(reason=gettext(failed.reason)), _page_url(channel))
+        return fail(request, TEST_FAILED.format(reason=gettext(failed.reason)), _page_url(channel))
     except Exception as error:  # a kind's bug must not become a 500 on the administrator's page
         logger.exception("Send test of channel %s (%s) crashed", channel.pk, channel.kind)
         return fail(

@@ -184,7 +184,7 @@ def bulk_block(request: HttpRequest) -> HttpResponse:
         return fail(request, form.first_error(), list_url)
     ids = form.selected()
     if len(ids) > BULK_BLOCK_MAX:
-        return fail(request, gettext(errors.TOO_MANY_CONTACTS).format(limit=BULK_BLOCK_MAX), list_url)
+        return fail(request, errors.TOO_MANY_CONTACTS.format(limit=BULK_BLOCK_MAX), list_url)
     if not form.is_valid() or not form.cleaned_data["confirm"]:
         contacts, open_tickets = bulk_block_selection(ids)
         context = {

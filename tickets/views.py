@@ -125,8 +125,8 @@ def _chosen_queue(request: HttpRequest, queues: tuple[Queue, ...], board: str) -
             return candidate
     for refused in BOARDS[board]:
         if refused.key == key:
-            raise PermissionDenied(gettext(refused.refusal))
-    raise Http404(gettext(errors.NO_SUCH_QUEUE))
+            raise PermissionDenied(refused.refusal)
+    raise Http404(errors.NO_SUCH_QUEUE)
 
 
 # A tab shows "10,000+" past this many tickets.
@@ -251,12 +251,12 @@ def queue_live(request: HttpRequest, board: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _poll_after_logout(request)
     if board not in BOARDS:
-        raise Http404(gettext(errors.NO_SUCH_DASHBOARD))
+        raise Http404(errors.NO_SUCH_DASHBOARD)
     permission, refusal = BOARD_PERMISSIONS[board]
     if not request.user.has_perm(permission):
-        raise PermissionDenied(gettext(refusal))
+        raise PermissionDenied(refusal)
     if not request.user.has_perm("tickets.view_ticket"):
-        raise PermissionDenied(gettext(errors.NO_PERMISSION_VIEW_TICKETS))
+        raise PermissionDenied(errors.NO_PERMISSION_VIEW_TICKETS)
     return _dashboard(request, board, "tickets/_queue_live.html")
 
 
@@ -399,11 +399,11 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for(request.user, pk)
     if not request.user.has_perm("tickets.assign_ticket"):
-        raise PermissionDenied(gettext(errors.NO_PERMISSION_ASSIGN))
+        raise PermissionDenied(errors.NO_PERMISSION_ASSIGN)
     back = requested_next(request, _ticket_url(ticket))
     form = AssignForm(request.POST)
     if not form.is_valid():
-        return fail(request, gettext(errors.ASSIGNEE_CANNOT_WORK), back)
+        return fail(request, errors.ASSIGNEE_CANNOT_WORK, back)
     assignee = form.cleaned_data["assignee"]
     return perform(
         request,
@@ -437,7 +437,7 @@ def retry_delivery(request: HttpRequest, pk: int, message_pk: int) -> HttpRespon
     ticket = get_ticket_for(request.user, pk)
     message = ticket.messages.select_related("ticket__contact").filter(pk=message_pk).first()
     if message is None:
-        raise Http404(gettext(errors.NO_SUCH_MESSAGE))
+        raise Http404(errors.NO_SUCH_MESSAGE)
     back = requested_next(request, _ticket_url(ticket))
     return perform(
         request,
@@ -454,7 +454,7 @@ def retry_delivery(request: HttpRequest, pk: int, message_pk: int) -> HttpRespon
 def failed_deliveries(request: HttpRequest) -> HttpResponse:
     """Supervisors: every reply whose delivery failed, newest first, with Retry."""
     if not request.user.has_perm("tickets.view_all_tickets"):
-        raise PermissionDenied(gettext(errors.NO_PERMISSION_FAILED_DELIVERIES))
+        raise PermissionDenied(errors.NO_PERMISSION_FAILED_DELIVERIES)
     failed = Message.objects.failed_deliveries().select_related("ticket__contact", "channel", "author")
     page = Paginator(failed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tickets/failed.html", {"page": page, "here": request.get_full_path()})
@@ -572,7 +572,7 @@ def confirm_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask before deleting one blocked ticket (a dialog with htmx, a page without)."""
     ticket = get_ticket_for(request.user, pk)
     if not request.user.has_perm("tickets.delete_blocked_ticket"):
-        raise PermissionDenied(gettext(errors.NO_PERMISSION_DELETE_TICKET))
+        raise PermissionDenied(errors.NO_PERMISSION_DELETE_TICKET)
     context = {
         "title": gettext("Delete ticket #%(pk)s?") % {"pk": ticket.pk},
         "problem": "" if ticket.status == TicketStatus.BLOCKED else gettext(errors.TICKET_NOT_BLOCKED),
@@ -605,10 +605,10 @@ def confirm_bulk(request: HttpRequest) -> HttpResponse:
     """Say how many tickets and messages a bulk unblock or delete would touch, and ask."""
     action = request.GET.get("action", "")
     if action not in BULK_ACTIONS:
-        raise Http404(gettext(errors.NO_SUCH_ACTION))
+        raise Http404(errors.NO_SUCH_ACTION)
     permission, refusal = BULK_ACTIONS[action]
     if not request.user.has_perm(permission):
-        raise PermissionDenied(gettext(refusal))
+        raise PermissionDenied(refusal)
     form = TicketSelectionForm(request.GET)
     ids = form.cleaned_data["ticket"] if form.is_valid() else []
     found = Ticket.objects.filter(id__in=ids, status=TicketStatus.BLOCKED).aggregate(
