@@ -44,7 +44,11 @@ class Conflict(DomainError):
 
 
 class Invalid(DomainError):
-    """A value the change cannot accept."""
+    """A value the change cannot accept; `field` names it, for a form to show the refusal under that field."""
+
+    def __init__(self, detail: str, *, field: str = ""):
+        super().__init__(detail)
+        self.field = field
 
 
 BLOCKING_DISABLED = gettext_noop(

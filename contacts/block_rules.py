@@ -35,13 +35,6 @@ RULE_NOTE_TOO_LONG = gettext_noop("The note takes at most {limit} characters.")
 RULE_DUPLICATE = gettext_noop("Rule {number} already matches {what}; change that rule instead.")
 
 NOTE_MAX_LENGTH = BlockRule._meta.get_field("note").max_length
-# The field of a rule each refusal is about; any other refusal is about the value.
-FIELD_OF_REFUSAL = {
-    RULE_KIND_INVALID: "kind",
-    RULE_ACTION_INVALID: "action",
-    RULE_CHANNEL_ONLY_ADDRESS: "channel",
-    RULE_NOTE_TOO_LONG: "note",
-}
 SUBJECT_MAX_LENGTH = AuditEntry._meta.get_field("subject").max_length
 CHANGE_MAX_LENGTH = AuditEntry._meta.get_field("change").max_length
 
@@ -103,13 +96,13 @@ def check_rule(
     saving, so its errors show on the form; the verbs ask it again inside their transaction.
     """
     if kind not in RuleKind.values:
-        raise errors.Invalid(RULE_KIND_INVALID)
+        raise errors.Invalid(RULE_KIND_INVALID, field="kind")
     if action not in RuleAction.values:
-        raise errors.Invalid(RULE_ACTION_INVALID)
+        raise errors.Invalid(RULE_ACTION_INVALID, field="action")
     if channel is not None and kind != RuleKind.ADDRESS:
-        raise errors.Invalid(RULE_CHANNEL_ONLY_ADDRESS)
+        raise errors.Invalid(RULE_CHANNEL_ONLY_ADDRESS, field="channel")
     if len(note) > NOTE_MAX_LENGTH:
-        raise errors.Invalid(gettext(RULE_NOTE_TOO_LONG).format(limit=NOTE_MAX_LENGTH))
+        raise errors.Invalid(gettext(RULE_NOTE_TOO_LONG).format(limit=NOTE_MAX_LENGTH), field="note")
     normalised = normalise_rule_value(kind, value, channel_kind=channel.kind if channel is not None else None)
     same = BlockRule.objects.filter(kind=kind, value=normalised, channel=channel)
     if rule is not None:
@@ -118,14 +111,6 @@ def check_rule(
     if existing is not None:
         raise errors.Conflict(gettext(RULE_DUPLICATE).format(number=existing, what=describe(kind, normalised, channel)))
     return normalised
-
-
-def field_of_refusal(detail: str) -> str:
-    """The rule field a refusal of check_rule is about; detail is the raised (translated) text."""
-    for text, field in FIELD_OF_REFUSAL.items():
-        if detail == gettext(text).format(limit=NOTE_MAX_LENGTH):
-            return field
-    return "value"
 
 
 def _rules_changed() -> None:

@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin
 
-from .block_rules import check_rule, create_rule, delete_rule, field_of_refusal, update_rule
+from .block_rules import check_rule, create_rule, delete_rule, update_rule
 from .spam_models import BlockRule, RuleHitDay
 
 
@@ -39,7 +39,7 @@ class BlockRuleAdminForm(forms.ModelForm):
                 rule=rule,
             )
         except errors.Invalid as error:
-            self.add_error(field_of_refusal(error.detail), error.detail)
+            self.add_error(error.field or "value", error.detail)
         except errors.Conflict as error:
             self.add_error("value", error.detail)
         return data

@@ -54,7 +54,7 @@ def normalise_rule_value(kind: str, value: str, *, channel_kind: str | None = No
         if not address or len(address) > 255:
             raise Invalid(RULE_ADDRESS_EMPTY)
         return address
-    raise Invalid(RULE_KIND_INVALID)
+    raise Invalid(RULE_KIND_INVALID, field="kind")
 
 
 def _domain(text: str) -> str:

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from blockdesk import errors
 from contacts import block_rules
 from contacts.models import Channel
 from contacts.spam_models import BlockRule, RuleAction, RuleKind
@@ -89,6 +90,6 @@ class RuleForm(forms.Form):
         if rule is not None:  # a rule keeps what it matches; a new kind is a new rule
             self.fields["kind"].disabled = True
 
-    def add_refusal(self, detail: str) -> None:
-        """Show a refusal of contacts.block_rules under the field it is about (a duplicate: above the form)."""
-        self.add_error(block_rules.field_of_refusal(detail), detail)
+    def add_refusal(self, error: errors.Invalid | errors.Conflict) -> None:
+        """Show a refusal of contacts.block_rules under the field it names (any other, a duplicate too: the value)."""
+        self.add_error(getattr(error, "field", "") or "value", error.detail)

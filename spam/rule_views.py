@@ -77,7 +77,7 @@ def rule_add(request: HttpRequest) -> HttpResponse:
     try:
         rule = create_rule(actor=request.user, **form.cleaned_data)
     except (errors.Invalid, errors.Conflict) as error:
-        form.add_refusal(error.detail)
+        form.add_refusal(error)
         return _render_form(request, form)
     messages.success(request, gettext("%(rule)s added.") % {"rule": rule})
     return redirect("spam:rules")
@@ -105,7 +105,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             channel=data["channel"],
         )
     except (errors.Invalid, errors.Conflict) as error:
-        form.add_refusal(error.detail)
+        form.add_refusal(error)
         return _render_form(request, form, rule)
     messages.success(request, gettext("%(rule)s saved.") % {"rule": changed})
     return redirect("spam:rules")
