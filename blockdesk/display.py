@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 # Sortable, unambiguous in English and Indonesian, and read by every spreadsheet.
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -51,3 +51,13 @@ def who_blocked(blocked) -> str:
         return gettext("rule %(number)s") % {"number": rule_id}
     name = getattr(blocked, "blocked_by_name", "") or getattr(blocked, "actor_name", "")
     return gettext(name) if name else person_name(blocked.blocked_by)
+
+
+def tickets_phrase(count: int) -> str:
+    """ "1 ticket", "3 tickets": a counted phrase, for a sentence that holds another count too."""
+    return ngettext("%(count)d ticket", "%(count)d tickets", count) % {"count": count}
+
+
+def messages_phrase(count: int) -> str:
+    """ "1 message", "3 messages": a counted phrase, for a sentence that holds another count too."""
+    return ngettext("%(count)d message", "%(count)d messages", count) % {"count": count}

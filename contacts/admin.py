@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blockdesk import errors
 from blockdesk.admin_base import ReadOnlyAdmin, ReadOnlyInline
-from blockdesk.display import who_blocked
+from blockdesk.display import messages_phrase, tickets_phrase, who_blocked
 from settings_app.switches import current_switches
 
 from .block_ends import DURATION_CHOICES, FOREVER, block_end
@@ -307,7 +307,7 @@ class ContactAdmin(admin.ModelAdmin):
         moved = {
             "addresses": ngettext("%(count)d address", "%(count)d addresses", result.identities)
             % {"count": result.identities},
-            "tickets": ngettext("%(count)d ticket", "%(count)d tickets", result.tickets) % {"count": result.tickets},
+            "tickets": tickets_phrase(result.tickets),
             "pairs": ngettext("%(count)d open ticket pair", "%(count)d open ticket pairs", result.tickets_joined)
             % {"count": result.tickets_joined},
         }
@@ -388,9 +388,9 @@ def _unblocked_text(contact: Contact, block: Block) -> str:
     released, deleted, messages_deleted = block.tickets_released, block.tickets_deleted, block.messages_deleted
     return gettext("Unblocked %(contact)s: %(released)s released, %(deleted)s and %(messages)s deleted.") % {
         "contact": contact,
-        "released": ngettext("%(count)d ticket", "%(count)d tickets", released) % {"count": released},
-        "deleted": ngettext("%(count)d ticket", "%(count)d tickets", deleted) % {"count": deleted},
-        "messages": ngettext("%(count)d message", "%(count)d messages", messages_deleted) % {"count": messages_deleted},
+        "released": tickets_phrase(released),
+        "deleted": tickets_phrase(deleted),
+        "messages": messages_phrase(messages_deleted),
     }
 
 

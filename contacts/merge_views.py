@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from blockdesk import errors
 from blockdesk.console import console_view, fail, go_to, render_page_or_dialog, require_permission
+from blockdesk.display import tickets_phrase
 
 from .access import get_contact_for
 from .duplicates import possible_duplicates
@@ -79,7 +80,7 @@ def _merged_text(merged_name: str, result: MergeResult) -> str:
         "survivor": result.survivor,
         "addresses": ngettext("%(count)d channel address", "%(count)d channel addresses", result.identities)
         % {"count": result.identities},
-        "tickets": ngettext("%(count)d ticket", "%(count)d tickets", result.tickets) % {"count": result.tickets},
+        "tickets": tickets_phrase(result.tickets),
     }
     if not result.tickets_joined:
         return (

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from blockdesk import errors
 from blockdesk.console import console_view, fail, go_to, perform, render_page_or_dialog, require_permission, safe_next
+from blockdesk.display import messages_phrase, tickets_phrase
 from tickets.access import visible_tickets
 from tickets.destination import ContactChannels, blocked_contact_summary, whose
 from tickets.models import TicketStatus
@@ -283,9 +284,8 @@ def _unblocked_text(contact: Contact, block_row: Block, choice: str) -> str:
         deleted_tickets, deleted_messages = block_row.tickets_deleted, block_row.messages_deleted
         return gettext("%(contact)s is unblocked; %(tickets)s and %(messages)s deleted.") % {
             "contact": contact,
-            "tickets": ngettext("%(count)d ticket", "%(count)d tickets", deleted_tickets) % {"count": deleted_tickets},
-            "messages": ngettext("%(count)d message", "%(count)d messages", deleted_messages)
-            % {"count": deleted_messages},
+            "tickets": tickets_phrase(deleted_tickets),
+            "messages": messages_phrase(deleted_messages),
         }
     moved = block_row.tickets_released
     if not moved:

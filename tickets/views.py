@@ -35,7 +35,7 @@ from blockdesk.console import (
     requested_next,
     require_permission,
 )
-from blockdesk.display import person_name
+from blockdesk.display import messages_phrase, person_name
 from contacts.blocking import (
     block_refusal,
     delete_blocked_ticket,
@@ -560,11 +560,6 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _messages(count: int) -> str:
-    """ "1 message", "3 messages": a counted phrase that a sentence with another count takes whole."""
-    return ngettext("%(count)s message", "%(count)s messages", count) % {"count": count}
-
-
 @login_required
 @console_view
 @require_GET
@@ -620,7 +615,7 @@ def confirm_bulk(request: HttpRequest) -> HttpResponse:
         problem = form.first_error()
     elif tickets != len(ids):
         problem = gettext(errors.TICKETS_NOT_BLOCKED)
-    counts = {"count": tickets, "messages": _messages(message_total)}
+    counts = {"count": tickets, "messages": messages_phrase(message_total)}
     if action == "delete":
         question = ngettext(
             "Delete %(count)s blocked ticket with %(messages)s? "
@@ -702,6 +697,6 @@ def bulk_delete(request: HttpRequest) -> HttpResponse:
                 "%(count)s tickets and %(messages)s deleted.",
                 counts.tickets,
             )
-            % {"count": counts.tickets, "messages": _messages(counts.messages)}
+            % {"count": counts.tickets, "messages": messages_phrase(counts.messages)}
         ),
     )
