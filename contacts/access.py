@@ -3,9 +3,13 @@
 from django.utils.translation import gettext, gettext_noop
 
 from blockdesk import errors
+from settings_app.switches import keep_switches, switch_columns, switches_from
 
 from .blocking import BlockedTicketCounts, blocked_ticket_counts
 from .models import Contact
+
+# The prefix of the switches read with the contact (switch_columns).
+SWITCHES_PREFIX = "switch_"
 
 CONTACT_NOT_FOUND = gettext_noop("No such contact.")
 
@@ -13,13 +17,16 @@ CONTACT_NOT_FOUND = gettext_noop("No such contact.")
 def get_contact_for(user, pk) -> Contact:
     """Return the contact, or raise NotFound if it does not exist or the user may not see contacts.
 
-    A contact merged into another raises MergedAway (a NotFound) naming the survivor.
+    A contact merged into another raises MergedAway (a NotFound) naming the survivor. The system switches
+    are read in the same statement and kept for the request (may this person block or unblock it?).
     """
     if not user.has_perm("contacts.view_contact"):
         raise errors.NotFound(CONTACT_NOT_FOUND)
-    contact = Contact.objects.select_related("blocked_by").filter(pk=pk).first()
+    found = Contact.objects.select_related("blocked_by").annotate(**switch_columns(SWITCHES_PREFIX))
+    contact = found.filter(pk=pk).first()
     if contact is None:
         raise errors.NotFound(CONTACT_NOT_FOUND)
+    keep_switches(switches_from(contact, SWITCHES_PREFIX))
     if contact.merged_into_id is not None:
         raise errors.MergedAway(
             gettext(errors.MERGED_AWAY).format(survivor=contact.merged_into_id), merged_into=contact.merged_into_id

@@ -78,6 +78,13 @@ def current_switches() -> Switches:
     return switches
 
 
+def keep_switches(switches: Switches) -> None:
+    """Keep switches another query read (switch_columns) as this request's reading: no query of their own."""
+    memo = _this_request.get()
+    if memo is not None:
+        memo["switches"] = switches
+
+
 def forget_switches() -> None:
     """Read the switches again at their next use in this request (they just changed)."""
     memo = _this_request.get()
