@@ -79,3 +79,65 @@ def test_a_repeat_waiting_behind_delete_all_answers_deleted(channel, supervisor,
     assert [(a.duplicate, a.message, a.status) for a in answers] == [(True, None, DELETED)]
     assert not Message.objects.filter(external_id="spam-1").exists()
     assert DeletedMessage.objects.filter(external_id="spam-1").count() == 1
+
+
+def _waiting_for_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(DISTINCT pid) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0]
+
+
+def _until(condition) -> None:
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_a_repeat_whose_first_copy_was_stored_and_deleted_while_it_waited_answers_deleted(
+    channel, supervisor, blocking_on
+):
+    """The repeat's snapshot is older than both the first copy and Delete All: it sees neither."""
+    assert supervisor.has_perm("contacts.unblock_contact")  # warm the permission cache the threads share
+    deliver(channel, ADDRESS, "first")
+    contact = ContactIdentity.objects.get(channel=channel, external_id=ADDRESS).contact
+    block_contact(actor=supervisor, contact=contact, reason="spam")
+    holding, release = threading.Event(), threading.Event()
+    answers, failures = [], []
+
+    def in_thread(work):
+        def run() -> None:
+            try:
+                work()
+            except BaseException:  # noqa: B036 - reported by the main thread
+                failures.append(traceback.format_exc())
+            finally:
+                holding.set()
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def first_copy() -> None:
+        with transaction.atomic():
+            deliver(channel, ADDRESS, "spam", message_id="spam-2")
+            holding.set()
+            assert release.wait(timeout=10)
+
+    storing = in_thread(first_copy)
+    assert holding.wait(timeout=10)
+    # Delete All queues for the contact lock first, then the repeat: the first copy's commit lets Delete All
+    # in before the repeat, whose look-back snapshot was taken before either committed.
+    deleting = in_thread(lambda: unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.DELETE_ALL))
+    _until(lambda: _waiting_for_locks() >= 1)
+    repeating = in_thread(lambda: answers.append(deliver(channel, ADDRESS, "spam", message_id="spam-2")))
+    _until(lambda: _waiting_for_locks() >= 2)
+    assert _waiting_for_locks() == 2
+    release.set()
+    for thread in (storing, deleting, repeating):
+        thread.join(timeout=10)
+
+    assert not failures, failures[0]
+    assert [(a.duplicate, a.message, a.status) for a in answers] == [(True, None, DELETED)]
+    assert not Message.objects.filter(external_id="spam-2").exists()
+    assert DeletedMessage.objects.filter(external_id="spam-2").count() == 1
