@@ -4,7 +4,8 @@ It checks X-BlockDesk-Signature when it knows the secret, answers 200 with
 {"id": "r-<n>"}, and counts what it got by X-BlockDesk-Delivery, so a copy
 of a message already received shows as a duplicate. `answers` scripts the
 next responses (status, Retry-After) for tests of retries; a None in it
-answers that request as usual.
+answers that request as usual. `answer_seconds` makes each answer take that
+long, as a receiver across a network does.
 """
 
 import hashlib
@@ -12,6 +13,7 @@ import hmac
 import json
 import sys
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -30,6 +32,7 @@ class Receiver:
         self.received: list[dict] = []
         self.deliveries: Counter[str] = Counter()
         self.answers: list[tuple[int, str | None] | None] = []
+        self.answer_seconds = 0.0
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -48,6 +51,7 @@ class Receiver:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(receiver.answer_seconds)
                 status, retry_after, reply = receiver.handle(self.headers, body)
                 data = json.dumps(reply).encode()
                 self.send_response(status)

@@ -6,8 +6,10 @@ DELIVERY_BATCH of them (FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite the
 IMMEDIATE transaction makes claims take turns) and sets their claimed_until,
 so no other worker takes them. It then sends them one after the other over
 kept-alive connections and records each outcome as soon as it is known (the
-attempt row, attempts + 1 and the new state, in one transaction). So a worker
-killed mid-batch has sent at most one reply it did not record: after its
+attempt row, attempts + 1 and the new state, in one statement), before the
+next reply is posted; on PostgreSQL its answer is read only after that post
+(tickets/outcome_pipe.py). So a worker killed mid-batch has sent at most one
+reply it did not record: after its
 claim runs out (DELIVERY_CLAIM_SECONDS) that reply is sent again, with the
 same X-BlockDesk-Delivery id, and the rest of its claim is simply taken by the
 next batch, no attempt counted for it.
@@ -36,8 +38,9 @@ from blockdesk import errors
 from contacts.models import Contact
 from contacts.reachability import undeliverable_reason, undeliverable_reasons
 
-from .delivery_record import Outcome, write_outcome
+from .delivery_record import Outcome
 from .models import DeliveryAttempt, DeliveryState, Message
+from .outcome_pipe import OutcomePipe, SyncWriter, outcome_writer
 from .senders import PermanentSendError, SendResult, TransientSendError, preparer_for, sender_for
 
 logger = logging.getLogger(__name__)
@@ -90,7 +93,7 @@ def deliver_message(message_id: int, attempts_done: int) -> str:
 def attempt_delivery(message_id: int, attempts_done: int) -> str:
     """Try one queued message now, if it is still at attempt `attempts_done` and nobody holds it: a batch of one."""
     claim = _claim(Q(pk=message_id, attempts=attempts_done), limit=1)
-    return _deliver(claim).get(message_id, "skipped")
+    return _deliver(claim, SyncWriter()).get(message_id, "skipped")
 
 
 def deliver_due(*, also: tuple[int, int] | None = None) -> dict[int, str]:
@@ -100,17 +103,24 @@ def deliver_due(*, also: tuple[int, int] | None = None) -> dict[int, str]:
     """
     started = time.monotonic()
     outcomes: dict[int, str] = {}
-    while True:
-        now = timezone.now()
-        wanted = Q(attempts=0) | Q(next_attempt_at__lte=now)
-        if also is not None:
-            wanted |= Q(pk=also[0], attempts=also[1])
-        claim = _claim(wanted, limit=DELIVERY_BATCH, first=also and also[0], now=now)
-        also = None
-        outcomes.update(_deliver(claim))
-        more = len(claim.messages) == DELIVERY_BATCH or claim.given_back
-        if not more or time.monotonic() - started > TASK_SECONDS:
-            return outcomes
+    writer = None
+    try:
+        while True:
+            now = timezone.now()
+            wanted = Q(attempts=0) | Q(next_attempt_at__lte=now)
+            if also is not None:
+                wanted |= Q(pk=also[0], attempts=also[1])
+            claim = _claim(wanted, limit=DELIVERY_BATCH, first=also and also[0], now=now)
+            also = None
+            if writer is None and claim.messages:
+                writer = outcome_writer(many=len(claim.messages) > 1)
+            outcomes.update(_deliver(claim, writer))
+            more = len(claim.messages) == DELIVERY_BATCH or claim.given_back
+            if not more or time.monotonic() - started > TASK_SECONDS:
+                return outcomes
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 @dataclass
@@ -159,18 +169,19 @@ def _prepare(messages: list[Message]) -> None:
             logger.exception("Preparing a batch of %s messages failed", kind)
 
 
-def _deliver(claim: Claim) -> dict[int, str]:
+def _deliver(claim: Claim, writer: SyncWriter | OutcomePipe) -> dict[int, str]:
     """Send the claimed messages in order, recording each outcome at once; give back what time did not allow."""
     outcomes: dict[int, str] = {}
     if not claim.messages:
         return outcomes
     _prepare(claim.messages)
     with _commits_without_waiting_for_disk():
-        _send_in_order(claim, outcomes)
+        _send_in_order(claim, outcomes, writer)
+        writer.settle()
     return outcomes
 
 
-def _send_in_order(claim: Claim, outcomes: dict[int, str]) -> None:
+def _send_in_order(claim: Claim, outcomes: dict[int, str], writer: SyncWriter | OutcomePipe) -> None:
     started = checked = time.monotonic()
     pending = list(claim.messages)
     while pending:
@@ -183,8 +194,7 @@ def _send_in_order(claim: Claim, outcomes: dict[int, str]) -> None:
         message = pending.pop(0)
         attempt_started = timezone.now()
         outcome = _send(message, message.attempts + 1)
-        if _record(message, claim, started_at=attempt_started, **outcome):
-            outcomes[message.pk] = outcome["state"]
+        _record(writer, message, claim, outcomes, started_at=attempt_started, **outcome)
         if pending and time.monotonic() - started > BATCH_SECONDS:
             _release(claim, pending)
             claim.given_back = len(pending)
@@ -272,10 +282,16 @@ def _retry_or_fail(number: int, reason: str, retry_after: float | None) -> dict:
     return {"state": DeliveryState.QUEUED, "error": reason, "retry_in": backoff_seconds(number, retry_after)}
 
 
-def _record(message: Message, claim: Claim, *, started_at, state, error, provider_message_id="", retry_in=None):
-    """Count and record the attempt while the claim still holds the message; return whether it did."""
+def _record(
+    writer, message: Message, claim: Claim, outcomes: dict[int, str], *, started_at, state, error, **sent_or_retry
+):
+    """Count and record the attempt while the claim still holds the message; its state goes in `outcomes` once written.
+
+    sent_or_retry: provider_message_id of a sent reply, retry_in (seconds) of one to try again.
+    """
     now = timezone.now()
     number = message.attempts + 1
+    retry_in = sent_or_retry.get("retry_in")
     outcome = Outcome(
         message_id=message.pk,
         claimed_until=claim.until,
@@ -283,7 +299,7 @@ def _record(message: Message, claim: Claim, *, started_at, state, error, provide
         state=state,
         error=error,
         next_attempt_at=now + timedelta(seconds=retry_in) if state == DeliveryState.QUEUED else None,
-        provider_message_id=provider_message_id,
+        provider_message_id=sent_or_retry.get("provider_message_id", ""),
         delivered_at=now if state == DeliveryState.DELIVERED else None,
         started_at=started_at,
         finished_at=now,
@@ -292,11 +308,15 @@ def _record(message: Message, claim: Claim, *, started_at, state, error, provide
             DeliveryState.FAILED: DeliveryAttempt.Outcome.FAILED,
         }.get(state, DeliveryAttempt.Outcome.SENT),
     )
-    if write_outcome(outcome):
-        return True
-    # The claim ran out and another worker holds the message now; it records its own attempt.
-    logger.warning("Message %s: claim lost before attempt %s was recorded", message.pk, number)
-    return False
+
+    def done(written: bool) -> None:
+        if written:
+            outcomes[message.pk] = state
+        else:
+            # The claim ran out and another worker holds the message now; it records its own attempt.
+            logger.warning("Message %s: claim lost before attempt %s was recorded", message.pk, number)
+
+    writer.write(outcome, done)
 
 
 @contextmanager

@@ -67,25 +67,28 @@ def write_outcome_orm(o: Outcome) -> bool:
 
 
 # In an UPDATE's SET every column reads its value from before the statement, so each CASE
-# asks whether the message was still queued (a receipt may have moved it on mid-send).
+# asks whether the message was still queued (a receipt may have moved it on mid-send). Every
+# parameter is cast: tickets/outcome_pipe.py prepares this statement, and a prepared statement's
+# parameter in a SELECT list would otherwise be text.
 RECORD_SQL = """
 WITH held AS (
     UPDATE tickets_message SET
-        attempts = %(number)s,
+        attempts = %(number)s::integer,
         claimed_until = NULL,
-        delivery_state = CASE WHEN delivery_state = 'queued' THEN %(state)s ELSE delivery_state END,
-        last_error = CASE WHEN delivery_state = 'queued' THEN %(error)s ELSE last_error END,
+        delivery_state = CASE WHEN delivery_state = 'queued' THEN %(state)s::varchar ELSE delivery_state END,
+        last_error = CASE WHEN delivery_state = 'queued' THEN %(error)s::text ELSE last_error END,
         next_attempt_at = CASE WHEN delivery_state = 'queued'
             THEN %(next_attempt_at)s::timestamptz ELSE next_attempt_at END,
         provider_message_id = CASE WHEN delivery_state = 'queued' AND %(provider_message_id)s::text <> ''
             THEN %(provider_message_id)s::text ELSE provider_message_id END,
         delivered_at = CASE WHEN delivery_state = 'queued' AND %(delivered_at)s::timestamptz IS NOT NULL
             THEN %(delivered_at)s::timestamptz ELSE delivered_at END
-    WHERE id = %(message_id)s AND claimed_until = %(claimed_until)s
+    WHERE id = %(message_id)s::bigint AND claimed_until = %(claimed_until)s::timestamptz
     RETURNING id
 )
 INSERT INTO tickets_deliveryattempt (message_id, number, started_at, finished_at, outcome, error)
-SELECT id, %(number)s, %(started_at)s, %(finished_at)s, %(outcome)s, %(error)s FROM held
+SELECT id, %(number)s::integer, %(started_at)s::timestamptz, %(finished_at)s::timestamptz, %(outcome)s::varchar,
+    %(error)s::text FROM held
 """
 
 

@@ -17,6 +17,7 @@ from tickets import delivery, queue
 from tickets.delivery import deliver_due
 from tickets.models import Channel, DeliveryAttempt, DeliveryState, Message
 from tickets.outbox import register_sender, send_reply, sender_for
+from tickets.outcome_pipe import SyncWriter
 from tickets.senders import preparer_for
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +152,7 @@ def test_what_a_batch_had_no_time_for_goes_back_untried(mine, agent, receiver, m
     replies = _replies(agent, mine, 3)
 
     claim = delivery._claim(delivery.Q(pk__in=[m.pk for m in replies]), limit=10)
-    assert delivery._deliver(claim) == {replies[0].pk: "sent"}
+    assert delivery._deliver(claim, SyncWriter()) == {replies[0].pk: "sent"}
 
     for message in replies[1:]:
         message = _fresh(message)
@@ -178,7 +179,7 @@ def test_a_worker_whose_claim_ran_out_does_not_record_over_the_new_holder(mine, 
     Message.objects.filter(pk=message.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
     assert deliver_due() == {message.pk: "sent"}
 
-    assert delivery._deliver(slow) == {}
+    assert delivery._deliver(slow, SyncWriter()) == {}
 
     assert list(_fresh(message).delivery_attempts.values_list("number", "outcome")) == [(1, "sent")]
     assert _fresh(message).attempts == 1
