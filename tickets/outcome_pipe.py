@@ -18,6 +18,7 @@ Only outside a transaction (the pipe's own connection cannot see uncommitted cla
 PostgreSQL; elsewhere `SyncWriter` writes each outcome and waits, as before.
 """
 
+import logging
 import re
 from collections.abc import Callable
 
@@ -26,6 +27,8 @@ from django.db import connection
 from psycopg import pq
 
 from .delivery_record import RECORD_SQL, Outcome, write_outcome
+
+logger = logging.getLogger(__name__)
 
 STATEMENT = b"blockdesk_record_outcome"
 # RECORD_SQL's %(name)s parameters in order of first use, and the statement with $1, $2, … in their place.
@@ -99,7 +102,14 @@ def _text(value) -> bytes | None:
 
 
 def outcome_writer(*, many: bool) -> SyncWriter | OutcomePipe:
-    """A pipe when it can help (PostgreSQL, outside a transaction, more than one reply); else a SyncWriter."""
+    """A pipe when it can help (PostgreSQL, outside a transaction, more than one reply); else a SyncWriter.
+
+    A pipe that cannot open its connection (the server's connection limit, say) is not worth failing the
+    batch for: its outcomes are then written and waited for on the worker's own connection.
+    """
     if many and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return OutcomePipe()
+        try:
+            return OutcomePipe()
+        except psycopg.OperationalError as exc:
+            logger.warning("Writing outcomes without a pipe: its connection failed (%s)", exc)
     return SyncWriter()

@@ -135,3 +135,13 @@ def test_a_single_reply_or_a_transaction_writes_and_waits():
     assert isinstance(outcome_writer(many=False), SyncWriter)
     with transaction.atomic():
         assert isinstance(outcome_writer(many=True), SyncWriter)
+
+
+def test_a_pipe_that_cannot_connect_leaves_the_batch_to_write_and_wait(monkeypatch, mine, agent, receiver, caplog):
+    params = connection.get_connection_params()
+    monkeypatch.setattr(connection, "get_connection_params", lambda: params | {"port": 1, "connect_timeout": 2})
+    assert isinstance(outcome_writer(many=True), SyncWriter)
+    assert "its connection failed" in caplog.text
+    replies = [send_reply(actor=agent, ticket=mine, text=f"Reply {i}") for i in range(3)]
+
+    assert deliver_due() == {reply.pk: "sent" for reply in replies}
