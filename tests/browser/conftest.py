@@ -62,7 +62,9 @@ def login(live_server):
         page.get_by_label("Username").fill(user.get_username())
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state()
+        # Past the notices counter the page asks for once loaded: on SQLite's shared in-memory test database
+        # that read and a test's next writes would collide ("database table is locked").
+        page.wait_for_load_state("networkidle")
 
     return sign_in
 

@@ -110,6 +110,9 @@ def signed_in(id_page, live_server, sari):
     id_page.keyboard.type(PASSWORD)
     id_page.keyboard.press("Enter")
     expect(id_page.locator(".who")).to_be_visible()
+    # The page asks for its notices counter once it has loaded. On SQLite's shared in-memory test database
+    # that read and a test's own writes collide ("database table is locked"): let it finish first.
+    id_page.wait_for_load_state("networkidle")
     return id_page
 
 
