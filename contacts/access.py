@@ -6,10 +6,7 @@ from blockdesk import errors
 from settings_app.switches import keep_switches, switch_columns, switches_from
 
 from .blocking import BlockedTicketCounts, blocked_ticket_counts
-from .models import Contact
-
-# The prefix of the switches read with the contact (switch_columns).
-SWITCHES_PREFIX = "switch_"
+from .models import SWITCHES_PREFIX, Contact
 
 CONTACT_NOT_FOUND = gettext_noop("No such contact.")
 
