@@ -117,6 +117,11 @@ def _database(url: str) -> dict:
     else:
         database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=60, minimum=0)
         database["CONN_HEALTH_CHECKS"] = True
+        if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+            # Parameters bound by the server, and a statement run 5 times on a connection prepared there: routing's
+            # statements are planned once per connection, not on every message (docs/benchmarks.md, issue 11). Off
+            # behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+            database["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     return database
 
 

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STRICT_VARIABLES = {
     "DEBUG",
     "CONN_MAX_AGE",
+    "DATABASE_PREPARED_STATEMENTS",
     "TRUST_X_FORWARDED_PROTO",
     "SECURE_SSL_REDIRECT",
     "SECURE_COOKIES",
