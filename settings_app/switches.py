@@ -10,9 +10,10 @@ them in the same statement as the channel's token (contacts.models
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cache
 
 from django.core.signals import request_finished, request_started
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -72,10 +73,33 @@ def current_switches() -> Switches:
     memo = _this_request.get()
     if memo is not None and "switches" in memo:
         return memo["switches"]
-    switches = _switches_of(SystemSettings.load())
+    switches = _read_switches()
     if memo is not None:
         memo["switches"] = switches
     return switches
+
+
+def _read_switches() -> Switches:
+    """The switches in one statement written once: the ORM compiled its get_or_create on every inbound message.
+
+    Routing reads them for every message that came through no channel token (issue 11); the row is created on
+    first use, as SystemSettings.load does.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_select(connection.vendor), [SystemSettings.SINGLETON_PK])
+        row = cursor.fetchone()
+    if row is None:
+        return _switches_of(SystemSettings.load())
+    values = dict(zip(COLUMNS, row, strict=True))
+    # SQLite answers booleans as 0 or 1.
+    return Switches(**values | {name: bool(values[name]) for name in BOOLEAN_COLUMNS})
+
+
+@cache
+def _select(vendor: str) -> str:
+    meta, qn = SystemSettings._meta, connection.ops.quote_name
+    columns = ", ".join(qn(meta.get_field(name).column) for name in COLUMNS)
+    return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s"
 
 
 def keep_switches(switches: Switches) -> None:

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from blockdesk.insert_rows import insert_rows
+
 from .models import Notice, Ticket, TicketStatus
 
 # The navigation counter reads "99+" past this many unread notices.
@@ -48,8 +50,7 @@ def notify_inbound(routed: list) -> None:
             notices += [Notice(recipient=person, kind=Notice.Kind.BLOCKED_TICKET, ticket=t) for t in opened_blocked]
     for notice in notices:
         notice.created = now
-    if notices:
-        Notice.objects.bulk_create(notices)
+    insert_rows(notices)
 
 
 def notify_flood_flags(flags: list) -> None:

@@ -22,6 +22,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from blockdesk.errors import Invalid
+from blockdesk.insert_rows import insert_rows
 from contacts.addresses import (
     EMAIL_KINDS,
     EMPTY_ADDRESS,
@@ -311,17 +312,10 @@ def _add_addresses(channel: Channel, inbounds: list[InboundMessage], people: dic
     for inbound in inbounds:
         if inbound.contact_id not in people:
             profile.setdefault(inbound.contact_id, inbound)
-    created = (
-        Contact.objects.bulk_create(
-            Contact(name=first.contact_name, phone=first.phone, email=first.email) for first in profile.values()
-        )
-        if profile
-        else []
-    )
+    created = [Contact(name=first.contact_name, phone=first.phone, email=first.email) for first in profile.values()]
+    insert_rows(created)
     contacts = people | dict(zip(profile, created, strict=True))
-    ContactIdentity.objects.bulk_create(
-        ContactIdentity(contact=contact, channel=channel, external_id=address) for address, contact in contacts.items()
-    )
+    insert_rows([ContactIdentity(contact=c, channel=channel, external_id=address) for address, c in contacts.items()])
     return contacts
 
 
@@ -342,7 +336,7 @@ def _store(
     tickets = _add_to_open_tickets({pk: t for pk, t in open_tickets.items() if pk in groups}, groups, now=now)
     by_contact = {c.pk: c for c in contacts.values()}
     missing = [pk for pk in groups if pk not in tickets]
-    created = Ticket.objects.bulk_create(
+    created = [
         Ticket(
             contact=by_contact[pk],
             channel=channel,
@@ -354,9 +348,10 @@ def _store(
             last_message_preview=preview_of(groups[pk][-1].text),
         )
         for pk in missing
-    )
+    ]
+    insert_rows(created)
     tickets.update(zip(missing, created, strict=True))
-    messages = Message.objects.bulk_create(
+    messages = [
         Message(
             ticket=tickets[contacts[i.contact_id].pk],
             channel=channel,
@@ -369,7 +364,8 @@ def _store(
             arrived_blocked=tickets[contacts[i.contact_id].pk].status == TicketStatus.BLOCKED,
         )
         for i in fresh
-    )
+    ]
+    insert_rows(messages)
     opened = {t.pk for t in created}
     routed = {
         m.external_id: RoutedMessage(
