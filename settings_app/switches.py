@@ -102,6 +102,12 @@ def _select(vendor: str) -> str:
     return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s"
 
 
+def kept_switches() -> Switches | None:
+    """The switches this request read already, else None (read nothing)."""
+    memo = _this_request.get()
+    return memo.get("switches") if memo is not None else None
+
+
 def keep_switches(switches: Switches) -> None:
     """Keep switches another query read (switch_columns) as this request's reading: no query of their own."""
     memo = _this_request.get()

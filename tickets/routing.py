@@ -33,19 +33,22 @@ from contacts.addresses import (
 )
 from contacts.blocking import block_has_ended, lift_block_at_expiry, release_status
 from contacts.models import Channel, Contact, ContactIdentity, RuleAction
-from settings_app.switches import Switches, current_switches
+from settings_app.switches import Switches, current_switches, keep_switches, kept_switches
 
 from .bot import reach_bot_on_commit
 from .models import DeletedMessage, Message, Speaker, Ticket, TicketStatus, preview_of
 from .notices import notify_inbound
 from .routing_guards import flood_window, guard_floods, quarantine, rule_verdicts
 from .routing_sql import (
+    LookBack,
     RecentWindow,
     TicketAddition,
     add_to_tickets,
+    can_read_switches_in_lock,
     lock_addresses,
     lock_people,
     look_back_and_lock,
+    look_back_lock_and_read_switches,
 )
 
 
@@ -164,15 +167,9 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
     """Route the messages in one transaction (a savepoint inside the caller's)."""
     inbounds = [_normalised(channel, inbound) for inbound in inbounds]
     with transaction.atomic():
-        # The switches in force when the message was accepted: the inbound API read them with the channel's token
-        # (contacts.inbound_limits), other doors read them here, once per request.
-        switches = channel.switches or current_switches()
-        window = flood_window(switches, timezone.now())
         # One statement: the earlier deliveries of these message ids, and every address's contact, locked (with
-        # the flood guard on, each open ticket's recent customer messages counted in it too).
-        stored_ids, deleted, contacts, open_tickets, recent = look_back_and_lock(
-            channel, list({i.message_id for i in inbounds}), {i.contact_id for i in inbounds}, window=window
-        )
+        # the flood guard on, each open ticket's recent customer messages counted in it too), and the switches.
+        switches, window, (stored_ids, deleted, contacts, open_tickets, recent, _) = _look_back(channel, inbounds)
         # The moment the messages arrive: read once the contacts are locked (a lock may be waited for), so a timed
         # block's end is judged as the messages' own time, which they are stored with.
         now = timezone.now()
@@ -233,6 +230,27 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
                 results.append(routed[inbound.message_id])
         notify_inbound(results)
         return results
+
+
+def _look_back(channel: Channel, inbounds: list[InboundMessage]) -> tuple[Switches, RecentWindow | None, LookBack]:
+    """The switches in force when the messages were accepted, the flood window they ask, and look_back_and_lock's rows.
+
+    The inbound API read the switches with the channel's token
+    (contacts.inbound_limits); a request that read them already kept them;
+    the other doors read them in the contact lock's statement on PostgreSQL,
+    else in one of their own.
+    """
+    message_ids, addresses = list({i.message_id for i in inbounds}), {i.contact_id for i in inbounds}
+    now = timezone.now()
+    switches = channel.switches or kept_switches()
+    if switches is None and can_read_switches_in_lock():
+        found = look_back_lock_and_read_switches(channel, message_ids, addresses, now=now)
+        if found.switches is not None:
+            keep_switches(found.switches)
+            return found.switches, flood_window(found.switches, now), found
+    switches = switches or current_switches()
+    window = flood_window(switches, now)
+    return switches, window, look_back_and_lock(channel, message_ids, addresses, window=window)
 
 
 def _deleted_since_look_back(channel: Channel, message_ids: set[str]) -> dict[str, int]:

@@ -22,6 +22,9 @@ from django.db import connection
 
 from contacts.addresses import EMAIL_KINDS, PHONE_KINDS
 from contacts.models import Channel, Contact, ContactIdentity
+from settings_app.models import SystemSettings
+from settings_app.switches import COLUMNS as SWITCH_COLUMNS
+from settings_app.switches import Switches
 
 from .models import OPEN_STATUSES, DeletedMessage, Message, Speaker, Ticket
 
@@ -42,6 +45,8 @@ class _HotSql:
     people_head: str
     people_tail: str
     converters: tuple[tuple[int, tuple], ...]
+    # PostgreSQL only (else ""): look_back_and_lock that also reads the switches and counts with their flood window.
+    with_switches: str = ""
 
     def convert(self, row: tuple) -> tuple:
         if not self.converters:
@@ -79,7 +84,7 @@ class RecentWindow:
         return (Message.Direction.IN.value, since, self.cap)
 
 
-def _recent_messages() -> str:
+def _recent_messages(since: str = "%s", cap: str = "%s") -> str:
     """The open ticket's customer messages sent since the window opened (and since a dismissal), counted to a cap.
 
     The cap (LIMIT) keeps the count as cheap as the flood limit, however long the
@@ -87,19 +92,28 @@ def _recent_messages() -> str:
     PostgreSQL it is the function blockdesk_recent_messages (migration
     tickets/0012), whose plan PL/pgSQL keeps: as a subquery here it cost each
     message 0.2 ms of planning, the statement being planned on every run.
+    `since` and `cap` are parameters unless the switches are read in the statement.
     """
     qn = connection.ops.quote_name
     message, contact = Message._meta, Contact._meta
     counted_from = f"c.{_column(contact, 'flood_counted_from')}"
     if connection.vendor == "postgresql":
-        return f"blockdesk_recent_messages(t.{qn(Ticket._meta.pk.column)}, %s, {counted_from}, %s)"
+        return f"blockdesk_recent_messages(t.{qn(Ticket._meta.pk.column)}, {since}, {counted_from}, {cap})"
     sent = f"m.{_column(message, 'sent_at')}"
     return (
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {qn(message.db_table)} m "
         f"WHERE m.{_column(message, 'ticket')} = t.{qn(Ticket._meta.pk.column)} "
-        f"AND m.{_column(message, 'direction')} = %s AND {sent} >= %s "
-        f"AND ({counted_from} IS NULL OR {sent} >= {counted_from}) LIMIT %s) recent)"
+        f"AND m.{_column(message, 'direction')} = %s AND {sent} >= {since} "
+        f"AND ({counted_from} IS NULL OR {sent} >= {counted_from}) LIMIT {cap}) recent)"
     )
+
+
+def _recent_messages_of_the_switches() -> str:
+    """The recent count with the flood window of the switches row `s` in the same statement; NULL with the guard off."""
+    settings = SystemSettings._meta
+    since = f"%s - make_interval(mins => s.{_column(settings, 'flood_minutes')})"
+    cap = f"s.{_column(settings, 'flood_messages')} + 1"
+    return f"CASE WHEN s.{_column(settings, 'flood_guard_enabled')} THEN {_recent_messages(since, cap)} END"
 
 
 def _column(meta, name: str) -> str:
@@ -123,19 +137,24 @@ def _build_hot_sql(counting: bool) -> _HotSql:
         f"LEFT OUTER JOIN {qn(ticket.db_table)} t ON t.{_column(ticket, 'contact')} = c.{qn(contact.pk.column)} "
         f"AND t.{_column(ticket, 'channel')} = %s AND t.{_column(ticket, 'status')} IN ({statuses}) "
     )
-    # The channel address comes last: it tells the rows of a batch apart; the recent count comes just before it.
-    recent = f", {_recent_messages()}" if counting else ""
-    lock_head = (
-        f"SELECT {columns}{recent}, i.{_column(identity, 'external_id')} "
-        f"FROM {qn(contact.db_table)} c "
-        f"INNER JOIN {qn(identity.db_table)} i ON i.{_column(identity, 'contact')} = c.{qn(contact.pk.column)} "
-        f"{open_ticket}"
-        f"WHERE i.{_column(identity, 'channel')} = %s AND i.{_column(identity, 'external_id')} IN "
-    )
     # The contact rows only: PostgreSQL cannot lock the nullable side of an outer join. SQLite locks the database.
     lock_tail = f" ORDER BY c.{qn(contact.pk.column)}"
     if connection.features.has_select_for_update:
         lock_tail += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
+
+    def lock(recent: str, joins: str = "") -> str:
+        """The locking SELECT of the contacts of {addresses}; the channel address comes last (it tells the rows of a
+        batch apart), the recent count, if any, just before it."""
+        return (
+            f"SELECT {columns}{recent}, i.{_column(identity, 'external_id')} "
+            f"FROM {qn(contact.db_table)} c "
+            f"INNER JOIN {qn(identity.db_table)} i ON i.{_column(identity, 'contact')} = c.{qn(contact.pk.column)} "
+            f"{open_ticket}{joins}"
+            f"WHERE i.{_column(identity, 'channel')} = %s AND i.{_column(identity, 'external_id')} IN "
+            f"{{addresses}}{lock_tail}"
+        )
+
+    recent = f", {_recent_messages()}" if counting else ""
     converters = []
     for index, (alias, field) in enumerate(fields):
         expression = field.get_col(alias)
@@ -149,16 +168,35 @@ def _build_hot_sql(counting: bool) -> _HotSql:
     )
     # The locking SELECT is a subquery (a UNION cannot lock); its two extra columns are typed, as the first
     # branch gives a UNION's column types. The look-back rows fill the contact and ticket columns with NULLs.
-    typed_null = [f"CAST(NULL AS {f.cast_db_type(connection)})" for f in (message.pk, deleted.get_field("contact"))]
+    typed_null = ", ".join(
+        f"CAST(NULL AS {f.cast_db_type(connection)})" for f in (message.pk, deleted.get_field("contact"))
+    )
     nulls = ", ".join(["NULL"] * (len(fields) + (1 if counting else 0)))
+    with_switches = ""
+    if connection.vendor == "postgresql" and counting:
+        # The switches row `s` (a CTE) joins the lock, whose count asks its window, and is the third branch. LEFT
+        # JOIN: were the row missing, the contacts would still be locked and read. Its columns are typed in the
+        # first branch, as the two above; NULL in the other branches.
+        settings = SystemSettings._meta
+        switch_fields = [settings.get_field(name) for name in SWITCH_COLUMNS]
+        no_switches = ", ".join(f"CAST(NULL AS {f.cast_db_type(connection)})" for f in switch_fields)
+        with_switches = (
+            f"WITH s AS (SELECT {', '.join(qn(f.column) for f in switch_fields)} FROM {qn(settings.db_table)} "
+            f"WHERE {qn(settings.pk.column)} = %s) "
+            f"SELECT locked.*, {typed_null}, {no_switches} "
+            f"FROM ({lock(f', {_recent_messages_of_the_switches()}', 'LEFT OUTER JOIN s ON TRUE ')}) locked "
+            f"UNION ALL SELECT {nulls}, earlier.*, {no_switches} FROM ({previous}) earlier "
+            f"UNION ALL SELECT {nulls}, NULL, NULL, NULL, s.* FROM s"
+        )
     return _HotSql(
         look_back_and_lock=(
-            f"SELECT locked.*, {', '.join(typed_null)} FROM ({lock_head}{{addresses}}{lock_tail}) locked "
+            f"SELECT locked.*, {typed_null} FROM ({lock(recent)}) locked "
             f"UNION ALL SELECT {nulls}, earlier.* FROM ({previous}) earlier"
         ),
         people_head=f"SELECT {columns}{recent}, m.address FROM {qn(contact.db_table)} c INNER JOIN ",
         people_tail=f" m ON m.person = c.{qn(contact.pk.column)} {open_ticket}{lock_tail}",
         converters=tuple(converters),
+        with_switches=with_switches,
     )
 
 
@@ -179,6 +217,8 @@ class LookBack(NamedTuple):
     contacts: dict[str, Contact]  # {address: contact}, locked
     tickets: dict[int, Ticket]  # {contact id: its open ticket on the channel}
     recent: dict[int, int]  # {contact id: its customer messages in the open ticket within the window} when asked
+    # The system switches, when read in the same statement (look_back_lock_and_read_switches; None if missing).
+    switches: Switches | None = None
 
 
 def look_back_and_lock(
@@ -198,14 +238,54 @@ def look_back_and_lock(
     reads the deleted ids again).
     """
     sql = _hot_sql(window is not None)
-    statement = sql.look_back_and_lock.format(addresses=_in_list(addresses), ids=_in_list(message_ids))
     asked = window.params() if window else ()
+    return _look_back(sql, sql.look_back_and_lock, asked, channel, message_ids, addresses, counting=window is not None)
+
+
+def can_read_switches_in_lock() -> bool:
+    """look_back_lock_and_read_switches is there (PostgreSQL); elsewhere the switches are a statement of their own."""
+    return connection.vendor == "postgresql"
+
+
+def look_back_lock_and_read_switches(
+    channel: Channel, message_ids: list[str], addresses: set[str], *, now: datetime
+) -> LookBack:
+    """look_back_and_lock that also reads the system switches, and counts with their flood window ending `now`.
+
+    For the doors that did not read the switches with their channel (native
+    webhooks, the mail poller): one round trip less per message (issue 11).
+    The switches are read with the statement's snapshot, as a statement of
+    their own just before it would. PostgreSQL only (can_read_switches_in_lock).
+    """
+    sql = _hot_sql(True)
+    asked = (SystemSettings.SINGLETON_PK, Message._meta.get_field("sent_at").get_db_prep_value(now, connection))
+    return _look_back(sql, sql.with_switches, asked, channel, message_ids, addresses, counting=True, switches=True)
+
+
+def _look_back(
+    sql: _HotSql,
+    template: str,
+    asked: tuple,
+    channel: Channel,
+    message_ids: list[str],
+    addresses: set[str],
+    *,
+    counting: bool,
+    switches: bool = False,
+) -> LookBack:
+    statement = template.format(addresses=_in_list(addresses), ids=_in_list(message_ids))
     with connection.cursor() as cursor:
         cursor.execute(
             statement,
             (*asked, channel.pk, *_OPEN, channel.pk, *addresses, channel.pk, *message_ids, channel.pk, *message_ids),
         )
         rows = cursor.fetchall()
+    read = None
+    if switches:
+        # Each row ends with the switch columns: NULL but in the switches' own row.
+        tail = -len(SWITCH_COLUMNS)
+        read = next((Switches(*row[tail:]) for row in rows if row[tail] is not None), None)
+        rows = [row[:tail] for row in rows if row[tail] is None]
     stored, deleted, locked = [], {}, []
     for row in rows:
         message, contact = row[-2], row[-1]
@@ -216,12 +296,12 @@ def look_back_and_lock(
         else:
             locked.append(sql.convert(row[:-2]))
     contacts, tickets, recent = {}, {}, {}
-    for address, contact, ticket, count in _contacts_and_tickets(locked, counting=window is not None):
+    for address, contact, ticket, count in _contacts_and_tickets(locked, counting=counting):
         contacts[address] = contact
         if ticket is not None:
             tickets[contact.pk] = ticket
-            recent[contact.pk] = count
-    return LookBack(stored, deleted, contacts, tickets, recent)
+            recent[contact.pk] = count or 0
+    return LookBack(stored, deleted, contacts, tickets, recent, read)
 
 
 def _contacts_and_tickets(rows: list[tuple], *, counting: bool) -> list[tuple[str, Contact, Ticket | None, int]]:

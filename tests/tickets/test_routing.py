@@ -195,16 +195,27 @@ def test_races_and_deadlocks_are_retried_but_an_outage_is_not():
     assert not _worth_retrying(OperationalError("connection refused"))
 
 
+def _after_the_lock_read(monkeypatch, then):
+    """Call then(read) right after routing's contact lock read, whichever statement read it."""
+
+    def wrapped(real):
+        def lock_then(channel, message_ids, addresses, **asked):
+            read = real(channel, message_ids, addresses, **asked)
+            then(read)
+            return read
+
+        return lock_then
+
+    # The lock reads the switches too where it can (PostgreSQL, a channel read without them).
+    for name in ("look_back_and_lock", "look_back_lock_and_read_switches"):
+        monkeypatch.setattr(routing, name, wrapped(getattr(routing, name)))
+
+
 def _ticket_changes_after_the_lock_read(monkeypatch, **change):
     """Make every open ticket change as a racing resolve or release would, right after routing read it."""
-    real = routing.look_back_and_lock
-
-    def lock_then_change(channel, message_ids, addresses, **asked):
-        read = real(channel, message_ids, addresses, **asked)
-        Ticket.objects.filter(pk__in=[t.pk for t in read.tickets.values()]).update(**change)
-        return read
-
-    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_change)
+    _after_the_lock_read(
+        monkeypatch, lambda read: Ticket.objects.filter(pk__in=[t.pk for t in read.tickets.values()]).update(**change)
+    )
 
 
 def test_message_to_a_ticket_resolved_after_the_lock_read_opens_a_new_ticket(channel, monkeypatch):
@@ -222,19 +233,17 @@ def test_message_to_a_ticket_resolved_after_the_lock_read_opens_a_new_ticket(cha
 def test_message_whose_ticket_was_replaced_after_the_lock_read_joins_the_new_one_without_a_retry(channel, monkeypatch):
     """The lock read waited while Delete All removed the ticket and the delivery holding the lock opened a new one."""
     first = deliver(channel, "+628111")
-    real, reads = routing.look_back_and_lock, []
+    reads = []
 
-    def lock_then_replace(channel, message_ids, addresses, **asked):
-        read = real(channel, message_ids, addresses, **asked)
+    def replace(read):
         reads.append(read)
         if len(reads) == 1:
             Message.objects.filter(ticket=first.ticket).delete()
             Ticket.objects.filter(pk=first.ticket.pk).delete()
             replaced = factories.TicketFactory(contact=first.contact, channel=channel, status=TicketStatus.BOT)
             reads.append(replaced)
-        return read
 
-    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_replace)
+    _after_the_lock_read(monkeypatch, replace)
     later = deliver(channel, "+628111", "hello again")
 
     replaced = reads[1]
@@ -262,14 +271,9 @@ def test_message_to_a_ticket_released_after_the_lock_read_joins_it_as_it_is_now(
 def test_batch_with_one_ticket_changed_after_the_lock_read_keeps_the_others(channel, agent, monkeypatch):
     kept = deliver(channel, "+628111").ticket
     resolved = deliver(channel, "+628222").ticket
-    real = routing.look_back_and_lock
-
-    def lock_then_resolve(channel, message_ids, addresses, **asked):
-        read = real(channel, message_ids, addresses, **asked)
-        Ticket.objects.filter(pk=resolved.pk).update(status=TicketStatus.RESOLVED)
-        return read
-
-    monkeypatch.setattr(routing, "look_back_and_lock", lock_then_resolve)
+    _after_the_lock_read(
+        monkeypatch, lambda read: Ticket.objects.filter(pk=resolved.pk).update(status=TicketStatus.RESOLVED)
+    )
     results = route_inbound_batch(
         channel=channel,
         inbounds=[InboundMessage(f"b-{n}", address, f"text {n}") for n, address in enumerate(["+628111", "+628222"])],

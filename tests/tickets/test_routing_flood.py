@@ -8,11 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contacts.models import AuditEntry, Contact, FloodFlag, FloodStatus
+from settings_app.switches import current_switches
 from tests.inbound import deliver
 from tests.tickets.rule_rows import add_rule
 from tickets.models import Message, Notice, Ticket, TicketStatus
 from tickets.routing import InboundMessage, route_inbound_batch, route_inbound_message
-from tickets.routing_sql import RecentWindow, look_back_and_lock
+from tickets.routing_sql import RecentWindow, look_back_and_lock, look_back_lock_and_read_switches
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +155,24 @@ def test_the_count_in_the_contact_lock_is_the_orms_count_up_to_the_cap(channel, 
         channel, ["none"], {"+628111"}, window=RecentWindow(since=now - timedelta(minutes=5), cap=4)
     )
     assert capped.recent == {ticket.contact_id: 4}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the switches are read in the lock on PostgreSQL only")
+def test_the_lock_that_reads_the_switches_counts_with_their_window(channel, small_flood, set_switches):
+    ticket = deliver(channel, "+628111", "one").ticket
+    deliver(channel, "+628111", "two")
+    now = timezone.now()
+    Message.objects.filter(ticket=ticket, body="one").update(sent_at=now - timedelta(minutes=10))
+    switches = current_switches()
+    window = RecentWindow(since=now - timedelta(minutes=switches.flood_minutes), cap=switches.flood_messages + 1)
+
+    found = look_back_lock_and_read_switches(channel, ["none"], {"+628111"}, now=now)
+    asked = look_back_and_lock(channel, ["none"], {"+628111"}, window=window)
+    assert found.switches == switches
+    assert found.recent == asked.recent == {ticket.contact_id: 1}
+    assert (found.contacts, found.tickets) == (asked.contacts, asked.tickets)
+
+    set_switches(flood_guard_enabled=False, bot_enabled=True)
+    off = look_back_lock_and_read_switches(channel, ["none"], {"+628111"}, now=now)
+    assert (off.switches.flood_guard_enabled, off.switches.bot_enabled) == (False, True)
+    assert off.recent == {ticket.contact_id: 0}

@@ -8,9 +8,12 @@ from django.utils import timezone
 
 from contacts.blocking import block_contact
 from contacts.models import Channel, Contact, ContactIdentity
+from settings_app.models import SystemSettings
+from settings_app.switches import current_switches, forget_switches
 from tests import factories
 from tests.inbound import deliver
 from tickets.models import DeletedMessage, Ticket, TicketStatus
+from tickets.routing import new_ticket_status
 from tickets.routing_sql import (
     TicketAddition,
     add_to_tickets,
@@ -161,3 +164,13 @@ def test_lock_people_finds_phones_and_e_mails_as_the_orm_does(channel, superviso
         [("ani@example.com", by_field.pk), ("ani@example.com", by_mail.pk)]
     )
     assert lock_people(channel, phones=[], emails=[]) == []
+
+
+def test_routing_without_a_switches_row_creates_it_and_routes_by_its_defaults(channel):
+    SystemSettings.objects.all().delete()
+    forget_switches()
+
+    routed = deliver(channel, "+628111")
+
+    assert routed.status == new_ticket_status(routed.contact, current_switches())
+    assert SystemSettings.objects.filter(pk=SystemSettings.SINGLETON_PK).exists()
