@@ -3,8 +3,10 @@
 `Model.objects.bulk_create` compiles its INSERT on every call: for one inbound
 message that cost 0.2 ms of Python, more than PostgreSQL takes to run it
 (docs/benchmarks.md, "Issue 11 point 7"). `insert_rows` keeps the statement per
-model, database and row count, so the same text comes back, and PostgreSQL
-prepares it after its fifth run (DATABASE_PREPARED_STATEMENTS). The values are
+model, database and row count (on PostgreSQL, several rows go as one array per
+column through UNNEST, one statement whatever the count), so the same text
+comes back, and PostgreSQL prepares it after its fifth run
+(DATABASE_PREPARED_STATEMENTS). The values are
 the ORM's own: each field's `pre_save` and `get_db_prep_save`. Like
 `bulk_create` it sends no signals; unlike it, it takes only models whose
 primary key the database generates, and no field with a database default or a
@@ -33,13 +35,15 @@ def insert_rows(objs: Sequence[Model]) -> None:
 
 
 def _insert(model: type[Model], fields: tuple, objs: Sequence[Model]) -> None:
-    key = (model, connection.vendor, len(objs))
+    # On PostgreSQL several rows go as one array per column (UNNEST, as bulk_create does since Django 5.2): one
+    # statement text whatever the count, so it is prepared too, and no planning of a placeholder per value.
+    unnest = connection.vendor == "postgresql" and len(objs) > 1
+    key = (model, connection.vendor, 0 if unnest else len(objs))
     sql = _STATEMENTS.get(key)
     if sql is None:
-        sql = _STATEMENTS[key] = _statement(model, fields, len(objs))
-    params = []
-    for obj in objs:
-        params += [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        sql = _STATEMENTS[key] = _statement(model, fields, len(objs), unnest=unnest)
+    rows = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objs]
+    params = [list(column) for column in zip(*rows, strict=True)] if unnest else [v for row in rows for v in row]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall()
@@ -55,17 +59,29 @@ def _fields(model: type[Model]) -> tuple:
         if not isinstance(model._meta.pk, AutoField):
             raise TypeError(f"{model.__name__}: insert_rows needs a primary key the database generates.")
         fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
-        odd = [f.name for f in fields if f.has_db_default() or hasattr(f, "get_placeholder")]
+        odd = [
+            f.name
+            for f in fields
+            if f.has_db_default()
+            or hasattr(f, "get_placeholder")
+            or (f.target_field if f.is_relation else f).get_internal_type() not in connection.data_types
+        ]
         if odd:
             raise TypeError(f"{model.__name__}: insert_rows cannot write {', '.join(odd)} as the ORM would.")
         _FIELDS[model] = fields
     return fields
 
 
-def _statement(model: type[Model], fields: tuple, rows: int) -> str:
+def _statement(model: type[Model], fields: tuple, rows: int, *, unnest: bool) -> str:
     qn = connection.ops.quote_name
-    row = f"({', '.join(['%s'] * len(fields))})"
+    if unnest:
+        # Without the type's length (varchar[], not varchar(50)[]), as Django does: no value is cut short.
+        arrays = ", ".join(f"(%s)::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+        values = f"SELECT * FROM UNNEST({arrays})"
+    else:
+        row = f"({', '.join(['%s'] * len(fields))})"
+        values = f"VALUES {', '.join([row] * rows)}"
     return (
         f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * rows)} RETURNING {qn(model._meta.pk.column)}"
+        f"{values} RETURNING {qn(model._meta.pk.column)}"
     )

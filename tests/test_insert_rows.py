@@ -84,6 +84,17 @@ def test_many_rows_in_one_statement_get_their_own_keys_in_order(channel):
     assert [Contact.objects.get(pk=c.pk).name for c in contacts] == [f"Person {k}" for k in range(5)]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="UNNEST of one array per column is PostgreSQL's")
+def test_on_postgresql_any_number_of_rows_is_one_prepared_statement(channel):
+    for n in range(2, 8):  # six runs of one text: prepared after the fifth (DATABASE_PREPARED_STATEMENTS)
+        insert_rows([Contact(name=f"Person {n}.{k}", email=f"p{n}.{k}@example.com") for k in range(n)])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%UNNEST%"])
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert [s for s in prepared if s.startswith('INSERT INTO "contacts_contact"')]
+    assert Contact.objects.filter(name__startswith="Person ").count() == sum(range(2, 8))
+
+
 def test_rows_past_the_databases_batch_size_go_in_several_statements(channel, monkeypatch):
     monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
     contacts = [Contact(name=f"Person {k}") for k in range(5)]
@@ -105,3 +116,27 @@ def test_a_model_whose_key_is_not_generated_is_refused():
     with pytest.raises(TypeError, match="primary key the database generates"):
         insert_rows([Session(session_key="x" * 32, session_data="", expire_date=timezone.now())])
     assert not Session.objects.exists()
+
+
+def test_several_messages_keep_their_own_values(channel, agent):
+    ticket = factories.TicketFactory(channel=channel)
+    now = timezone.now()
+    messages = [
+        Message(
+            ticket=ticket,
+            channel=channel,
+            direction=Message.Direction.IN,
+            body=f"body {k}",
+            external_id=f"several-{k}",
+            sent_at=now,
+            created_at=now,
+            metadata={"k": k} if k else {},
+            arrived_blocked=bool(k % 2),
+        )
+        for k in range(3)
+    ]
+    insert_rows(messages)
+    stored = Message.objects.filter(pk__in=[m.pk for m in messages]).order_by("pk")
+    assert [(m.pk, m.body, m.metadata, m.arrived_blocked) for m in stored] == [
+        (messages[k].pk, f"body {k}", {"k": k} if k else {}, bool(k % 2)) for k in range(3)
+    ]

@@ -80,8 +80,9 @@ def quarantine(
         hit = verdicts.get(inbound.message_id)
         if hit is not None and hit.action == RuleAction.QUARANTINE:
             caught.setdefault(contacts[inbound.contact_id].pk, hit.rule_id)
+    copies = _copies(contacts)
     for pk, rule_id in caught.items():
-        same = [contact for contact in contacts.values() if contact.pk == pk]
+        same = copies[pk]
         if same[0].is_blocked:  # another address of the contact was caught first
             continue
         block_locked_contact(
@@ -93,6 +94,14 @@ def quarantine(
             now=now,
         )
         _mark_blocked(same, open_tickets)
+
+
+def _copies(contacts: dict[str, Contact]) -> dict[int, list[Contact]]:
+    """{contact id: its copies in routing's {address: contact}} (a contact with several addresses has several)."""
+    copies: dict[int, list[Contact]] = {}
+    for contact in contacts.values():
+        copies.setdefault(contact.pk, []).append(contact)
+    return copies
 
 
 def _mark_blocked(same: list[Contact], open_tickets: dict[int, Ticket]) -> None:
@@ -125,8 +134,9 @@ def guard_floods(
     flags = []
     allowed = {contacts[i.contact_id].pk for i in fresh if getattr(verdicts.get(i.message_id), "blocks", True) is False}
     batch = Counter(contacts[i.contact_id].pk for i in fresh if i.sent_at is None or i.sent_at >= window.since)
+    copies = _copies(contacts)
     for pk, n in batch.items():
-        same = [contact for contact in contacts.values() if contact.pk == pk]
+        same = copies[pk]
         contact = same[0]
         if contact.is_blocked or contact.suspected_at is not None or pk in allowed:
             continue

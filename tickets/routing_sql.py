@@ -127,7 +127,7 @@ def _build_hot_sql(counting: bool) -> _HotSql:
     def earlier_of_many(meta, stored: str, deleted: str) -> str:
         return (
             f"SELECT {_column(meta, 'external_id')}, {stored}, {deleted} FROM {qn(meta.db_table)} "
-            f"WHERE {_column(meta, 'channel')} = %s AND {_column(meta, 'external_id')} IN {{ids}}"
+            f"WHERE {_column(meta, 'channel')} = %s AND {_column(meta, 'external_id')} {{ids}}"
         )
 
     statuses = ", ".join(["%s"] * len(_OPEN))
@@ -150,8 +150,8 @@ def _build_hot_sql(counting: bool) -> _HotSql:
             f"FROM {qn(contact.db_table)} c "
             f"INNER JOIN {qn(identity.db_table)} i ON i.{_column(identity, 'contact')} = c.{qn(contact.pk.column)} "
             f"{open_ticket}{joins}"
-            f"WHERE i.{_column(identity, 'channel')} = %s AND i.{_column(identity, 'external_id')} IN "
-            f"{{addresses}}{lock_tail}"
+            f"WHERE i.{_column(identity, 'channel')} = %s AND i.{_column(identity, 'external_id')} {{addresses}}"
+            f"{lock_tail}"
         )
 
     recent = f", {_recent_messages()}" if counting else ""
@@ -205,8 +205,16 @@ def _placeholders(n: int) -> str:
 
 
 def _in_list(values) -> str:
-    """The placeholders of an IN list; (NULL), which matches nothing, for no values."""
-    return _placeholders(len(values)) if values else "(NULL)"
+    """The placeholders of an IN list; IN (NULL), which matches nothing, for no values."""
+    return f"IN {_placeholders(len(values)) if values else '(NULL)'}"
+
+
+def _one_of(values) -> tuple[str, tuple]:
+    """The condition "is one of `values`" and its parameters: on PostgreSQL one array, so the statement's text is
+    the same for any number of values (prepared, and planned once); elsewhere an IN list."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", (list(values),)
+    return _in_list(values), tuple(values)
 
 
 class LookBack(NamedTuple):
@@ -273,11 +281,11 @@ def _look_back(
     counting: bool,
     switches: bool = False,
 ) -> LookBack:
-    statement = template.format(addresses=_in_list(addresses), ids=_in_list(message_ids))
+    (addresses_sql, addresses), (ids_sql, ids) = _one_of(addresses), _one_of(message_ids)
+    statement = template.format(addresses=addresses_sql, ids=ids_sql)
     with connection.cursor() as cursor:
         cursor.execute(
-            statement,
-            (*asked, channel.pk, *_OPEN, channel.pk, *addresses, channel.pk, *message_ids, channel.pk, *message_ids),
+            statement, (*asked, channel.pk, *_OPEN, channel.pk, *addresses, channel.pk, *ids, channel.pk, *ids)
         )
         rows = cursor.fetchall()
     read = None
@@ -416,6 +424,8 @@ def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int
     """
     if not additions:
         return set()
+    if connection.vendor == "postgresql" and len(additions) > 1:
+        return _add_to_tickets_unnest(additions, now=now)
     meta = Ticket._meta
     qn = connection.ops.quote_name
     pk, status = qn(meta.pk.column), _column(meta, "status")
@@ -438,6 +448,40 @@ def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int
     params += (at, at, at, Speaker.CUSTOMER.value)
     for addition in additions:
         params += (addition.ticket.pk, str(addition.ticket.status))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {updated for (updated,) in cursor.fetchall()}
+
+
+def _add_to_tickets_unnest(additions: list[TicketAddition], *, now: datetime) -> set[int]:
+    """add_to_tickets for several tickets on PostgreSQL: one array per column (UNNEST) joined to the tickets.
+
+    One statement text whatever the count (prepared, planned once), where a CASE
+    and an OR per ticket made PostgreSQL plan a batch's update afresh each time.
+    """
+    meta = Ticket._meta
+    qn = connection.ops.quote_name
+    pk, status = qn(meta.pk.column), _column(meta, "status")
+    count, preview = _column(meta, "message_count"), _column(meta, "last_message_preview")
+    waiting = _column(meta, "waiting_since")
+    sql = (
+        f"UPDATE {qn(meta.db_table)} t SET {count} = t.{count} + a.messages, {preview} = a.preview, "
+        f"{_column(meta, 'last_message_at')} = %s, {_column(meta, 'updated_at')} = %s, "
+        f"{waiting} = COALESCE(t.{waiting}, %s), {_column(meta, 'last_speaker')} = %s "
+        f"FROM UNNEST((%s)::bigint[], (%s)::integer[], (%s)::text[], (%s)::text[]) AS a(id, messages, preview, status) "
+        f"WHERE t.{pk} = a.id AND t.{status} = a.status RETURNING t.{pk}"
+    )
+    at = meta.get_field("updated_at").get_db_prep_value(now, connection)
+    params = (
+        at,
+        at,
+        at,
+        Speaker.CUSTOMER.value,
+        [a.ticket.pk for a in additions],
+        [a.messages for a in additions],
+        [a.preview for a in additions],
+        [str(a.ticket.status) for a in additions],
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {updated for (updated,) in cursor.fetchall()}
