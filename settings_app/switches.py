@@ -5,7 +5,10 @@ truth for every process"): a change holds for the very next request on every
 process and machine. Within one request they are read at most once
 (`current_switches` keeps them until the request ends); the inbound API reads
 them in the same statement as the channel's token (contacts.models
-`ChannelQuerySet.for_token`), so routing costs no extra query for them.
+`ChannelQuerySet.for_token`), so routing costs no extra query for them; on
+PostgreSQL the other doors' routing reads them in its contact-lock statement
+(tickets.routing_sql `look_back_lock_and_read_switches`, keeping them with
+`keep_switches`).
 """
 
 from contextvars import ContextVar
