@@ -212,7 +212,7 @@ def _in_list(values) -> str:
 def _one_of(values) -> tuple[str, tuple]:
     """The condition "is one of `values`" and its parameters: for several values on PostgreSQL one array, so the
     statement's text is the same for any number of them (prepared, planned once); else an IN list. One value stays
-    IN (%s): its plan is a plain index look-up, where a message took 1 ms longer with an array (issue 11)."""
+    IN (%s): its plan is a plain index look-up; with an array one message took up to 1 ms longer (issue 11)."""
     if connection.vendor == "postgresql" and len(values) > 1:
         return "= ANY(%s)", (list(values),)
     return _in_list(values), tuple(values)
