@@ -73,12 +73,10 @@ def _switches_of(row: SystemSettings) -> Switches:
 
 def current_switches() -> Switches:
     """Return the switches as stored now; read once per request (outside a request, on every call)."""
-    memo = _this_request.get()
-    if memo is not None and "switches" in memo:
-        return memo["switches"]
-    switches = _read_switches()
-    if memo is not None:
-        memo["switches"] = switches
+    switches = kept_switches()
+    if switches is None:
+        switches = _read_switches()
+        keep_switches(switches)
     return switches
 
 
@@ -91,10 +89,13 @@ def _read_switches() -> Switches:
     with connection.cursor() as cursor:
         cursor.execute(_select(connection.vendor), [SystemSettings.SINGLETON_PK])
         row = cursor.fetchone()
-    if row is None:
-        return _switches_of(SystemSettings.load())
+    return _switches_of(SystemSettings.load()) if row is None else switches_of_row(row)
+
+
+def switches_of_row(row) -> Switches:
+    """The switches from a row of their COLUMNS in order, as a raw statement answers them."""
     values = dict(zip(COLUMNS, row, strict=True))
-    # SQLite answers booleans as 0 or 1.
+    # SQLite answers booleans (and a subquery's) as 0 or 1.
     return Switches(**values | {name: bool(values[name]) for name in BOOLEAN_COLUMNS})
 
 
@@ -112,7 +113,8 @@ def kept_switches() -> Switches | None:
 
 
 def keep_switches(switches: Switches) -> None:
-    """Keep switches another query read (switch_columns) as this request's reading: no query of their own."""
+    """Keep switches as this request's reading (read on their own, or by another query: switch_columns, routing's
+    contact lock); no later use in the request reads them again."""
     memo = _this_request.get()
     if memo is not None:
         memo["switches"] = switches
@@ -133,11 +135,8 @@ def switch_columns(prefix: str) -> dict:
 
 def switches_from(obj, prefix: str) -> Switches:
     """The switches a query annotated with `switch_columns(prefix)` read (read them now if the row was missing)."""
-    values = {name: getattr(obj, f"{prefix}{name}") for name in COLUMNS}
-    if any(value is None for value in values.values()):
-        return current_switches()
-    # SQLite answers a subquery's boolean as 0 or 1.
-    return Switches(**values | {name: bool(values[name]) for name in BOOLEAN_COLUMNS})
+    row = [getattr(obj, f"{prefix}{name}") for name in COLUMNS]
+    return current_switches() if None in row else switches_of_row(row)
 
 
 def start_request(**kwargs) -> None:

@@ -169,7 +169,9 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
     with transaction.atomic():
         # One statement: the earlier deliveries of these message ids, and every address's contact, locked (with
         # the flood guard on, each open ticket's recent customer messages counted in it too), and the switches.
-        switches, window, (stored_ids, deleted, contacts, open_tickets, recent, _) = _look_back(channel, inbounds)
+        switches, window, (stored_ids, deleted, contacts, open_tickets, recent, _) = _switches_and_look_back(
+            channel, inbounds
+        )
         # The moment the messages arrive: read once the contacts are locked (a lock may be waited for), so a timed
         # block's end is judged as the messages' own time, which they are stored with.
         now = timezone.now()
@@ -232,7 +234,9 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         return results
 
 
-def _look_back(channel: Channel, inbounds: list[InboundMessage]) -> tuple[Switches, RecentWindow | None, LookBack]:
+def _switches_and_look_back(
+    channel: Channel, inbounds: list[InboundMessage]
+) -> tuple[Switches, RecentWindow | None, LookBack]:
     """The switches in force when the messages were accepted, the flood window they ask, and look_back_and_lock's rows.
 
     The inbound API read the switches with the channel's token

@@ -24,7 +24,7 @@ from contacts.addresses import EMAIL_KINDS, PHONE_KINDS
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.models import SystemSettings
 from settings_app.switches import COLUMNS as SWITCH_COLUMNS
-from settings_app.switches import Switches
+from settings_app.switches import Switches, switches_of_row
 
 from .models import OPEN_STATUSES, DeletedMessage, Message, Speaker, Ticket
 
@@ -293,7 +293,7 @@ def _look_back(
     if switches:
         # Each row ends with the switch columns: NULL but in the switches' own row.
         tail = -len(SWITCH_COLUMNS)
-        read = next((Switches(*row[tail:]) for row in rows if row[tail] is not None), None)
+        read = next((switches_of_row(row[tail:]) for row in rows if row[tail] is not None), None)
         rows = [row[:tail] for row in rows if row[tail] is None]
     stored, deleted, locked = [], {}, []
     for row in rows:
@@ -421,68 +421,52 @@ def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int
     The customer spoke last, and waits since now unless already waiting.
 
     The other tickets are left as they are. The updated rows stay locked till commit.
-    Plain CASE … WHEN and RETURNING, valid on SQLite (3.35+) and PostgreSQL.
+    Plain CASE … WHEN and RETURNING, valid on SQLite (3.35+) and PostgreSQL;
+    several tickets on PostgreSQL come as one array per column joined to the
+    tickets (UNNEST): one statement text whatever the count (prepared, planned
+    once), where a CASE and an OR per ticket were planned afresh for each batch.
     """
     if not additions:
         return set()
+    meta = Ticket._meta
+    qn = connection.ops.quote_name
+    pk, status = qn(meta.pk.column), _column(meta, "status")
+    count, preview = _column(meta, "message_count"), _column(meta, "last_message_preview")
+    waiting = _column(meta, "waiting_since")
+    spoke = (
+        f"{_column(meta, 'last_message_at')} = %s, {_column(meta, 'updated_at')} = %s, "
+        f"{waiting} = COALESCE({waiting}, %s), {_column(meta, 'last_speaker')} = %s"
+    )
+    at = meta.get_field("updated_at").get_db_prep_value(now, connection)
+    spoke_params = (at, at, at, Speaker.CUSTOMER.value)
     if connection.vendor == "postgresql" and len(additions) > 1:
-        return _add_to_tickets_unnest(additions, now=now)
-    meta = Ticket._meta
-    qn = connection.ops.quote_name
-    pk, status = qn(meta.pk.column), _column(meta, "status")
-    count, preview = _column(meta, "message_count"), _column(meta, "last_message_preview")
-    waiting = _column(meta, "waiting_since")
-    whens = " ".join(["WHEN %s THEN %s"] * len(additions))
-    sql = (
-        f"UPDATE {qn(meta.db_table)} SET {count} = {count} + (CASE {pk} {whens} END), "
-        f"{preview} = (CASE {pk} {whens} END), "
-        f"{_column(meta, 'last_message_at')} = %s, {_column(meta, 'updated_at')} = %s, "
-        f"{waiting} = COALESCE({waiting}, %s), {_column(meta, 'last_speaker')} = %s "
-        f"WHERE {' OR '.join([f'({pk} = %s AND {status} = %s)'] * len(additions))} RETURNING {pk}"
-    )
-    at = meta.get_field("updated_at").get_db_prep_value(now, connection)
-    params = []
-    for addition in additions:
-        params += (addition.ticket.pk, addition.messages)
-    for addition in additions:
-        params += (addition.ticket.pk, addition.preview)
-    params += (at, at, at, Speaker.CUSTOMER.value)
-    for addition in additions:
-        params += (addition.ticket.pk, str(addition.ticket.status))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {updated for (updated,) in cursor.fetchall()}
-
-
-def _add_to_tickets_unnest(additions: list[TicketAddition], *, now: datetime) -> set[int]:
-    """add_to_tickets for several tickets on PostgreSQL: one array per column (UNNEST) joined to the tickets.
-
-    One statement text whatever the count (prepared, planned once), where a CASE
-    and an OR per ticket made PostgreSQL plan a batch's update afresh each time.
-    """
-    meta = Ticket._meta
-    qn = connection.ops.quote_name
-    pk, status = qn(meta.pk.column), _column(meta, "status")
-    count, preview = _column(meta, "message_count"), _column(meta, "last_message_preview")
-    waiting = _column(meta, "waiting_since")
-    sql = (
-        f"UPDATE {qn(meta.db_table)} t SET {count} = t.{count} + a.messages, {preview} = a.preview, "
-        f"{_column(meta, 'last_message_at')} = %s, {_column(meta, 'updated_at')} = %s, "
-        f"{waiting} = COALESCE(t.{waiting}, %s), {_column(meta, 'last_speaker')} = %s "
-        f"FROM UNNEST((%s)::bigint[], (%s)::integer[], (%s)::text[], (%s)::text[]) AS a(id, messages, preview, status) "
-        f"WHERE t.{pk} = a.id AND t.{status} = a.status RETURNING t.{pk}"
-    )
-    at = meta.get_field("updated_at").get_db_prep_value(now, connection)
-    params = (
-        at,
-        at,
-        at,
-        Speaker.CUSTOMER.value,
-        [a.ticket.pk for a in additions],
-        [a.messages for a in additions],
-        [a.preview for a in additions],
-        [str(a.ticket.status) for a in additions],
-    )
+        sql = (
+            f"UPDATE {qn(meta.db_table)} t SET {count} = {count} + a.messages, {preview} = a.preview, {spoke} "
+            f"FROM UNNEST((%s)::bigint[], (%s)::integer[], (%s)::text[], (%s)::text[]) AS a(id, messages, preview, "
+            f"status) WHERE t.{pk} = a.id AND t.{status} = a.status RETURNING t.{pk}"
+        )
+        params = [
+            *spoke_params,
+            [a.ticket.pk for a in additions],
+            [a.messages for a in additions],
+            [a.preview for a in additions],
+            [str(a.ticket.status) for a in additions],
+        ]
+    else:
+        whens = " ".join(["WHEN %s THEN %s"] * len(additions))
+        sql = (
+            f"UPDATE {qn(meta.db_table)} SET {count} = {count} + (CASE {pk} {whens} END), "
+            f"{preview} = (CASE {pk} {whens} END), {spoke} "
+            f"WHERE {' OR '.join([f'({pk} = %s AND {status} = %s)'] * len(additions))} RETURNING {pk}"
+        )
+        params = []
+        for addition in additions:
+            params += (addition.ticket.pk, addition.messages)
+        for addition in additions:
+            params += (addition.ticket.pk, addition.preview)
+        params += spoke_params
+        for addition in additions:
+            params += (addition.ticket.pk, str(addition.ticket.status))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {updated for (updated,) in cursor.fetchall()}
