@@ -23,12 +23,15 @@ with the number of messages it carries.
 
 import hmac
 import time
+from functools import cache
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
+from django.db.models.expressions import Col
 from django.utils.translation import gettext, gettext_noop
 
+from blockdesk.first_statement import run_first_statement
 from blockdesk.tokens import hash_token
 from settings_app.models import SystemSettings
 from settings_app.switches import COLUMNS
@@ -150,32 +153,67 @@ def inbound_channel(raw: str, *, messages: int) -> tuple[Channel | None, Over | 
     return channel, None if detail is None else Over(detail, _seconds_left(now))
 
 
-def _returned_columns() -> str:
-    """The channel's columns and the switches (one scalar subquery each: no join), as the look-up answers them."""
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in Channel._meta.concrete_fields)
-    settings_table = SystemSettings._meta.db_table
+@cache
+def _statements(vendor: str) -> tuple[str, str]:
+    """The look-up's two statements (count and read, or read only), written out once per database.
+
+    Each answers the channel's columns and the switches (one scalar subquery
+    each: no join). Written by hand and read with a plain cursor: the ORM spent
+    more time building the statement and its rows than the database answering.
+    """
+    qn = connection.ops.quote_name
+    table = qn(Channel._meta.db_table)
+    columns = ", ".join(qn(f.column) for f in Channel._meta.concrete_fields)
+    settings_table = qn(SystemSettings._meta.db_table)
     switches = ", ".join(
         f"(SELECT {name} FROM {settings_table} WHERE id = {SystemSettings.SINGLETON_PK}) AS {SWITCHES_PREFIX}{name}"
         for name in COLUMNS
     )
-    return f"{columns}, {switches}"
+    returned = f"{columns}, {switches}"
+    count = f"UPDATE {table} SET {_COUNT} WHERE token_hash = %s AND is_active RETURNING {returned}"
+    return count, f"SELECT {returned} FROM {table} WHERE token_hash = %s AND is_active"
+
+
+@cache
+def _converters(vendor: str) -> list[tuple[int, Col, list]]:
+    """(position, column, converters) of each channel column whose value needs converting, as a query would."""
+    out = []
+    for position, field in enumerate(Channel._meta.concrete_fields):
+        column = field.get_col(Channel._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            out.append((position, column, found))
+    return out
 
 
 def _count_by_token(digest: str, messages: int, now: float) -> Channel | None:
     """Count the request on the active channel with this token digest and answer its row with the switches."""
-    table = Channel._meta.db_table
-    sql = f"UPDATE {table} SET {_COUNT} WHERE token_hash = %s AND is_active RETURNING {_returned_columns()}"
-    return _only(Channel.objects.raw(sql, [*_count_params(1, messages, now), digest]))
+    return _channel_of(_statements(connection.vendor)[0], [*_count_params(1, messages, now), digest])
 
 
 def _read_by_token(digest: str) -> Channel | None:
-    """The active channel with this token digest and the switches: Channel.objects.for_token's statement, written
-    out once (the ORM spent more time building its four subqueries than the database answering them)."""
-    sql = f"SELECT {_returned_columns()} FROM {Channel._meta.db_table} WHERE token_hash = %s AND is_active"
-    return _only(Channel.objects.raw(sql, [digest]))
+    """The active channel with this token digest and the switches: Channel.objects.for_token's statement."""
+    return _channel_of(_statements(connection.vendor)[1], [digest])
 
 
-def _only(rows) -> Channel | None:
-    # Read to the end: SQLite finishes (and, in autocommit, commits) an UPDATE … RETURNING only then.
-    rows = list(rows)
-    return rows[0] if rows else None
+def _channel_of(sql: str, params: list) -> Channel | None:
+    """The channel the statement answers, its switches kept on it (Channel.switches), else None."""
+    rows = run_first_statement(lambda: _rows_of(sql, params))
+    if not rows:
+        return None
+    fields = Channel._meta.concrete_fields
+    values = list(rows[0][: len(fields)])
+    for position, column, converters in _converters(connection.vendor):
+        for convert in converters:
+            values[position] = convert(values[position], column, connection)
+    channel = Channel.from_db(connection.alias, [f.attname for f in fields], values)
+    for name, value in zip(COLUMNS, rows[0][len(fields) :], strict=True):
+        setattr(channel, SWITCHES_PREFIX + name, value)
+    return channel
+
+
+def _rows_of(sql: str, params: list) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # Read to the end: SQLite finishes (and, in autocommit, commits) an UPDATE … RETURNING only then.
+        return cursor.fetchall()
