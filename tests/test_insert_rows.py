@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from blockdesk.insert_rows import insert_rows
+from blockdesk.insert_rows import insert_after, insert_rows
 from contacts.models import Contact, ContactIdentity
 from tests import factories
 from tickets.models import Message, Notice, Ticket, TicketStatus
@@ -140,3 +140,103 @@ def test_several_messages_keep_their_own_values(channel, agent):
     assert [(m.pk, m.body, m.metadata, m.arrived_blocked) for m in stored] == [
         (messages[k].pk, f"body {k}", {"k": k} if k else {}, bool(k % 2)) for k in range(3)
     ]
+
+
+def _conversation(channel, *, contacts: int, tag: str = "a", now=None):
+    """New contacts, each with its identity, ticket and first message, all unsaved and pointing at each other."""
+    now = now or timezone.now()
+    people = [Contact(name=f"Person {k}") for k in range(contacts)]
+    identities = [
+        ContactIdentity(contact=p, channel=channel, external_id=f"+62813{tag}{k}") for k, p in enumerate(people)
+    ]
+    tickets = [Ticket(contact=p, channel=channel, status=TicketStatus.UNASSIGNED, last_message_at=now) for p in people]
+    messages = [
+        Message(
+            ticket=t,
+            channel=channel,
+            direction=Message.Direction.IN,
+            body=f"first {k}",
+            external_id=f"first-{tag}{k}",
+            sent_at=now,
+            created_at=now,
+            metadata={"k": k},
+        )
+        for k, t in enumerate(tickets)
+    ]
+    return people, identities, tickets, messages
+
+
+def _linked_as_given(people, identities, tickets, messages) -> None:
+    for person, identity, ticket, message in zip(people, identities, tickets, messages, strict=True):
+        assert (identity.contact_id, ticket.contact_id, message.ticket_id) == (person.pk, person.pk, ticket.pk)
+        stored = Message.objects.select_related("ticket__contact").get(pk=message.pk)
+        assert (stored.ticket_id, stored.ticket.contact_id, stored.body) == (ticket.pk, person.pk, message.body)
+        assert ContactIdentity.objects.get(pk=identity.pk).contact_id == person.pk
+
+
+@pytest.mark.parametrize("contacts", [1, 3])
+def test_groups_pointing_at_earlier_groups_get_their_keys(channel, contacts):
+    people, identities, tickets, messages = _conversation(channel, contacts=contacts)
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(people, identities, tickets, messages)
+    # One row a group on PostgreSQL: one statement of four WITH queries; otherwise one statement a group.
+    assert len(queries) == (1 if contacts == 1 and connection.vendor == "postgresql" else 4)
+    _linked_as_given(people, identities, tickets, messages)
+    with CaptureQueriesContext(connection) as queries:
+        assert [m.ticket.contact for m in messages] == people  # the objects given, not read again
+    assert len(queries) == 0
+
+
+def test_a_linked_row_is_the_row_bulk_create_writes(channel):
+    now = timezone.now()
+    ours = _conversation(channel, contacts=1, now=now)
+    insert_rows(*ours)
+    orms = _conversation(channel, contacts=1, tag="b", now=now)
+    for objs in orms:
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        type(objs[0]).objects.bulk_create(objs)
+    for mine, theirs in zip(ours, orms, strict=True):
+        model = type(mine[0])
+        uncompared = {"ticket_id"}
+        assert {k: v for k, v in _stored(model, mine[0].pk).items() if k not in uncompared} == {
+            k: v for k, v in _stored(model, theirs[0].pk).items() if k not in uncompared
+        }, model.__name__
+
+
+def _message_to(ticket, external_id: str, now) -> Message:
+    return Message(
+        ticket=ticket,
+        channel=ticket.channel,
+        direction=Message.Direction.IN,
+        body="after",
+        external_id=external_id,
+        sent_at=now,
+        created_at=now,
+        metadata={"a": [1]},
+        arrived_blocked=True,
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a data-modifying WITH query is PostgreSQL's")
+def test_a_row_inserted_after_a_statement_takes_its_key_from_the_answer(channel):
+    ticket, now = factories.TicketFactory(channel=channel), timezone.now()
+    touch = 'UPDATE "tickets_ticket" SET "message_count" = "message_count" + 1 WHERE "id" = %s RETURNING "id"'
+    ours, orms = _message_to(ticket, "after-1", now), _message_to(ticket, "after-2", now)
+    with CaptureQueriesContext(connection) as queries:
+        assert insert_after(touch, [ticket.pk], ours, key="ticket")
+    assert len(queries) == 1
+    Message.objects.bulk_create([orms])
+    assert _stored(Message, ours.pk) == _stored(Message, orms.pk)
+    ticket.refresh_from_db()
+    assert ticket.message_count == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a data-modifying WITH query is PostgreSQL's")
+def test_nothing_is_inserted_when_the_statement_before_answers_nothing(channel):
+    ticket, now = factories.TicketFactory(channel=channel), timezone.now()
+    touch = 'UPDATE "tickets_ticket" SET "message_count" = "message_count" + 1 WHERE "id" = %s RETURNING "id"'
+    message = _message_to(ticket, "after-none", now)
+    assert not insert_after(touch, [ticket.pk + 1000], message, key="ticket")
+    assert message.pk is None and message._state.adding
+    assert not Message.objects.filter(external_id="after-none").exists()

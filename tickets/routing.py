@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from blockdesk.errors import Invalid
@@ -43,6 +43,7 @@ from .routing_sql import (
     LookBack,
     RecentWindow,
     TicketAddition,
+    add_to_ticket_with_message,
     add_to_tickets,
     can_read_switches_in_lock,
     lock_addresses,
@@ -335,9 +336,9 @@ def _add_addresses(channel: Channel, inbounds: list[InboundMessage], people: dic
         if inbound.contact_id not in people:
             profile.setdefault(inbound.contact_id, inbound)
     created = [Contact(name=first.contact_name, phone=first.phone, email=first.email) for first in profile.values()]
-    insert_rows(created)
     contacts = people | dict(zip(profile, created, strict=True))
-    insert_rows([ContactIdentity(contact=c, channel=channel, external_id=address) for address, c in contacts.items()])
+    identities = [ContactIdentity(contact=c, channel=channel, external_id=address) for address, c in contacts.items()]
+    insert_rows(created, identities)
     return contacts
 
 
@@ -355,7 +356,37 @@ def _store(
     groups: dict[int, list[InboundMessage]] = {}
     for inbound in fresh:
         groups.setdefault(contacts[inbound.contact_id].pk, []).append(inbound)
-    tickets = _add_to_open_tickets({pk: t for pk, t in open_tickets.items() if pk in groups}, groups, now=now)
+    open_ones = {pk: t for pk, t in open_tickets.items() if pk in groups}
+    created: list[Ticket] = []
+    messages = _with_its_open_ticket(channel, open_ones, fresh, now=now)
+    if messages is None:
+        created, messages = _into_tickets(channel, contacts, open_ones, groups, fresh, switches, now=now)
+    opened = {t.pk for t in created}
+    routed = {
+        m.external_id: RoutedMessage(
+            message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False, opened=m.ticket_id in opened
+        )
+        for m, i in zip(messages, fresh, strict=True)
+    }
+    answerer = switches.bot_answerer
+    reach_bot_on_commit(
+        routed.values(), answerer=answerer
+    )  # the BOT hears each customer message of its tickets (tickets/bot.py)
+    return routed
+
+
+def _into_tickets(
+    channel: Channel,
+    contacts: dict[str, Contact],
+    open_tickets: dict[int, Ticket],
+    groups: dict[int, list[InboundMessage]],
+    fresh: list[InboundMessage],
+    switches: Switches,
+    *,
+    now: datetime,
+) -> tuple[list[Ticket], list[Message]]:
+    """Each contact's messages into its open ticket, else a new one; the new tickets and the messages, stored."""
+    tickets = _add_to_open_tickets(open_tickets, groups, now=now)
     by_contact = {c.pk: c for c in contacts.values()}
     missing = [pk for pk in groups if pk not in tickets]
     created = [
@@ -371,35 +402,41 @@ def _store(
         )
         for pk in missing
     ]
-    insert_rows(created)
     tickets.update(zip(missing, created, strict=True))
-    messages = [
-        Message(
-            ticket=tickets[contacts[i.contact_id].pk],
-            channel=channel,
-            direction=Message.Direction.IN,
-            body=i.text,
-            external_id=i.message_id,
-            sent_at=i.sent_at or now,
-            metadata=i.metadata or {},
-            created_at=now,
-            arrived_blocked=tickets[contacts[i.contact_id].pk].status == TicketStatus.BLOCKED,
-        )
-        for i in fresh
-    ]
-    insert_rows(messages)
-    opened = {t.pk for t in created}
-    routed = {
-        m.external_id: RoutedMessage(
-            message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False, opened=m.ticket_id in opened
-        )
-        for m, i in zip(messages, fresh, strict=True)
-    }
-    answerer = switches.bot_answerer
-    reach_bot_on_commit(
-        routed.values(), answerer=answerer
-    )  # the BOT hears each customer message of its tickets (tickets/bot.py)
-    return routed
+    messages = [_message(channel, i, tickets[contacts[i.contact_id].pk], now=now) for i in fresh]
+    insert_rows(created, messages)
+    return created, messages
+
+
+def _message(channel: Channel, inbound: InboundMessage, ticket: Ticket, *, now: datetime) -> Message:
+    return Message(
+        ticket=ticket,
+        channel=channel,
+        direction=Message.Direction.IN,
+        body=inbound.text,
+        external_id=inbound.message_id,
+        sent_at=inbound.sent_at or now,
+        metadata=inbound.metadata or {},
+        created_at=now,
+        arrived_blocked=ticket.status == TicketStatus.BLOCKED,
+    )
+
+
+def _with_its_open_ticket(
+    channel: Channel, open_tickets: dict[int, Ticket], fresh: list[InboundMessage], *, now: datetime
+) -> list[Message] | None:
+    """PostgreSQL, one message to its contact's open ticket: the ticket's update and the message in one statement.
+
+    None, with nothing written, for anything else, or when the ticket changed since it was read: _store's general
+    path then does it (re-reading the ticket).
+    """
+    if connection.vendor != "postgresql" or len(fresh) != 1 or len(open_tickets) != 1:
+        return None
+    (ticket,) = open_tickets.values()
+    message = _message(channel, fresh[0], ticket, now=now)
+    if not add_to_ticket_with_message(TicketAddition(ticket, 1, preview_of(fresh[0].text)), message, now=now):
+        return None
+    return [message]
 
 
 def _add_to_open_tickets(

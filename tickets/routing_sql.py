@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from blockdesk.insert_rows import insert_after
 from contacts.addresses import EMAIL_KINDS, PHONE_KINDS
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.models import SystemSettings
@@ -428,6 +429,22 @@ def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int
     """
     if not additions:
         return set()
+    sql, params = _addition_update(additions, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {updated for (updated,) in cursor.fetchall()}
+
+
+def add_to_ticket_with_message(addition: TicketAddition, message: Message, *, now: datetime) -> bool:
+    """PostgreSQL: add_to_tickets for one ticket and its one new message, with the message's INSERT, in one statement.
+
+    False, and nothing written, when the ticket's status is no longer the one read.
+    """
+    sql, params = _addition_update([addition], now=now)
+    return insert_after(sql, params, message, key="ticket")
+
+
+def _addition_update(additions: list[TicketAddition], *, now: datetime) -> tuple[str, list]:
     meta = Ticket._meta
     qn = connection.ops.quote_name
     pk, status = qn(meta.pk.column), _column(meta, "status")
@@ -467,6 +484,4 @@ def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int
         params += spoke_params
         for addition in additions:
             params += (addition.ticket.pk, str(addition.ticket.status))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {updated for (updated,) in cursor.fetchall()}
+    return sql, params

@@ -18,10 +18,12 @@ from tickets.models import Ticket, TicketStatus
 pytestmark = pytest.mark.django_db
 
 # Between BEGIN and COMMIT: one statement looks up an earlier delivery (stored or deleted) of the id and locks
-# the contact, bringing the open ticket (two statements until issue 11); the ticket update, the message insert.
-HOT_PATH = 5
-# The same, with contact and identity inserts and a ticket insert instead of the update.
-NEW_CONTACT = 7
+# the contact, bringing the open ticket (two statements until issue 11); the ticket update, the message insert
+# (on PostgreSQL one statement: the insert reads the key of the ticket the update answers).
+HOT_PATH = 4 if connection.vendor == "postgresql" else 5
+# The same, with contact and identity inserts and a ticket insert instead of the update; on PostgreSQL the
+# contact goes with its identity, and the ticket with its message, in one statement each (insert_rows).
+NEW_CONTACT = 5 if connection.vendor == "postgresql" else 7
 # The look-up (and lock), then the stored message with its ticket and contact for the answer: no writes.
 DUPLICATE = 4
 # Unblock All / Delete All whatever the number of tickets; Delete All's cascade reaches the replies'
@@ -89,10 +91,13 @@ def test_message_from_a_new_phone_number_adds_only_the_person_lookup(channel):
 
 
 def test_message_from_a_known_persons_new_channel_inserts_no_contact(channel):
-    deliver(channel, VALID_PHONE)
+    known = deliver(channel, VALID_PHONE).contact
     other = _as_the_api_reads(factories.ChannelFactory())
-    # The person look-up replaces the contact insert.
-    assert _statements(lambda: deliver(other, "081234567890")) == NEW_CONTACT + PERSON_LOOKUP - 1
+    # The person look-up replaces the contact insert; on PostgreSQL that insert went with the identity's, so it
+    # saves a statement only on SQLite.
+    saved = 0 if connection.vendor == "postgresql" else 1
+    assert _statements(lambda: deliver(other, "081234567890")) == NEW_CONTACT + PERSON_LOOKUP - saved
+    assert ContactIdentity.objects.get(channel=other).contact == known
 
 
 def test_valid_phone_numbers_keep_the_hot_path(channel, supervisor, blocking_on):

@@ -287,19 +287,30 @@ def test_batch_with_one_ticket_changed_after_the_lock_read_keeps_the_others(chan
 
 
 class _Race:
-    """Raise `error` from the message insert the first `times` times: a racing delivery that won."""
+    """Raise `error` from the message insert the first `times` times: a racing delivery that won.
+
+    The insert is insert_rows with messages, or (PostgreSQL) the open ticket's update with its message.
+    """
 
     def __init__(self, monkeypatch, error: Exception, times: int):
         self.calls, self.error, self.times = 0, error, times
-        self.real = routing.insert_rows
-        monkeypatch.setattr(routing, "insert_rows", self)
+        self.insert_rows, self.with_message = routing.insert_rows, routing.add_to_ticket_with_message
+        monkeypatch.setattr(routing, "insert_rows", self.insert)
+        monkeypatch.setattr(routing, "add_to_ticket_with_message", self.add_with_message)
 
-    def __call__(self, objs):
-        if objs and isinstance(objs[0], Message):
-            self.calls += 1
-            if self.calls <= self.times:
-                raise self.error
-        return self.real(objs)
+    def _lose(self) -> None:
+        self.calls += 1
+        if self.calls <= self.times:
+            raise self.error
+
+    def insert(self, *groups):
+        if any(objs and isinstance(objs[0], Message) for objs in groups):
+            self._lose()
+        return self.insert_rows(*groups)
+
+    def add_with_message(self, *args, **kwargs):
+        self._lose()
+        return self.with_message(*args, **kwargs)
 
 
 def test_a_lost_race_is_tried_again_from_a_clean_slate(channel, monkeypatch):
