@@ -9,6 +9,7 @@ is recognised however their address was typed.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -39,8 +40,15 @@ def phone_number(text: str) -> str | None:
     text = clean(text)
     if not _PHONE_TEXT.fullmatch(text):
         return None
+    return _e164(text, settings.PHONE_DEFAULT_REGION)
+
+
+@lru_cache(maxsize=4096)
+def _e164(text: str, region: str) -> str | None:
+    """Kept per text and region: each of a customer's messages brings the same address, and phonenumbers' reading
+    of it was the costliest Python of routing a message (docs/benchmarks.md, issue 11)."""
     try:
-        number = phonenumbers.parse(text, settings.PHONE_DEFAULT_REGION)
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):

@@ -36,6 +36,13 @@ def test_national_numbers_are_read_in_the_default_region():
     assert normalise_phone("081234567890") == "081234567890"  # not a Singapore number
 
 
+def test_a_number_read_before_is_read_again_in_a_changed_region():
+    assert normalise_phone("081234567890") == "+6281234567890"
+    with override_settings(PHONE_DEFAULT_REGION="SG"):
+        assert normalise_phone("081234567890") == "081234567890"
+    assert normalise_phone("081234567890") == "+6281234567890"
+
+
 def test_profile_fields():
     assert normalise_phone(" 0812 3456 7890\u200b") == "+6281234567890"
     assert normalise_phone("ext. 12") == "ext. 12"
