@@ -118,20 +118,25 @@ def test_a_model_whose_key_is_not_generated_is_refused():
     assert not Session.objects.exists()
 
 
+def _customer_message(ticket, external_id: str, now, **values) -> Message:
+    """An unsaved customer message in the ticket (itself saved or not)."""
+    return Message(
+        ticket=ticket,
+        channel=ticket.channel,
+        direction=Message.Direction.IN,
+        external_id=external_id,
+        sent_at=now,
+        created_at=now,
+        **values,
+    )
+
+
 def test_several_messages_keep_their_own_values(channel, agent):
     ticket = factories.TicketFactory(channel=channel)
     now = timezone.now()
     messages = [
-        Message(
-            ticket=ticket,
-            channel=channel,
-            direction=Message.Direction.IN,
-            body=f"body {k}",
-            external_id=f"several-{k}",
-            sent_at=now,
-            created_at=now,
-            metadata={"k": k} if k else {},
-            arrived_blocked=bool(k % 2),
+        _customer_message(
+            ticket, f"several-{k}", now, body=f"body {k}", metadata={"k": k} if k else {}, arrived_blocked=bool(k % 2)
         )
         for k in range(3)
     ]
@@ -151,17 +156,8 @@ def _conversation(channel, *, contacts: int, tag: str = "a", now=None):
     ]
     tickets = [Ticket(contact=p, channel=channel, status=TicketStatus.UNASSIGNED, last_message_at=now) for p in people]
     messages = [
-        Message(
-            ticket=t,
-            channel=channel,
-            direction=Message.Direction.IN,
-            body=f"first {k}",
-            external_id=f"first-{tag}{k}",
-            sent_at=now,
-            created_at=now,
-            metadata={"k": k},
-        )
-        for k, t in enumerate(tickets)
+        _customer_message(ticket, f"first-{tag}{k}", now, body=f"first {k}", metadata={"k": k})
+        for k, ticket in enumerate(tickets)
     ]
     return people, identities, tickets, messages
 
@@ -205,17 +201,7 @@ def test_a_linked_row_is_the_row_bulk_create_writes(channel):
 
 
 def _message_to(ticket, external_id: str, now) -> Message:
-    return Message(
-        ticket=ticket,
-        channel=ticket.channel,
-        direction=Message.Direction.IN,
-        body="after",
-        external_id=external_id,
-        sent_at=now,
-        created_at=now,
-        metadata={"a": [1]},
-        arrived_blocked=True,
-    )
+    return _customer_message(ticket, external_id, now, body="after", metadata={"a": [1]}, arrived_blocked=True)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a data-modifying WITH query is PostgreSQL's")
