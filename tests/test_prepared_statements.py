@@ -32,5 +32,10 @@ def test_routing_statements_are_prepared_after_five_messages(channel):
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [statement for (statement,) in cursor.fetchall()]
-    assert any(statement.startswith('INSERT INTO "tickets_message"') for statement in prepared)
+    # A message to the open ticket: the ticket's UPDATE and the message's INSERT are one statement.
+    assert any(
+        statement.startswith('WITH before (key) AS (UPDATE "tickets_ticket"')
+        and 'INSERT INTO "tickets_message"' in statement
+        for statement in prepared
+    )
     assert any("FOR UPDATE OF c" in statement for statement in prepared)
