@@ -12,6 +12,11 @@ the ORM's own: each field's `pre_save` and `get_db_prep_save`. Like
 primary key the database generates, and no field with a database default or a
 placeholder of its own (checked once per model). tests/test_insert_rows.py
 checks the rows against what `bulk_create` writes.
+
+On PostgreSQL, rows that point at each other (a new contact and its identity,
+a new ticket and its first message) go in one statement of WITH queries, and
+`insert_after` adds a row to the key another statement answers (an open
+ticket's UPDATE and its message): one round trip where there were two.
 """
 
 from collections.abc import Sequence

@@ -368,10 +368,8 @@ def _store(
         )
         for m, i in zip(messages, fresh, strict=True)
     }
-    answerer = switches.bot_answerer
-    reach_bot_on_commit(
-        routed.values(), answerer=answerer
-    )  # the BOT hears each customer message of its tickets (tickets/bot.py)
+    # The BOT hears each customer message of its tickets (tickets/bot.py).
+    reach_bot_on_commit(routed.values(), answerer=switches.bot_answerer)
     return routed
 
 
