@@ -1,10 +1,13 @@
 """insert_rows writes the rows bulk_create writes, from a statement it keeps (both SQLite and PostgreSQL)."""
 
+from datetime import datetime
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from blockdesk.insert_rows import insert_after, insert_rows
 from contacts.models import Contact, ContactIdentity
@@ -145,6 +148,39 @@ def test_several_messages_keep_their_own_values(channel, agent):
     assert [(m.pk, m.body, m.metadata, m.arrived_blocked) for m in stored] == [
         (messages[k].pk, f"body {k}", {"k": k} if k else {}, bool(k % 2)) for k in range(3)
     ]
+
+
+@pytest.mark.parametrize("rows", [1, 2])
+def test_values_the_orm_converts_are_stored_as_bulk_create_stores_them(channel, rows):
+    """Values sent as they are must not skip the ORM's conversion of the others: a lazy translation, a naive time,
+    a TextChoices member; and text the driver must escape, in one row and in arrays of several."""
+    naive = datetime(2026, 12, 1, 9, 30)
+    odd = 'a "quoted" {brace}, back\\slash, NULL, comma; ünïcode'
+
+    def ticket(contact):
+        return Ticket(
+            contact=contact,
+            channel=channel,
+            status=TicketStatus.BLOCKED,
+            last_message_at=naive,
+            last_message_preview=odd,
+        )
+
+    ours = [ticket(Contact.objects.create(name=f"ours {k}")) for k in range(rows)]
+    orms = [ticket(Contact.objects.create(name=f"orm {k}")) for k in range(rows)]
+    contacts = [Contact(name=gettext_lazy("Blocked"), note=odd) for _ in range(rows)]
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        insert_rows(ours, contacts)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        Ticket.objects.bulk_create(orms)
+    for mine, theirs in zip(ours, orms, strict=True):
+        assert _stored(Ticket, mine.pk) == _stored(Ticket, theirs.pk)
+    stored = Ticket.objects.get(pk=ours[0].pk)
+    assert (stored.status, stored.last_message_preview) == (TicketStatus.BLOCKED, odd)
+    assert stored.last_message_at == timezone.make_aware(naive)
+    assert [(c.name, c.note) for c in Contact.objects.filter(pk__in=[c.pk for c in contacts])] == [
+        ("Blocked", odd)
+    ] * rows
 
 
 def _conversation(channel, *, contacts: int, tag: str = "a", now=None):

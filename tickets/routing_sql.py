@@ -459,7 +459,7 @@ def _addition_update(additions: list[TicketAddition], *, now: datetime) -> tuple
     if connection.vendor == "postgresql" and len(additions) > 1:
         sql = (
             f"UPDATE {qn(meta.db_table)} t SET {count} = {count} + a.messages, {preview} = a.preview, {spoke} "
-            f"FROM UNNEST((%s)::bigint[], (%s)::integer[], (%s)::text[], (%s)::text[]) AS a(id, messages, preview, "
+            f"FROM UNNEST((%b)::bigint[], (%b)::integer[], (%b)::text[], (%b)::text[]) AS a(id, messages, preview, "
             f"status) WHERE t.{pk} = a.id AND t.{status} = a.status RETURNING t.{pk}"
         )
         params = [
