@@ -8,7 +8,10 @@ class BlockdeskConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
 
         from .sessions import mark_refreshed
+        from .timestamps import read_timestamps_in_c
 
         user_logged_in.connect(mark_refreshed, dispatch_uid="blockdesk.sessions.mark_refreshed")
+        connection_created.connect(read_timestamps_in_c, dispatch_uid="blockdesk.timestamps")
