@@ -175,7 +175,7 @@ def test_body_that_is_not_a_json_object_answers_400(post, body):
         ({"message_id": None}, ["message_id"]),
         ({"message_id": ""}, ["message_id"]),
         ({"message_id": 12}, ["message_id"]),
-        ({"contact": None}, ["contact.id"]),
+        ({"contact": None}, ["contact"]),
         ({"contact": {"name": "Budi"}}, ["contact.id"]),
         ({"contact": {"id": "x" * 256}}, ["contact.id"]),
         ({"contact": {"id": "+62", "phone": "1" * 51}}, ["contact.phone"]),
