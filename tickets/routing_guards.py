@@ -10,6 +10,7 @@ or an auto-block writes.
 from collections import Counter
 from datetime import datetime, timedelta
 
+from contacts.addresses import normalise_email, normalise_phone
 from contacts.blocking import block_has_ended, block_locked_contact
 from contacts.flood_guard import auto_block_flood, flag_flood
 from contacts.models import BlockReason, BlockRule, Channel, Contact, FloodFlag, RuleAction
@@ -55,8 +56,8 @@ def rule_verdicts(
             channel_id=channel.pk,
             kind=channel.kind,
             address=inbound.contact_id,
-            emails=[inbound.email, contact.email if contact else ""],
-            phones=[inbound.phone, contact.phone if contact else ""],
+            emails=[normalise_email(inbound.email), contact.email if contact else ""],
+            phones=[normalise_phone(inbound.phone), contact.phone if contact else ""],
         )
         if hit is None or (hit.blocks and not switches.block_contacts_enabled):
             continue
