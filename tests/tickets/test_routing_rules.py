@@ -102,6 +102,23 @@ def test_rule_on_a_contacts_own_email_catches_it_on_a_phone_channel(channel, blo
     assert deliver(channel, "+628111").status == TicketStatus.BLOCKED
 
 
+@pytest.mark.parametrize(("phone", "email"), [("0811 2345 678", ""), ("", " Spammer@Bad.Example ")])
+def test_rules_read_the_phone_and_email_a_message_brings_normalised(blocking_on, phone, email):
+    """A chat channel's address is no phone: a rule finds the sender by the phone (in national form, read in the
+    default region) or the e-mail (any case, spaces around) the message brings, and stores them normalised."""
+    chat = factories.ChannelFactory(name="Chat", kind="telegram")
+    rule = (
+        add_rule("phone_prefix", "+62811", "quarantine") if phone else add_rule("domain", "bad.example", "quarantine")
+    )
+    inbound = InboundMessage(message_id="t.1", contact_id="chat-77", text="Buy now", phone=phone, email=email)
+
+    routed = route_inbound_message(channel=chat, inbound=inbound)
+
+    contact = Contact.objects.get(pk=routed.contact.pk)
+    assert (routed.status, contact.blocked_by_rule_id) == (TicketStatus.BLOCKED, rule.pk)
+    assert (contact.phone, contact.email) == (("+628112345678", "") if phone else ("", "spammer@bad.example"))
+
+
 def test_quarantine_of_a_known_contact_moves_its_open_ticket_as_a_block_does(channel, blocking_on):
     first = deliver(channel, "+628111", "hello")
     add_rule("phone_prefix", "+62811", "quarantine")
