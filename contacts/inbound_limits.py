@@ -32,6 +32,7 @@ from django.db.models.expressions import Col
 from django.utils.translation import gettext, gettext_noop
 
 from blockdesk.first_statement import run_first_statement
+from blockdesk.model_rows import from_row
 from blockdesk.tokens import hash_token
 from settings_app.models import SystemSettings
 from settings_app.switches import COLUMNS
@@ -39,6 +40,7 @@ from settings_app.switches import COLUMNS
 from .models import SWITCHES_PREFIX, Channel
 
 WINDOW_SECONDS = 60
+_ATTNAMES = tuple(f.attname for f in Channel._meta.concrete_fields)
 TOO_MANY_REQUESTS = gettext_noop("This channel sent more than its {limit} requests a minute; try again in {seconds} s.")
 TOO_MANY_MESSAGES = gettext_noop("This channel sent more than its {limit} messages a minute; try again in {seconds} s.")
 
@@ -219,7 +221,7 @@ def _channel_of(sql: str, params: list) -> Channel | None:
     for position, column, converters in _converters(connection.vendor):
         for convert in converters:
             values[position] = convert(values[position], column, connection)
-    channel = Channel.from_db(connection.alias, [f.attname for f in fields], values)
+    channel = from_row(Channel, connection.alias, _ATTNAMES, values)
     for name, value in zip(COLUMNS, rows[0][len(fields) :], strict=True):
         setattr(channel, SWITCHES_PREFIX + name, value)
     return channel

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from blockdesk.insert_rows import insert_rows
+from blockdesk.model_rows import unsaved
 
 from .models import Notice, Ticket, TicketStatus
 
@@ -42,7 +43,11 @@ def notify_inbound(routed: list) -> None:
             continue
         seen.add(ticket.pk)
         if ticket.status == TicketStatus.ASSIGNED and ticket.assignee_id:
-            notices.append(Notice(recipient_id=ticket.assignee_id, kind=Notice.Kind.CUSTOMER_WROTE, ticket=ticket))
+            notices.append(
+                unsaved(
+                    Notice, related={"ticket": ticket}, recipient_id=ticket.assignee_id, kind=Notice.Kind.CUSTOMER_WROTE
+                )
+            )
         elif ticket.status == TicketStatus.BLOCKED and result.opened:
             opened_blocked.append(ticket)
     if opened_blocked:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from blockdesk.errors import Invalid
 from blockdesk.insert_rows import insert_rows
+from blockdesk.model_rows import unsaved
 from contacts.addresses import (
     EMAIL_KINDS,
     EMPTY_ADDRESS,
@@ -414,9 +415,9 @@ def _into_tickets(
 
 
 def _message(channel: Channel, inbound: InboundMessage, ticket: Ticket, *, now: datetime) -> Message:
-    return Message(
-        ticket=ticket,
-        channel=channel,
+    return unsaved(
+        Message,
+        related={"ticket": ticket, "channel": channel},
         direction=Message.Direction.IN,
         body=inbound.text,
         external_id=inbound.message_id,

@@ -16,11 +16,13 @@ against what the ORM loads and writes.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.db import connection
 
 from blockdesk.insert_rows import insert_after
+from blockdesk.model_rows import from_row
 from contacts.addresses import EMAIL_KINDS, PHONE_KINDS
 from contacts.models import Channel, Contact, ContactIdentity
 from settings_app.models import SystemSettings
@@ -320,9 +322,9 @@ def _contacts_and_tickets(rows: list[tuple], *, counting: bool) -> list[tuple[st
     found = []
     end = -2 if counting else -1
     for row in rows:
-        contact = Contact.from_db(db, _CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)])
+        contact = from_row(Contact, db, _CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)])
         ticket_values = row[len(_CONTACT_FIELDS) : end]
-        ticket = Ticket.from_db(db, _TICKET_FIELDS, ticket_values) if ticket_values[0] is not None else None
+        ticket = from_row(Ticket, db, _TICKET_FIELDS, ticket_values) if ticket_values[0] is not None else None
         found.append((row[-1], contact, ticket, row[-2] if counting else 0))
     return found
 
@@ -445,6 +447,31 @@ def add_to_ticket_with_message(addition: TicketAddition, message: Message, *, no
 
 
 def _addition_update(additions: list[TicketAddition], *, now: datetime) -> tuple[str, list]:
+    at = Ticket._meta.get_field("updated_at").get_db_prep_value(now, connection)
+    spoke_params = (at, at, at, Speaker.CUSTOMER.value)
+    if connection.vendor == "postgresql" and len(additions) > 1:
+        params = [
+            *spoke_params,
+            [a.ticket.pk for a in additions],
+            [a.messages for a in additions],
+            [a.preview for a in additions],
+            [str(a.ticket.status) for a in additions],
+        ]
+        return _addition_sql(connection.vendor, 0), params
+    params = []
+    for addition in additions:
+        params += (addition.ticket.pk, addition.messages)
+    for addition in additions:
+        params += (addition.ticket.pk, addition.preview)
+    params += spoke_params
+    for addition in additions:
+        params += (addition.ticket.pk, str(addition.ticket.status))
+    return _addition_sql(connection.vendor, len(additions)), params
+
+
+@lru_cache(maxsize=128)
+def _addition_sql(vendor: str, tickets: int) -> str:
+    """add_to_tickets' UPDATE for this many tickets (0: any number, as arrays; PostgreSQL), written once."""
     meta = Ticket._meta
     qn = connection.ops.quote_name
     pk, status = qn(meta.pk.column), _column(meta, "status")
@@ -454,34 +481,15 @@ def _addition_update(additions: list[TicketAddition], *, now: datetime) -> tuple
         f"{_column(meta, 'last_message_at')} = %s, {_column(meta, 'updated_at')} = %s, "
         f"{waiting} = COALESCE({waiting}, %s), {_column(meta, 'last_speaker')} = %s"
     )
-    at = meta.get_field("updated_at").get_db_prep_value(now, connection)
-    spoke_params = (at, at, at, Speaker.CUSTOMER.value)
-    if connection.vendor == "postgresql" and len(additions) > 1:
-        sql = (
+    if not tickets:
+        return (
             f"UPDATE {qn(meta.db_table)} t SET {count} = {count} + a.messages, {preview} = a.preview, {spoke} "
             f"FROM UNNEST((%b)::bigint[], (%b)::integer[], (%b)::text[], (%b)::text[]) AS a(id, messages, preview, "
             f"status) WHERE t.{pk} = a.id AND t.{status} = a.status RETURNING t.{pk}"
         )
-        params = [
-            *spoke_params,
-            [a.ticket.pk for a in additions],
-            [a.messages for a in additions],
-            [a.preview for a in additions],
-            [str(a.ticket.status) for a in additions],
-        ]
-    else:
-        whens = " ".join(["WHEN %s THEN %s"] * len(additions))
-        sql = (
-            f"UPDATE {qn(meta.db_table)} SET {count} = {count} + (CASE {pk} {whens} END), "
-            f"{preview} = (CASE {pk} {whens} END), {spoke} "
-            f"WHERE {' OR '.join([f'({pk} = %s AND {status} = %s)'] * len(additions))} RETURNING {pk}"
-        )
-        params = []
-        for addition in additions:
-            params += (addition.ticket.pk, addition.messages)
-        for addition in additions:
-            params += (addition.ticket.pk, addition.preview)
-        params += spoke_params
-        for addition in additions:
-            params += (addition.ticket.pk, str(addition.ticket.status))
-    return sql, params
+    whens = " ".join(["WHEN %s THEN %s"] * tickets)
+    return (
+        f"UPDATE {qn(meta.db_table)} SET {count} = {count} + (CASE {pk} {whens} END), "
+        f"{preview} = (CASE {pk} {whens} END), {spoke} "
+        f"WHERE {' OR '.join([f'({pk} = %s AND {status} = %s)'] * tickets)} RETURNING {pk}"
+    )
