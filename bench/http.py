@@ -5,7 +5,6 @@ the plain-driver floor (bench.floor.Floor) a third as long: the stage's ratio is
 taken against the floor measured between its own slices.
 """
 
-import http.client
 import json
 import os
 import random
@@ -24,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 
 from .database import Target
 from .floor import Floor
+from .keepalive import KeepAliveClient
 from .mixes import MIXES, deliveries
 from .scales import BATCH_SIZE, Scale
 from .seed import Dataset
@@ -152,7 +152,7 @@ def _load(port: int, requests, clients: int, seconds: float, path: str = SINGLE)
 
     def worker():
         nonlocal messages
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+        client = KeepAliveClient(port, REQUEST_TIMEOUT_S)
         mine, mine_messages, mine_statuses = [], 0, {}
         while time.perf_counter() < deadline:
             with lock:
@@ -163,19 +163,15 @@ def _load(port: int, requests, clients: int, seconds: float, path: str = SINGLE)
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             t0 = time.perf_counter()
             try:
-                conn.request("POST", path, body, headers)
-                response = conn.getresponse()
-                response.read()
-                key = str(response.status)
-            except (OSError, http.client.HTTPException) as exc:
+                key = str(client.post(path, headers, body))
+            except (OSError, ValueError, IndexError) as exc:
                 key = type(exc).__name__
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+                client.close()
             mine.append(time.perf_counter() - t0)
             mine_statuses[key] = mine_statuses.get(key, 0) + 1
             if key in ("200", "201"):
                 mine_messages += count
-        conn.close()
+        client.close()
         with lock:
             latencies.extend(mine)
             messages += mine_messages
