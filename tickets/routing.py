@@ -202,12 +202,16 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         rejected = {mid: hit.rule_id for mid, hit in verdicts.items() if hit.action == RuleAction.REJECT}
         fresh = [i for i in fresh if i.message_id not in rejected]
         new = [i for i in fresh if i.contact_id not in contacts]
+        unsaved_contact: tuple[list, ...] = ()
         if new:
-            contacts.update(_add_addresses(channel, new, people))
+            added, unsaved_contact = _add_addresses(
+                channel, new, people, wait=_first_message_alone(fresh, people, verdicts, switches)
+            )
+            contacts.update(added)
         _lift_ended_blocks(contacts, open_tickets, now=now)
         quarantine(contacts, open_tickets, fresh, verdicts, now=now)
         guard_floods(channel, contacts, open_tickets, recent, fresh, verdicts, switches, window, now=now)
-        routed = _store(channel, contacts, open_tickets, fresh, switches, now=now)
+        routed = _store(channel, contacts, open_tickets, fresh, switches, now=now, first=unsaved_contact)
         results, answered = [], set()
         for inbound in inbounds:
             first = stored.get(inbound.message_id)
@@ -329,12 +333,23 @@ def _people_of(
     return people, {pk: ticket for pk, ticket in tickets.items() if pk in chosen}, recent
 
 
-def _add_addresses(channel: Channel, inbounds: list[InboundMessage], people: dict[str, Contact]) -> dict[str, Contact]:
+def _first_message_alone(fresh: list[InboundMessage], people: dict, verdicts: dict, switches: Switches) -> bool:
+    """A new person's one message, which no rule decides and which cannot be a flood on its own: nothing before the
+    message is stored needs its contact saved, so the contact and identity can go with the ticket and message."""
+    return len(fresh) == 1 and not people and not verdicts and switches.flood_messages >= 1
+
+
+def _add_addresses(
+    channel: Channel, inbounds: list[InboundMessage], people: dict[str, Contact], *, wait: bool = False
+) -> tuple[dict[str, Contact], tuple[list, ...]]:
     """Give each new address its identity: on its known person, else on a new contact with its first message's profile.
 
-    If another delivery creates the same address first, the identity insert
-    raises IntegrityError, the whole transaction rolls back and routing tries
-    again, finding that contact.
+    Answers {address: contact} and, with `wait`, the new contacts and
+    identities still unsaved, for _store to insert with the ticket and
+    message (PostgreSQL: the four in one statement, a round trip fewer for a
+    new customer). If another delivery creates the same address first, the
+    identity insert raises IntegrityError, the whole transaction rolls back
+    and routing tries again, finding that contact.
     """
     profile: dict[str, InboundMessage] = {}
     for inbound in inbounds:
@@ -346,8 +361,10 @@ def _add_addresses(channel: Channel, inbounds: list[InboundMessage], people: dic
     ]
     contacts = people | dict(zip(profile, created, strict=True))
     identities = [ContactIdentity(contact=c, channel=channel, external_id=address) for address, c in contacts.items()]
+    if wait:
+        return contacts, (created, identities)
     insert_rows(created, identities)
-    return contacts
+    return contacts, ()
 
 
 def _store(
@@ -358,8 +375,12 @@ def _store(
     switches: Switches,
     *,
     now: datetime,
+    first: tuple[list, ...] = (),
 ) -> dict[str, RoutedMessage]:
-    """Store the new messages in the tickets the rule gives them; return {message id: result}."""
+    """Store the new messages in the tickets the rule gives them; return {message id: result}.
+
+    `first`: a new person's contact and identity still to insert (_add_addresses with `wait`), before the rest.
+    """
     # A contact may have several addresses on the channel: its messages share one ticket.
     groups: dict[int, list[InboundMessage]] = {}
     for inbound in fresh:
@@ -368,7 +389,7 @@ def _store(
     created: list[Ticket] = []
     messages = _with_its_open_ticket(channel, open_ones, fresh, now=now)
     if messages is None:
-        created, messages = _into_tickets(channel, contacts, open_ones, groups, fresh, switches, now=now)
+        created, messages = _into_tickets(channel, contacts, open_ones, groups, fresh, switches, now=now, first=first)
     opened = {t.pk for t in created}
     routed = {
         m.external_id: RoutedMessage(
@@ -390,8 +411,10 @@ def _into_tickets(
     switches: Switches,
     *,
     now: datetime,
+    first: tuple[list, ...] = (),
 ) -> tuple[list[Ticket], list[Message]]:
-    """Each contact's messages into its open ticket, else a new one; the new tickets and the messages, stored."""
+    """Each contact's messages into its open ticket, else a new one; the new tickets and the messages, stored (after
+    the rows of `first`)."""
     tickets = _add_to_open_tickets(open_tickets, groups, now=now)
     by_contact = {c.pk: c for c in contacts.values()}
     missing = [pk for pk in groups if pk not in tickets]
@@ -410,7 +433,7 @@ def _into_tickets(
     ]
     tickets.update(zip(missing, created, strict=True))
     messages = [_message(channel, i, tickets[contacts[i.contact_id].pk], now=now) for i in fresh]
-    insert_rows(created, messages)
+    insert_rows(*first, created, messages)
     return created, messages
 
 

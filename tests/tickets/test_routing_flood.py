@@ -36,6 +36,22 @@ def test_the_message_past_the_limit_flags_the_contact_once(channel, small_flood)
     assert {r.status for r in results} == {TicketStatus.UNASSIGNED}  # flagged, not blocked
 
 
+@pytest.mark.parametrize("auto_block", [False, True])
+def test_with_a_limit_of_none_a_new_customers_first_message_is_a_flood(channel, set_switches, auto_block):
+    """The first message of a new address must save its contact before the guard flags or blocks it."""
+    set_switches(flood_guard_enabled=True, flood_messages=0, block_contacts_enabled=True, flood_auto_block=auto_block)
+
+    routed = deliver(channel, "+628111", "first")
+
+    contact = Contact.objects.get(pk=routed.contact.pk)
+    flag = FloodFlag.objects.get()
+    assert (flag.contact_id, flag.messages) == (contact.pk, 1)
+    assert (contact.is_blocked, routed.status) == (
+        (True, TicketStatus.BLOCKED) if auto_block else (False, TicketStatus.UNASSIGNED)
+    )
+    assert Message.objects.get().ticket_id == routed.ticket.pk
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_flag_and_an_auto_block_each_tell_the_supervisors_once(channel, supervisor, agent, set_switches):
     set_switches(flood_guard_enabled=True, flood_messages=3, flood_minutes=5, block_contacts_enabled=True)
