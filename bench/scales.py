@@ -14,7 +14,7 @@ class Scale:
     ingest_messages: int  # per mix, in-process and for the floor
     http_seconds: float  # per mix, over HTTP
     http_max_requests: int
-    batches: int  # of BATCH_SIZE messages each
+    batches: int  # of BATCH_SIZE messages each: more than the HTTP stage's seconds can take, so each round is timed
     page_requests: int
 
 
@@ -30,7 +30,7 @@ FULL = Scale(
     ingest_messages=1_000,
     http_seconds=8.0,
     http_max_requests=20_000,
-    batches=40,
+    batches=800,
     page_requests=50,
 )
 
