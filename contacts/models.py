@@ -146,15 +146,17 @@ class Contact(models.Model):
     blocked_reason = models.CharField(max_length=10, choices=BlockReason.choices, blank=True)
     blocked_note = models.TextField(blank=True)
     blocked_at = models.DateTimeField(null=True, blank=True)
+    # The contact's three foreign keys below are NULL for nearly every contact: each is indexed only where set
+    # (Meta.indexes), so a new customer's contact writes three index entries fewer (docs/benchmarks.md, issue 11).
     blocked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # When a timed block ends by itself; None blocks until someone unblocks. Past it the block is over
     # for routing at once (contacts.block_expiry), and the sweep lifts it for everyone else.
     blocked_until = models.DateTimeField(null=True, blank=True)
     # Who blocked it when no person did: a block rule (blocked_by_rule) or the flood guard ("flood guard").
     blocked_by_rule = models.ForeignKey(
-        "contacts.BlockRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "contacts.BlockRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     blocked_by_name = models.CharField(max_length=50, blank=True)
     # A person unblocked this contact after a rule blocked it: block rules no longer quarantine or reject it.
@@ -166,7 +168,7 @@ class Contact(models.Model):
     suspected_at = models.DateTimeField(null=True, blank=True)
     # Set on the tombstone a merge leaves: its id answers with the survivor's.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_contacts"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_contacts", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -194,6 +196,11 @@ class Contact(models.Model):
             models.Index(fields=["is_blocked", "-blocked_at"], name="contact_blocked_recent"),
             # The expiry sweep's look-up: only timed blocks are in it.
             models.Index(fields=["blocked_until"], name="contact_block_ends", condition=Q(blocked_until__isnull=False)),
+            models.Index(fields=["blocked_by"], name="contact_blocked_by", condition=Q(blocked_by__isnull=False)),
+            models.Index(
+                fields=["blocked_by_rule"], name="contact_blocked_by_rule", condition=Q(blocked_by_rule__isnull=False)
+            ),
+            models.Index(fields=["merged_into"], name="contact_merged_into", condition=Q(merged_into__isnull=False)),
             # Routing's look-up of the person a new address belongs to (contacts.addresses.person_key).
             models.Index(fields=["phone"], name="contact_phone"),
             models.Index(Lower("email"), name="contact_email_lower"),

@@ -137,13 +137,23 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-last_message_at", "-id"], name="ticket_queue_recent"),
-            models.Index(fields=["assignee", "status", "-last_message_at"], name="ticket_assignee_queue"),
+            # By assignee: only assigned rows (and resolved ones that were), so the updates of a BOT, Unassigned or
+            # Blocked ticket write two index entries fewer (docs/benchmarks.md, issue 11).
+            models.Index(
+                fields=["assignee", "status", "-last_message_at"],
+                name="ticket_assignee_queue",
+                condition=Q(assignee__isnull=False),
+            ),
             models.Index(fields=["contact", "-last_message_at"], name="ticket_contact_recent"),
             # Oldest waiting first per queue, and the filters by channel and by assignee.
             models.Index(fields=["status", "waiting_since", "id"], name="ticket_queue_waiting"),
             models.Index(fields=["status", "channel", "waiting_since", "id"], name="ticket_queue_channel_waiting"),
             models.Index(fields=["status", "channel", "-last_message_at", "-id"], name="ticket_queue_channel_recent"),
-            models.Index(fields=["assignee", "status", "waiting_since", "id"], name="ticket_assignee_waiting"),
+            models.Index(
+                fields=["assignee", "status", "waiting_since", "id"],
+                name="ticket_assignee_waiting",
+                condition=Q(assignee__isnull=False),
+            ),
             # First-response times of the last days (SLA view).
             models.Index(fields=["created_at"], name="ticket_created"),
         ]
@@ -190,7 +200,10 @@ class Message(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(max_length=4, choices=Direction.choices)
     body = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Set on replies and notes only: indexed where set (Meta.indexes), no entry for a customer's message.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
     # NULL, not "", for replies and notes: only real channel ids are unique.
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     sent_at = models.DateTimeField()
@@ -230,6 +243,7 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["ticket", "sent_at", "id"], name="message_ticket_timeline"),
+            models.Index(fields=["author"], name="message_author", condition=Q(author__isnull=False)),
             # The sweep's "queued and due" and the Failed deliveries list read only these rows.
             models.Index(fields=["next_attempt_at"], condition=Q(delivery_state="queued"), name="message_delivery_due"),
             # The spam overview's blocked messages per day: only those are in it.
