@@ -63,13 +63,15 @@ def _address(value: str) -> str:
     return value
 
 
-# The deliveries are read into plain pydantic models, as the answers below are written from them: a ninja Schema
+# A delivery's JSON is read into plain pydantic models, as the answers below are written from them: a ninja Schema
 # wraps each object's validation in a Django-attribute resolver plain JSON never needs (1.5 ms of CPU per
 # 100-message batch, now 0.4 ms; docs/benchmarks.md, issue 11). from_attributes: a value that is no object is
 # refused as a Schema refuses it ("a valid dictionary or object"), without naming a Python class.
-class InboundContactIn(BaseModel):
+class _DeliveryIn(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+
+class InboundContactIn(_DeliveryIn):
     id: Annotated[bounded_text(min_length=1, max_length=255), AfterValidator(_address)] = Field(
         description="The address the channel knows the customer by. Stored normalised: Unicode NFKC, without "
         "surrounding spaces and invisible characters; on WhatsApp and SMS channels a valid phone number in E.164 "
@@ -80,9 +82,7 @@ class InboundContactIn(BaseModel):
     email: Email | None = None
 
 
-class InboundMessageIn(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class InboundMessageIn(_DeliveryIn):
     message_id: bounded_text(min_length=1, max_length=255) = Field(
         description="The channel's id for the message; a repeat delivery is stored once."
     )
@@ -91,9 +91,7 @@ class InboundMessageIn(BaseModel):
     sent_at: Timestamp | None = Field(None, description="ISO 8601; without a zone it is read as UTC.")
 
 
-class InboundBatchIn(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class InboundBatchIn(_DeliveryIn):
     messages: list[InboundMessageIn] = Field(min_length=1, max_length=100)
 
 
