@@ -202,16 +202,16 @@ def _route(channel: Channel, inbounds: list[InboundMessage]) -> list[RoutedMessa
         rejected = {mid: hit.rule_id for mid, hit in verdicts.items() if hit.action == RuleAction.REJECT}
         fresh = [i for i in fresh if i.message_id not in rejected]
         new = [i for i in fresh if i.contact_id not in contacts]
-        unsaved_contact: tuple[list, ...] = ()
+        pending: tuple[list, ...] = ()
         if new:
-            added, unsaved_contact = _add_addresses(
+            added, pending = _add_addresses(
                 channel, new, people, wait=_first_message_alone(fresh, people, verdicts, switches)
             )
             contacts.update(added)
         _lift_ended_blocks(contacts, open_tickets, now=now)
         quarantine(contacts, open_tickets, fresh, verdicts, now=now)
         guard_floods(channel, contacts, open_tickets, recent, fresh, verdicts, switches, window, now=now)
-        routed = _store(channel, contacts, open_tickets, fresh, switches, now=now, first=unsaved_contact)
+        routed = _store(channel, contacts, open_tickets, fresh, switches, now=now, pending=pending)
         results, answered = [], set()
         for inbound in inbounds:
             first = stored.get(inbound.message_id)
@@ -375,11 +375,11 @@ def _store(
     switches: Switches,
     *,
     now: datetime,
-    first: tuple[list, ...] = (),
+    pending: tuple[list, ...] = (),
 ) -> dict[str, RoutedMessage]:
     """Store the new messages in the tickets the rule gives them; return {message id: result}.
 
-    `first`: a new person's contact and identity still to insert (_add_addresses with `wait`), before the rest.
+    `pending`: a new person's contact and identity still to insert (_add_addresses with `wait`), before the rest.
     """
     # A contact may have several addresses on the channel: its messages share one ticket.
     groups: dict[int, list[InboundMessage]] = {}
@@ -389,7 +389,9 @@ def _store(
     created: list[Ticket] = []
     messages = _with_its_open_ticket(channel, open_ones, fresh, now=now)
     if messages is None:
-        created, messages = _into_tickets(channel, contacts, open_ones, groups, fresh, switches, now=now, first=first)
+        created, messages = _into_tickets(
+            channel, contacts, open_ones, groups, fresh, switches, now=now, pending=pending
+        )
     opened = {t.pk for t in created}
     routed = {
         m.external_id: RoutedMessage(
@@ -411,10 +413,10 @@ def _into_tickets(
     switches: Switches,
     *,
     now: datetime,
-    first: tuple[list, ...] = (),
+    pending: tuple[list, ...] = (),
 ) -> tuple[list[Ticket], list[Message]]:
     """Each contact's messages into its open ticket, else a new one; the new tickets and the messages, stored (after
-    the rows of `first`)."""
+    the rows `pending`)."""
     tickets = _add_to_open_tickets(open_tickets, groups, now=now)
     by_contact = {c.pk: c for c in contacts.values()}
     missing = [pk for pk in groups if pk not in tickets]
@@ -433,7 +435,7 @@ def _into_tickets(
     ]
     tickets.update(zip(missing, created, strict=True))
     messages = [_message(channel, i, tickets[contacts[i.contact_id].pk], now=now) for i in fresh]
-    insert_rows(*first, created, messages)
+    insert_rows(*pending, created, messages)
     return created, messages
 
 
