@@ -1,4 +1,4 @@
-"""Ingestion over HTTP: gunicorn on 127.0.0.1, a concurrent keep-alive load generator, three mixes and batches.
+"""Ingestion over HTTP: gunicorn as deploy/ runs it on 127.0.0.1, a concurrent load generator, three mixes and batches.
 
 Each mix (and the batches) runs in ROUNDS slices, each followed by a slice of
 the plain-driver floor (bench.floor.Floor) a third as long: the stage's ratio is
@@ -214,9 +214,11 @@ class Gunicorn:
     def __enter__(self):
         env = {**os.environ, "DATABASE_URL": self.target.url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
         env["PYTHONPATH"] = str(ROOT)
-        command = [sys.executable, "-m", "gunicorn", "blockdesk.wsgi:application"]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)]
-        command += ["--worker-class", "gthread", "--threads", "2", "--keep-alive", "10", "--log-level", "warning"]
+        # As deploy/ serves it (sync workers), on this port, with this many workers, and no worker recycled
+        # halfway through a stage (deploy's max_requests guards against slow leaks over days).
+        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--max-requests", "0"]
+        command += ["--log-level", "warning", "blockdesk.wsgi:application"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -356,11 +356,16 @@ def _add_addresses(
         if inbound.contact_id not in people:
             profile.setdefault(inbound.contact_id, inbound)
     created = [
-        Contact(name=first.contact_name, phone=normalise_phone(first.phone), email=normalise_email(first.email))
+        unsaved(
+            Contact, name=first.contact_name, phone=normalise_phone(first.phone), email=normalise_email(first.email)
+        )
         for first in profile.values()
     ]
     contacts = people | dict(zip(profile, created, strict=True))
-    identities = [ContactIdentity(contact=c, channel=channel, external_id=address) for address, c in contacts.items()]
+    identities = [
+        unsaved(ContactIdentity, related={"contact": c, "channel": channel}, external_id=address)
+        for address, c in contacts.items()
+    ]
     if wait:
         return contacts, (created, identities)
     insert_rows(created, identities)
@@ -421,9 +426,9 @@ def _into_tickets(
     by_contact = {c.pk: c for c in contacts.values()}
     missing = [pk for pk in groups if pk not in tickets]
     created = [
-        Ticket(
-            contact=by_contact[pk],
-            channel=channel,
+        unsaved(
+            Ticket,
+            related={"contact": by_contact[pk], "channel": channel},
             status=new_ticket_status(by_contact[pk], switches),
             last_message_at=now,
             waiting_since=now,
