@@ -248,6 +248,13 @@ def _reader(field, vendor: str) -> Callable[[Model], object]:
     unchanged = _unchanged(field, vendor)
     if unchanged is None:
         return prepared
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        # pre_save stamps the object with the time now; get_db_prep_save would give that time back as it is.
+        def stamped(obj: Model) -> object:
+            value = field.pre_save(obj, True)
+            return value if unchanged(value) else field.get_db_prep_save(value, connection)
+
+        return stamped
     attname, null = field.attname, field.null
 
     def as_is(obj: Model) -> object:
@@ -260,14 +267,17 @@ def _reader(field, vendor: str) -> Callable[[Model], object]:
 
 
 def _unchanged(field, vendor: str) -> Callable[[object], bool] | None:
-    """The test of a value that the field's pre_save and get_db_prep_save give back as it is; None if none is known.
+    """The test of a value that the field's get_db_prep_save gives back as it is; None if none is known.
+
+    For most fields pre_save gives the object's value, so that value is tested; an auto_now(_add) field's
+    pre_save gives the time now (_reader's `stamped`).
 
     A str subclass (a TextChoices member) is one: CharField hands it on as it is, and the driver writes it as a str.
     """
     kind = type(field)
     if kind is ForeignKey and type(field.target_field) in _INT_KEYS:
         kind = IntegerField
-    if kind is DateTimeField and vendor == "postgresql" and not (field.auto_now or field.auto_now_add):
+    if kind is DateTimeField and vendor == "postgresql":
         return lambda value: type(value) is datetime and value.tzinfo is not None
     python_type = _AS_IS.get(kind)
     if python_type is str:
