@@ -126,38 +126,49 @@ def _insert_linked(objs: list[Model]) -> None:
         _saved(obj, pk)
 
 
-def insert_after(statement: str, params: list, obj: Model, *, key: str) -> bool:
-    """PostgreSQL: run `statement` (it answers one key or none), then INSERT the object with its foreign key `key`
+def insert_after(statement: str, params: list, *objs: Model, key: str) -> bool:
+    """PostgreSQL: run `statement` (it answers one key or none), then INSERT each object with its foreign key `key`
     set to that answer, in one statement; False, and nothing inserted, when it answers none.
 
     The customer's message to an open ticket goes with the ticket's update this
-    way: one round trip, and no message when the ticket changed since it was read.
+    way (and the assignee's notice with them): one round trip, and no message
+    when the ticket changed since it was read.
     """
-    model = type(obj)
-    fields = _fields(model)
-    link = model._meta.get_field(key)
-    sql_key = (model, key, statement)
+    models = tuple(type(obj) for obj in objs)
+    sql_key = (models, key, statement)
     sql = _STATEMENTS.get(sql_key)
     if sql is None:
-        qn = connection.ops.quote_name
+        sql = _STATEMENTS[sql_key] = _after_statement(statement, models, key)
+    values = []
+    for obj in objs:
+        link = obj._meta.get_field(key)
+        _take_keys(obj)
+        values += [read(obj) for f, read in zip(_fields(type(obj)), _readers(type(obj)), strict=True) if f is not link]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values])
+        keys = cursor.fetchone()
+    if keys[0] is None:
+        return False
+    for obj, pk in zip(objs, keys, strict=True):
+        _saved(obj, pk)
+    return True
+
+
+def _after_statement(statement: str, models: tuple[type[Model], ...], key: str) -> str:
+    qn = connection.ops.quote_name
+    queries = []
+    for k, model in enumerate(models):
+        fields, link = _fields(model), model._meta.get_field(key)
         # Typed: a parameter in a SELECT list has no column to take its type from.
         values = ", ".join(
             "before.key" if f is link else f"CAST(%s AS {f.db_type(connection).split('(')[0]})" for f in fields
         )
-        sql = _STATEMENTS[sql_key] = (
-            f"WITH before (key) AS ({statement}) INSERT INTO {qn(model._meta.db_table)} "
-            f"({', '.join(qn(f.column) for f in fields)}) SELECT {values} FROM before "
-            f"RETURNING {qn(model._meta.pk.column)}"
+        queries.append(
+            f"r{k} AS (INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"SELECT {values} FROM before RETURNING {qn(model._meta.pk.column)})"
         )
-    _take_keys(obj)
-    values = [read(obj) for f, read in zip(fields, _readers(model), strict=True) if f is not link]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *values])
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    _saved(obj, row[0])
-    return True
+    keys = ", ".join(f"(SELECT {qn(model._meta.pk.column)} FROM r{k})" for k, model in enumerate(models))
+    return f"WITH before (key) AS ({statement}), {', '.join(queries)} SELECT {keys}"
 
 
 def _links(obj: Model, earlier: list[Model]) -> tuple[tuple[str, int], ...]:

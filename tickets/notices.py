@@ -31,23 +31,30 @@ def notify_assigned(*, actor, ticket: Ticket) -> None:
         )
 
 
+def customer_wrote(ticket: Ticket) -> Notice | None:
+    """The notice telling an assigned ticket's assignee that their customer wrote (unsaved); None for other tickets."""
+    if ticket.status == TicketStatus.ASSIGNED and ticket.assignee_id:
+        return unsaved(
+            Notice, related={"ticket": ticket}, recipient_id=ticket.assignee_id, kind=Notice.Kind.CUSTOMER_WROTE
+        )
+    return None
+
+
 def notify_inbound(routed: list) -> None:
     """After routing stored messages: tell each assignee their customer wrote, and those who see the Blocked list
-    of each ticket that opened in it. One INSERT at most (two statements with a new blocked ticket)."""
+    of each ticket that opened in it. One INSERT at most (two statements with a new blocked ticket); none for a
+    result whose notice routing already wrote with its message (`notified`)."""
     now = timezone.now()
     notices, seen = [], set()
     opened_blocked = []
     for result in routed:
         ticket = result.ticket
-        if result.duplicate or ticket is None or ticket.pk in seen:
+        if result.duplicate or result.notified or ticket is None or ticket.pk in seen:
             continue
         seen.add(ticket.pk)
-        if ticket.status == TicketStatus.ASSIGNED and ticket.assignee_id:
-            notices.append(
-                unsaved(
-                    Notice, related={"ticket": ticket}, recipient_id=ticket.assignee_id, kind=Notice.Kind.CUSTOMER_WROTE
-                )
-            )
+        notice = customer_wrote(ticket)
+        if notice is not None:
+            notices.append(notice)
         elif ticket.status == TicketStatus.BLOCKED and result.opened:
             opened_blocked.append(ticket)
     if opened_blocked:

@@ -38,7 +38,7 @@ from settings_app.switches import Switches, current_switches, keep_switches, kep
 
 from .bot import reach_bot_on_commit
 from .models import DeletedMessage, Message, Speaker, Ticket, TicketStatus, preview_of
-from .notices import notify_inbound
+from .notices import customer_wrote, notify_inbound
 from .routing_guards import flood_window, guard_floods, quarantine, rule_verdicts
 from .routing_sql import (
     LookBack,
@@ -87,6 +87,8 @@ class RoutedMessage:
     opened: bool = False
     # The reject rule that refused the message.
     rejected_by: int | None = None
+    # The assignee's "customer wrote" notice went in with the message (notices.notify_inbound adds none).
+    notified: bool = False
 
     @property
     def status(self) -> str:
@@ -392,7 +394,8 @@ def _store(
         groups.setdefault(contacts[inbound.contact_id].pk, []).append(inbound)
     open_ones = {pk: t for pk, t in open_tickets.items() if pk in groups}
     created: list[Ticket] = []
-    messages = _with_its_open_ticket(channel, open_ones, fresh, now=now)
+    folded = _with_its_open_ticket(channel, open_ones, fresh, now=now)
+    messages, notified = folded if folded is not None else (None, set())
     if messages is None:
         created, messages = _into_tickets(
             channel, contacts, open_ones, groups, fresh, switches, now=now, pending=pending
@@ -400,7 +403,12 @@ def _store(
     opened = {t.pk for t in created}
     routed = {
         m.external_id: RoutedMessage(
-            message=m, ticket=m.ticket, contact=contacts[i.contact_id], duplicate=False, opened=m.ticket_id in opened
+            message=m,
+            ticket=m.ticket,
+            contact=contacts[i.contact_id],
+            duplicate=False,
+            opened=m.ticket_id in opened,
+            notified=m.ticket_id in notified,
         )
         for m, i in zip(messages, fresh, strict=True)
     }
@@ -460,8 +468,9 @@ def _message(channel: Channel, inbound: InboundMessage, ticket: Ticket, *, now: 
 
 def _with_its_open_ticket(
     channel: Channel, open_tickets: dict[int, Ticket], fresh: list[InboundMessage], *, now: datetime
-) -> list[Message] | None:
-    """PostgreSQL, one message to its contact's open ticket: the ticket's update and the message in one statement.
+) -> tuple[list[Message], set[int]] | None:
+    """PostgreSQL, one message to its contact's open ticket: the ticket's update, the message and, for an assigned
+    ticket, its assignee's notice (notices.customer_wrote) in one statement; the message and the notified tickets.
 
     None, with nothing written, for anything else, or when the ticket changed since it was read: _store's general
     path then does it (re-reading the ticket).
@@ -470,9 +479,13 @@ def _with_its_open_ticket(
         return None
     (ticket,) = open_tickets.values()
     message = _message(channel, fresh[0], ticket, now=now)
-    if not add_to_ticket_with_message(TicketAddition(ticket, 1, preview_of(fresh[0].text)), message, now=now):
+    notice = customer_wrote(ticket)
+    if notice is not None:
+        notice.created = now
+    addition = TicketAddition(ticket, 1, preview_of(fresh[0].text))
+    if not add_to_ticket_with_message(addition, message, notice, now=now):
         return None
-    return [message]
+    return [message], ({ticket.pk} if notice is not None else set())
 
 
 def _add_to_open_tickets(

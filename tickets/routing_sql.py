@@ -29,7 +29,7 @@ from settings_app.models import SystemSettings
 from settings_app.switches import COLUMNS as SWITCH_COLUMNS
 from settings_app.switches import Switches, switches_of_row
 
-from .models import OPEN_STATUSES, DeletedMessage, Message, Speaker, Ticket
+from .models import OPEN_STATUSES, DeletedMessage, Message, Notice, Speaker, Ticket
 
 _CONTACT_FIELDS = tuple(f.attname for f in Contact._meta.concrete_fields)
 _TICKET_FIELDS = tuple(f.attname for f in Ticket._meta.concrete_fields)
@@ -437,13 +437,16 @@ def add_to_tickets(additions: list[TicketAddition], *, now: datetime) -> set[int
         return {updated for (updated,) in cursor.fetchall()}
 
 
-def add_to_ticket_with_message(addition: TicketAddition, message: Message, *, now: datetime) -> bool:
-    """PostgreSQL: add_to_tickets for one ticket and its one new message, with the message's INSERT, in one statement.
+def add_to_ticket_with_message(
+    addition: TicketAddition, message: Message, notice: Notice | None = None, *, now: datetime
+) -> bool:
+    """PostgreSQL: add_to_tickets for one ticket and its one new message, with the message's INSERT (and the
+    notice's, if any), in one statement.
 
     False, and nothing written, when the ticket's status is no longer the one read.
     """
     sql, params = _addition_update([addition], now=now)
-    return insert_after(sql, params, message, key="ticket")
+    return insert_after(sql, params, message, *([notice] if notice is not None else []), key="ticket")
 
 
 def _addition_update(additions: list[TicketAddition], *, now: datetime) -> tuple[str, list]:

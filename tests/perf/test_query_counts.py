@@ -13,7 +13,8 @@ from contacts.blocking import block_contact, unblock_contact
 from contacts.models import Channel, ContactIdentity, UnblockChoice
 from tests import factories
 from tests.inbound import deliver
-from tickets.models import Ticket, TicketStatus
+from tickets.models import Notice, Ticket, TicketStatus
+from tickets.queue import take_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,15 @@ def channel(db):
 def test_message_to_an_open_ticket(channel):
     deliver(channel, "+628111")
     assert _statements(lambda: deliver(channel, "+628111")) <= HOT_PATH
+
+
+def test_message_to_an_assigned_ticket_writes_its_notice_without_a_statement_of_its_own(channel, agent):
+    """On PostgreSQL the assignee's "customer wrote" notice goes in the statement of the message; on SQLite it is
+    one INSERT more."""
+    take_ticket(actor=agent, ticket=deliver(channel, "+628111").ticket)
+    extra = 0 if connection.vendor == "postgresql" else 1
+    assert _statements(lambda: deliver(channel, "+628111")) == HOT_PATH + extra
+    assert Notice.objects.filter(recipient=agent, kind=Notice.Kind.CUSTOMER_WROTE).count() == 1
 
 
 def test_a_door_that_read_no_switches_reads_them_in_the_contact_lock(channel):
