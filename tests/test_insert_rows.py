@@ -77,7 +77,8 @@ def test_each_row_is_the_row_bulk_create_writes(channel, agent):
         for name in _stamped(model):
             ours_at, orms_at = (model.objects.values_list(name, flat=True).get(pk=o.pk) for o in (ours, orms))
             assert ours_at is not None and abs(ours_at - orms_at).total_seconds() < 5, (model.__name__, name)
-            assert getattr(ours, name) == ours_at, (model.__name__, name)  # the object holds the time it was stored with
+            # The object holds the time it was stored with.
+            assert getattr(ours, name) == ours_at, (model.__name__, name)
 
 
 def test_many_rows_in_one_statement_get_their_own_keys_in_order(channel):

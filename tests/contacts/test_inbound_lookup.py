@@ -4,7 +4,9 @@ import pytest
 
 from blockdesk.tokens import hash_token
 from contacts import inbound_limits
-from contacts.models import Channel
+from contacts.models import SWITCHES_PREFIX, Channel
+from settings_app.models import SystemSettings
+from settings_app.switches import COLUMNS
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +53,20 @@ def test_a_switched_off_channel_is_neither_found_nor_counted():
     assert inbound_limits._count_by_token(digest, 1, 1_800_000_000.0) is None
     channel.refresh_from_db()
     assert channel.minute_requests == 0
+
+
+def test_without_the_switches_row_the_channel_is_still_found_and_counted():
+    """PostgreSQL joins the switches' row (LEFT): its absence must not hide the channel."""
+    channel = factories.ChannelFactory()
+    raw = channel.set_new_token()
+    channel.save()
+    SystemSettings.objects.all().delete()
+    expected = Channel.objects.for_token(raw)
+
+    read = inbound_limits._read_by_token(hash_token(raw))
+    counted = inbound_limits._count_by_token(hash_token(raw), 1, 1_800_000_000.0)
+
+    assert read.pk == counted.pk == expected.pk == channel.pk
+    assert counted.minute_requests == 1
+    assert [getattr(read, f"{SWITCHES_PREFIX}{name}") for name in COLUMNS] == [None] * len(COLUMNS)
+    assert [getattr(counted, f"{SWITCHES_PREFIX}{name}") for name in COLUMNS] == [None] * len(COLUMNS)
