@@ -6,6 +6,8 @@ ticket's number and contact, so a blocked message never reaches anyone through
 a notice. Each is written in the transaction of the act it tells of.
 """
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
@@ -31,11 +33,15 @@ def notify_assigned(*, actor, ticket: Ticket) -> None:
         )
 
 
-def customer_wrote(ticket: Ticket) -> Notice | None:
+def customer_wrote(ticket: Ticket, *, now: datetime) -> Notice | None:
     """The notice telling an assigned ticket's assignee that their customer wrote (unsaved); None for other tickets."""
     if ticket.status == TicketStatus.ASSIGNED and ticket.assignee_id:
         return unsaved(
-            Notice, related={"ticket": ticket}, recipient_id=ticket.assignee_id, kind=Notice.Kind.CUSTOMER_WROTE
+            Notice,
+            related={"ticket": ticket},
+            recipient_id=ticket.assignee_id,
+            kind=Notice.Kind.CUSTOMER_WROTE,
+            created=now,
         )
     return None
 
@@ -52,16 +58,16 @@ def notify_inbound(routed: list) -> None:
         if result.duplicate or result.notified or ticket is None or ticket.pk in seen:
             continue
         seen.add(ticket.pk)
-        notice = customer_wrote(ticket)
+        notice = customer_wrote(ticket, now=now)
         if notice is not None:
             notices.append(notice)
         elif ticket.status == TicketStatus.BLOCKED and result.opened:
             opened_blocked.append(ticket)
     if opened_blocked:
         for person in blocked_list_readers():
-            notices += [Notice(recipient=person, kind=Notice.Kind.BLOCKED_TICKET, ticket=t) for t in opened_blocked]
-    for notice in notices:
-        notice.created = now
+            notices += [
+                Notice(recipient=person, kind=Notice.Kind.BLOCKED_TICKET, ticket=t, created=now) for t in opened_blocked
+            ]
     insert_rows(notices)
 
 

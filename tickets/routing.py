@@ -395,11 +395,13 @@ def _store(
     open_ones = {pk: t for pk, t in open_tickets.items() if pk in groups}
     created: list[Ticket] = []
     folded = _with_its_open_ticket(channel, open_ones, fresh, now=now)
-    messages, notified = folded if folded is not None else (None, set())
-    if messages is None:
+    if folded is None:
         created, messages = _into_tickets(
             channel, contacts, open_ones, groups, fresh, switches, now=now, pending=pending
         )
+        notified: set[int] = set()
+    else:
+        messages, notified = folded
     opened = {t.pk for t in created}
     routed = {
         m.external_id: RoutedMessage(
@@ -479,9 +481,7 @@ def _with_its_open_ticket(
         return None
     (ticket,) = open_tickets.values()
     message = _message(channel, fresh[0], ticket, now=now)
-    notice = customer_wrote(ticket)
-    if notice is not None:
-        notice.created = now
+    notice = customer_wrote(ticket, now=now)
     addition = TicketAddition(ticket, 1, preview_of(fresh[0].text))
     if not add_to_ticket_with_message(addition, message, notice, now=now):
         return None
