@@ -108,9 +108,9 @@ def test_the_block_form_costs_the_same_queries_for_1_or_15_open_tickets(
         owner = agent if n % 2 else other_agent
         factories.TicketFactory(contact=contact, status=TicketStatus.ASSIGNED, assignee=owner)
     client = logged_in(agent)
-    # session, user, 2 permissions, contact (the switches read in its statement), its channels,
+    # session, user, permissions, contact (the switches read in its statement), its channels,
     # its open tickets, which of them Ana may open
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         page = client.get(block_url(contact)).content.decode()
     assert f"Budi has {tickets} open ticket" in page
 

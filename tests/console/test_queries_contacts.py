@@ -1,7 +1,7 @@
 """The contacts list and the 360 view cost the same number of SQL queries for 5 rows or thousands.
 
 The numbers include the request's own overhead: session, user, the user's
-permissions (two queries) and the cached switches (warmed by a first request).
+permissions (one query) and the cached switches (warmed by a first request).
 """
 
 import pytest
@@ -15,16 +15,16 @@ from tickets.models import Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
-# session, user, user permissions, group permissions, tab counts (one aggregate, the paginator's count too),
+# session, user, permissions (own and groups', one query), tab counts (one aggregate, the paginator's count too),
 # the switches (may this person block: read once a request, no cache), the page of contacts, their identities.
-LIST_QUERIES = 8
+LIST_QUERIES = 7
 # The same, plus blocked_by in the page query (a join, no extra query).
-BLOCKED_TAB_QUERIES = 8
-# session, user, 2 permissions, contact (+blocked_by), blocks (+people), tickets (+channel, assignee),
+BLOCKED_TAB_QUERIES = 7
+# session, user, permissions, contact (+blocked_by), blocks (+people), tickets (+channel, assignee),
 # identities (+channel), its open tickets (+channel, assignee: where the next message goes, on the identities'
 # channels, and the blocked-ticket counts), possible duplicates (one query). The page budget is 10. The switches
 # (may this person block or unblock?) are read in the contact's statement: blocked or not, no query of their own.
-DETAIL_QUERIES = 10
+DETAIL_QUERIES = 9
 
 
 def make_contacts(n, channel, *, blocked_by=None):
@@ -150,7 +150,7 @@ def test_unblock_confirmation_queries_do_not_grow(
     client = logged_in(supervisor)
     url = reverse("contacts:unblock", args=[contact.pk])
     warm(client, url)
-    with django_assert_num_queries(6) as small:  # the switches come with the contact
+    with django_assert_num_queries(5) as small:  # the switches come with the contact
         client.get(url)
     Ticket.objects.bulk_create(
         Ticket(

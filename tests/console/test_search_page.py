@@ -110,10 +110,10 @@ def _queries(client, q) -> int:
     return len(captured.captured_queries)
 
 
-# session, user, 2 permissions, contacts, the ticket by number, ranked message ids, the page of messages
+# session, user, permissions, contacts, the ticket by number, ranked message ids, the page of messages
 # (+ticket, contact, channel, assignee, author); on PostgreSQL the ranked ids are read without parallel workers
 # (one SET LOCAL).
-SEARCH_QUERIES = 8 + (connection.vendor == "postgresql")
+SEARCH_QUERIES = 7 + (connection.vendor == "postgresql")
 
 
 def test_the_page_costs_the_same_queries_for_a_few_or_many_matches(logged_in, supervisor, agent):
