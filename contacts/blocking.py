@@ -77,6 +77,34 @@ def _lock_contact(contact_id: int) -> Contact:
     return Contact.objects.select_for_update().get(pk=contact_id)
 
 
+def _open_block(contact_id: int) -> Block | None:
+    return Block.objects.filter(contact_id=contact_id, lifted_at__isnull=True).first()
+
+
+def _open_block_and_locked_contact(contact_id: int) -> tuple[Block | None, Contact]:
+    """The contact's open block and the contact, its row locked: one statement where there were two.
+
+    Only the contact's row is locked (a block row changes only under its
+    contact's lock). Waiting for that lock, the statement may have read a
+    block that was lifted meanwhile; a new block since would then differ from
+    the contact in blocked_at (both are set from one moment), so the block is
+    read again. No open block read: the contact is locked on its own, and its
+    block (if one came meanwhile) read after.
+    """
+    block = (
+        Block.objects.select_related("contact")
+        .select_for_update(of=("contact",))
+        .filter(contact_id=contact_id, lifted_at__isnull=True)
+        .first()
+    )
+    if block is None:
+        contact = _lock_contact(contact_id)
+        return _open_block(contact_id), contact
+    if block.blocked_at != block.contact.blocked_at:
+        return _open_block(contact_id), block.contact
+    return block, block.contact
+
+
 def _add_notes(rows: Sequence[tuple[int, int]], *, body: str, actor, at) -> None:
     """Write one timeline note into each (ticket id, channel id); callers bump message_count."""
     Message.objects.bulk_create(
@@ -282,11 +310,12 @@ def unblock_contact(*, actor, contact: Contact, choice: str) -> Block:
     if choice not in UnblockChoice.values:
         raise errors.Invalid(errors.INVALID_UNBLOCK_CHOICE)
     with transaction.atomic():
-        contact = _lock_contact(contact.pk)
+        block, contact = _open_block_and_locked_contact(contact.pk)
         if not contact.is_blocked:
             raise errors.Conflict(errors.NOT_BLOCKED)
         return _lift(
             contact,
+            block,
             choice=choice,
             actor=actor,
             now=timezone.now(),
@@ -308,6 +337,7 @@ def lift_block_at_expiry(contact: Contact, *, now: datetime) -> Block:
     """
     return _lift(
         contact,
+        _open_block(contact.pk),
         choice=UnblockChoice.UNBLOCK_ALL,
         actor=None,
         now=now,
@@ -388,6 +418,7 @@ _BLOCK_FIELDS = [
 
 def _lift(
     contact: Contact,
+    block: Block | None,
     *,
     choice: str,
     actor,
@@ -396,8 +427,8 @@ def _lift(
     lifted_with: str | None = None,
     action: str | None = None,
 ) -> Block:
-    """End the contact's current block: release (Unblock All) or delete (Delete All) its blocked tickets."""
-    block = Block.objects.filter(contact=contact, lifted_at__isnull=True).first()
+    """End the contact's current block (`block`, its open one): release (Unblock All) or delete (Delete All) its
+    blocked tickets."""
     if block is None:  # a contact marked blocked by hand, outside block_contact
         block = Block(
             contact=contact, reason=contact.blocked_reason or BlockReason.OTHER, blocked_at=contact.blocked_at
