@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
 from django.utils.translation import gettext
 
 from . import errors
@@ -78,6 +78,8 @@ class ConsoleNotFoundMiddleware:
 
 # Where channels deliver customer messages (tickets.api's inbound router under the API root).
 CHANNEL_DELIVERY_PATH = "/api/v1/inbound/"
+# The Cache-Control of django.utils.cache.add_never_cache_headers.
+NEVER_STORED = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
 class ChannelDeliveryMiddleware:
@@ -95,8 +97,8 @@ class ChannelDeliveryMiddleware:
     English) as LocaleMiddleware would choose it, the host is checked and Content-Length set as
     CommonMiddleware would, X-Frame-Options as XFrameOptionsMiddleware would,
     and the answer is marked not to be stored, as PrivateAnswersMiddleware
-    marks every API answer (a JSON answer needs no Content-Security-Policy:
-    nothing renders it). Anything else, a path that resolves to no view
+    marks every API answer, with add_never_cache_headers' two headers (a JSON
+    answer needs no Content-Security-Policy: nothing renders it). Anything else, a path that resolves to no view
     included, takes the whole chain.
     """
 
@@ -116,7 +118,10 @@ class ChannelDeliveryMiddleware:
         # previous request left active.
         translation.activate(translation.get_language_from_request(request))
         response = match.func(request, *match.args, **match.kwargs)
-        add_never_cache_headers(response)
+        # What add_never_cache_headers writes on an answer that has neither header (no delivery answer has), set
+        # directly: parsing and merging the Cache-Control directives cost 2.5% of a delivery's CPU (issue 11).
+        response.headers["Expires"] = http_date()
+        response.headers["Cache-Control"] = NEVER_STORED
         response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         if not response.streaming:
             response.headers.setdefault("Content-Length", str(len(response.content)))
