@@ -17,6 +17,7 @@ from django.db import connection, connections, transaction
 from contacts.blocking import block_contact, unblock_contact
 from contacts.models import ContactIdentity, UnblockChoice
 from tests.inbound import deliver
+from tests.lock_waits import in_thread, until, waiting_for_locks
 from tickets.models import DeletedMessage, Message
 from tickets.routing import DELETED
 
@@ -81,18 +82,6 @@ def test_a_repeat_waiting_behind_delete_all_answers_deleted(channel, supervisor,
     assert DeletedMessage.objects.filter(external_id="spam-1").count() == 1
 
 
-def _waiting_for_locks() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(DISTINCT pid) FROM pg_locks WHERE NOT granted")
-        return cursor.fetchone()[0]
-
-
-def _until(condition) -> None:
-    deadline = time.monotonic() + 10
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
 def test_a_repeat_whose_first_copy_was_stored_and_deleted_while_it_waited_answers_deleted(
     channel, supervisor, blocking_on
 ):
@@ -104,35 +93,25 @@ def test_a_repeat_whose_first_copy_was_stored_and_deleted_while_it_waited_answer
     holding, release = threading.Event(), threading.Event()
     answers, failures = [], []
 
-    def in_thread(work):
-        def run() -> None:
-            try:
-                work()
-            except BaseException:  # noqa: B036 - reported by the main thread
-                failures.append(traceback.format_exc())
-            finally:
-                holding.set()
-                connections.close_all()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
     def first_copy() -> None:
         with transaction.atomic():
             deliver(channel, ADDRESS, "spam", message_id="spam-2")
             holding.set()
             assert release.wait(timeout=10)
 
-    storing = in_thread(first_copy)
+    storing = in_thread(first_copy, failures, holding)
     assert holding.wait(timeout=10)
     # Delete All queues for the contact lock first, then the repeat: the first copy's commit lets Delete All
     # in before the repeat, whose look-back snapshot was taken before either committed.
-    deleting = in_thread(lambda: unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.DELETE_ALL))
-    _until(lambda: _waiting_for_locks() >= 1)
-    repeating = in_thread(lambda: answers.append(deliver(channel, ADDRESS, "spam", message_id="spam-2")))
-    _until(lambda: _waiting_for_locks() >= 2)
-    assert _waiting_for_locks() == 2
+    deleting = in_thread(
+        lambda: unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.DELETE_ALL), failures, holding
+    )
+    until(lambda: waiting_for_locks() >= 1)
+    repeating = in_thread(
+        lambda: answers.append(deliver(channel, ADDRESS, "spam", message_id="spam-2")), failures, holding
+    )
+    until(lambda: waiting_for_locks() >= 2)
+    assert waiting_for_locks() == 2
     release.set()
     for thread in (storing, deleting, repeating):
         thread.join(timeout=10)

@@ -7,25 +7,18 @@ person lifted it.
 """
 
 import threading
-import time
-import traceback
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from contacts.blocking import block_contact, unblock_contact
 from contacts.models import Block, Contact, UnblockChoice
+from tests.lock_waits import in_thread, until, waiting_for_locks
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent row-locking writers"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _someone_waits_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)")
-        return cursor.fetchone()[0]
 
 
 def test_unblock_waiting_behind_an_unblock_and_a_new_block_lifts_the_new_block(supervisor, blocking_on):
@@ -35,20 +28,6 @@ def test_unblock_waiting_behind_an_unblock_and_a_new_block_lifts_the_new_block(s
     holding, release = threading.Event(), threading.Event()
     failures = []
 
-    def in_thread(work):
-        def run() -> None:
-            try:
-                work()
-            except BaseException:  # noqa: B036 - reported by the main thread
-                failures.append(traceback.format_exc())
-            finally:
-                holding.set()
-                connections.close_all()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
     def unblock_and_block_again() -> None:
         with transaction.atomic():
             unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.DELETE_ALL)
@@ -56,12 +35,12 @@ def test_unblock_waiting_behind_an_unblock_and_a_new_block_lifts_the_new_block(s
             holding.set()
             assert release.wait(timeout=10)
 
-    other = in_thread(unblock_and_block_again)
+    other = in_thread(unblock_and_block_again, failures, holding)
     assert holding.wait(timeout=10)
-    waiting = in_thread(lambda: unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.UNBLOCK_ALL))
-    deadline = time.monotonic() + 10
-    while not _someone_waits_for_a_lock() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    waiting = in_thread(
+        lambda: unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.UNBLOCK_ALL), failures, holding
+    )
+    until(lambda: waiting_for_locks() >= 1)
     release.set()
     other.join(timeout=10)
     waiting.join(timeout=10)

