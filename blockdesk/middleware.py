@@ -94,12 +94,13 @@ class ChannelDeliveryMiddleware:
     (docs/benchmarks.md, issue 11). Everything a delivery's answer needs
     stays: the outage 503 and the security headers come from the middleware
     above this one, the language is the one asked for (Accept-Language, else
-    English) as LocaleMiddleware would choose it, the host is checked and Content-Length set as
-    CommonMiddleware would, X-Frame-Options as XFrameOptionsMiddleware would,
-    and the answer is marked not to be stored, as PrivateAnswersMiddleware
-    marks every API answer, with add_never_cache_headers' two headers (a JSON
-    answer needs no Content-Security-Policy: nothing renders it). Anything else, a path that resolves to no view
-    included, takes the whole chain.
+    English) as LocaleMiddleware would choose it, the host is checked and
+    Content-Length set as CommonMiddleware would, X-Frame-Options as
+    XFrameOptionsMiddleware would, and the answer is marked not to be stored,
+    as PrivateAnswersMiddleware marks every API answer, with
+    add_never_cache_headers' two headers (a JSON answer needs no
+    Content-Security-Policy: nothing renders it). Anything else, a path that
+    resolves to no view included, takes the whole chain.
     """
 
     def __init__(self, get_response):

@@ -148,10 +148,11 @@ def _rendered(status: int, body: dict) -> HttpResponse:
     """The answer django-ninja would give for `body` (an InboundResult's fields, in order), rendered here.
 
     Returned as a response, it skips ninja's check of the body against the
-    schema and its renderer's set-up: 6% more deliveries a second over HTTP
-    (docs/benchmarks.md, issue 11). `_result` builds the body from routing's
-    own values; tests/api/test_inbound_answer.py holds it to the schema and to
-    what ninja renders.
+    schema and its renderer's set-up: about 5% more deliveries a second over
+    HTTP (A/B runs: +0.2% to +8.5% by mix and run; docs/benchmarks.md, issue
+    11). `_result` builds the body from routing's own values;
+    tests/api/test_inbound_answer.py holds it to the schema and to what ninja
+    renders.
     """
     return HttpResponse(
         json.dumps(body, cls=_JSON.encoder_class, **_JSON.json_dumps_params),
