@@ -8,11 +8,9 @@ is gone and its id is remembered as deleted: the delivery must answer
 """
 
 import threading
-import time
-import traceback
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from contacts.blocking import block_contact, unblock_contact
 from contacts.models import ContactIdentity, UnblockChoice
@@ -29,12 +27,6 @@ pytestmark = [
 ADDRESS = "+628555000222"
 
 
-def _someone_waits_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)")
-        return cursor.fetchone()[0]
-
-
 def test_a_repeat_waiting_behind_delete_all_answers_deleted(channel, supervisor, blocking_on):
     assert supervisor.has_perm("contacts.unblock_contact")  # warm the permission cache the thread shares
     deliver(channel, ADDRESS, "first")
@@ -45,33 +37,17 @@ def test_a_repeat_waiting_behind_delete_all_answers_deleted(channel, supervisor,
     answers, failures = [], []
 
     def delete_all() -> None:
-        try:
-            with transaction.atomic():
-                unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.DELETE_ALL)
-                holding.set()
-                assert release.wait(timeout=10)
-        except BaseException:  # noqa: B036 - reported by the main thread
-            failures.append(traceback.format_exc())
-        finally:
+        with transaction.atomic():
+            unblock_contact(actor=supervisor, contact=contact, choice=UnblockChoice.DELETE_ALL)
             holding.set()
-            connections.close_all()
+            assert release.wait(timeout=10)
 
-    def redeliver() -> None:
-        try:
-            answers.append(deliver(channel, ADDRESS, "spam", message_id="spam-1"))
-        except BaseException:  # noqa: B036 - reported by the main thread
-            failures.append(traceback.format_exc())
-        finally:
-            connections.close_all()
-
-    deleting = threading.Thread(target=delete_all)
-    deleting.start()
+    deleting = in_thread(delete_all, failures, holding)
     assert holding.wait(timeout=10)
-    repeating = threading.Thread(target=redeliver)
-    repeating.start()
-    deadline = time.monotonic() + 10
-    while not _someone_waits_for_a_lock() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    repeating = in_thread(
+        lambda: answers.append(deliver(channel, ADDRESS, "spam", message_id="spam-1")), failures, holding
+    )
+    until(lambda: waiting_for_locks() >= 1)
     release.set()
     deleting.join(timeout=10)
     repeating.join(timeout=10)
